@@ -1,0 +1,192 @@
+//! Actions: each runs one job (`take` may run a few) and brings a result to the caller.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::io::Write;
+use std::path::Path;
+
+use crate::data::{Key, Pair};
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::scheduler::{Coverage, run_job};
+use crate::task::TaskContext;
+
+fn all_parts<D: Dataset>(d: &D) -> Vec<usize> {
+    (0..d.num_partitions()).collect()
+}
+
+/// Runs `f` over every partition of `d` and returns the per-partition results in order.
+fn per_partition<D: Dataset, R: Send>(
+    d: &D,
+    f: impl Fn(&TaskContext, usize) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    run_job(
+        d.core().context(),
+        &d.erased(),
+        &all_parts(d),
+        Coverage::Full,
+        &f,
+    )
+}
+
+pub(crate) fn collect<D: Dataset>(d: &D) -> Result<Vec<D::Item>> {
+    let parts = per_partition(d, |cx, p| Ok(d.iter_partition(cx, p).collect::<Vec<_>>()))?;
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        out.extend(p);
+    }
+    Ok(out)
+}
+
+pub(crate) fn count<D: Dataset>(d: &D) -> Result<u64> {
+    let parts = per_partition(d, |cx, p| Ok(d.iter_partition(cx, p).count() as u64))?;
+    Ok(parts.into_iter().sum())
+}
+
+pub(crate) fn reduce<D, F>(d: &D, f: F) -> Result<Option<D::Item>>
+where
+    D: Dataset,
+    F: Fn(D::Item, D::Item) -> D::Item + Send + Sync,
+{
+    let parts = per_partition(d, |cx, p| Ok(d.iter_partition(cx, p).reduce(&f)))?;
+    Ok(parts.into_iter().flatten().reduce(&f))
+}
+
+pub(crate) fn aggregate<D, U, S, C>(d: &D, zero: U, seq: &S, comb: &C) -> Result<U>
+where
+    D: Dataset,
+    U: Clone + Send + Sync,
+    S: Fn(U, D::Item) -> U + Send + Sync,
+    C: Fn(U, U) -> U + Send + Sync,
+{
+    let parts = per_partition(d, |cx, p| {
+        Ok(d.iter_partition(cx, p).fold(zero.clone(), seq))
+    })?;
+    Ok(parts.into_iter().fold(zero, comb))
+}
+
+pub(crate) fn for_each<D, F>(d: &D, f: F) -> Result<()>
+where
+    D: Dataset,
+    F: Fn(D::Item) + Send + Sync,
+{
+    per_partition(d, |cx, p| {
+        d.iter_partition(cx, p).for_each(&f);
+        Ok(())
+    })
+    .map(drop)
+}
+
+/// Scans one partition, then four times as many each round, like Spark's `take`.
+pub(crate) fn take<D: Dataset>(d: &D, n: usize) -> Result<Vec<D::Item>> {
+    let total = d.num_partitions();
+    let mut out = Vec::new();
+    let mut next = 0;
+    let mut batch = 1;
+    while out.len() < n && next < total {
+        let end = total.min(next + batch);
+        let parts: Vec<usize> = (next..end).collect();
+        let left = n - out.len();
+        let got = run_job(
+            d.core().context(),
+            &d.erased(),
+            &parts,
+            Coverage::Partial,
+            &|cx, p| Ok(d.iter_partition(cx, p).take(left).collect::<Vec<_>>()),
+        )?;
+        for x in got.into_iter().flatten() {
+            if out.len() == n {
+                break;
+            }
+            out.push(x);
+        }
+        next = end;
+        batch *= 4;
+    }
+    Ok(out)
+}
+
+pub(crate) fn count_by_key<D>(d: &D) -> Result<HashMap<<D::Item as Pair>::Key, u64>>
+where
+    D: Dataset,
+    D::Item: Pair,
+    <D::Item as Pair>::Key: Key,
+{
+    let parts = per_partition(d, |cx, p| {
+        let mut m: HashMap<_, u64> = HashMap::new();
+        for x in d.iter_partition(cx, p) {
+            *m.entry(x.into_parts().0).or_default() += 1;
+        }
+        Ok(m)
+    })?;
+    Ok(merge_counts(parts))
+}
+
+pub(crate) fn count_by_value<D>(d: &D) -> Result<HashMap<D::Item, u64>>
+where
+    D: Dataset,
+    D::Item: Key,
+{
+    let parts = per_partition(d, |cx, p| {
+        let mut m: HashMap<_, u64> = HashMap::new();
+        for x in d.iter_partition(cx, p) {
+            *m.entry(x).or_default() += 1;
+        }
+        Ok(m)
+    })?;
+    Ok(merge_counts(parts))
+}
+
+fn merge_counts<K: Key>(parts: Vec<HashMap<K, u64>>) -> HashMap<K, u64> {
+    let mut out: HashMap<K, u64> = HashMap::new();
+    for m in parts {
+        for (k, c) in m {
+            *out.entry(k).or_default() += c;
+        }
+    }
+    out
+}
+
+pub(crate) fn collect_map<D>(
+    d: &D,
+) -> Result<HashMap<<D::Item as Pair>::Key, <D::Item as Pair>::Value>>
+where
+    D: Dataset,
+    D::Item: Pair,
+    <D::Item as Pair>::Key: Key,
+{
+    Ok(collect(d)?.into_iter().map(Pair::into_parts).collect())
+}
+
+pub(crate) fn save_as_text_file<D>(d: &D, dir: &Path) -> Result<()>
+where
+    D: Dataset,
+    D::Item: Display,
+{
+    if dir.exists() {
+        return Err(Error::io(
+            "write output to",
+            dir,
+            std::io::Error::new(std::io::ErrorKind::AlreadyExists, "output directory exists"),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+    per_partition(d, |cx, p| {
+        let tmp = dir.join(format!(".part-{p:05}.{}.tmp", cx.attempt()));
+        let path = dir.join(format!("part-{p:05}"));
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        for x in d.iter_partition(cx, p) {
+            writeln!(w, "{x}").map_err(|e| Error::io("write", &tmp, e))?;
+        }
+        w.flush().map_err(|e| Error::io("write", &tmp, e))?;
+        drop(w);
+        if cx.failed() {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(());
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io("rename into place", &path, e))
+    })?;
+    let success = dir.join("_SUCCESS");
+    std::fs::write(&success, b"").map_err(|e| Error::io("create", &success, e))
+}

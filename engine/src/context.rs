@@ -1,0 +1,210 @@
+//! The context: configuration, the rayon pool that runs tasks, id allocation, checkpoint root.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::error::{Error, Result};
+use crate::task;
+
+/// Entry point of the engine: owns the thread pool and the settings every job runs with.
+///
+/// Cheap to clone (an `Arc`), `Send + Sync`: several threads may run jobs on one context at once.
+///
+/// ```
+/// use rddflow_engine::Context;
+/// let ctx = Context::builder().threads(2).default_parallelism(4).build()?;
+/// assert_eq!(ctx.default_parallelism(), 4);
+/// # Ok::<(), rddflow_engine::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: rayon::ThreadPool,
+    threads: usize,
+    default_parallelism: usize,
+    explicit_parallelism: bool,
+    checkpoint_dir: Option<PathBuf>,
+    checkpoint_all_marked_ancestors: bool,
+    task_max_failures: u32,
+    /// `<checkpoint_dir>/<uuid>`: one directory per context, made on first use (like Spark's
+    /// `setCheckpointDir`), so two applications sharing a directory never collide.
+    run_dir: OnceLock<PathBuf>,
+    next_id: AtomicUsize,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("threads", &self.inner.threads)
+            .field("default_parallelism", &self.inner.default_parallelism)
+            .field("checkpoint_dir", &self.inner.checkpoint_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder of a [`Context`]; see [`Context::builder`].
+#[derive(Clone, Debug, Default)]
+pub struct ContextBuilder {
+    threads: Option<usize>,
+    default_parallelism: Option<usize>,
+    checkpoint_dir: Option<PathBuf>,
+    checkpoint_all_marked_ancestors: bool,
+    task_max_failures: Option<u32>,
+}
+
+impl ContextBuilder {
+    /// Worker threads of the pool (default: the machine's available parallelism).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n);
+        self
+    }
+
+    /// Partition count of sources and shuffles when none is given (default: the thread count).
+    pub fn default_parallelism(mut self, n: usize) -> Self {
+        self.default_parallelism = Some(n);
+        self
+    }
+
+    /// Directory under which reliable checkpoints are written (in a fresh sub-directory per
+    /// context). Without one, `#[checkpoint]` and `checkpoint()` fail with
+    /// [`Error::CheckpointDirNotSet`].
+    pub fn checkpoint_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.checkpoint_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// When on, a marked RDD's marked ancestors are checkpointed by the same job too (Spark's
+    /// `spark.checkpoint.checkpointAllMarkedAncestors`); otherwise only the nearest marked RDD on
+    /// each path is.
+    pub fn checkpoint_all_marked_ancestors(mut self, on: bool) -> Self {
+        self.checkpoint_all_marked_ancestors = on;
+        self
+    }
+
+    /// Attempts per task before the job fails with [`Error::TaskFailed`] (default 4, as Spark).
+    pub fn task_max_failures(mut self, n: u32) -> Self {
+        self.task_max_failures = Some(n);
+        self
+    }
+
+    /// Builds the context and its thread pool.
+    pub fn build(self) -> Result<Context> {
+        let threads = match self.threads {
+            Some(0) => return Err(Error::InvalidArgument("threads must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.default_parallelism == Some(0) {
+            return Err(Error::InvalidArgument(
+                "default_parallelism must be at least 1".into(),
+            ));
+        }
+        if self.task_max_failures == Some(0) {
+            return Err(Error::InvalidArgument(
+                "task_max_failures must be at least 1".into(),
+            ));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("rddflow-worker-{i}"))
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("cannot start thread pool: {e}")))?;
+        task::install_panic_hook();
+        Ok(Context {
+            inner: Arc::new(Inner {
+                pool,
+                threads,
+                default_parallelism: self.default_parallelism.unwrap_or(threads),
+                explicit_parallelism: self.default_parallelism.is_some(),
+                checkpoint_dir: self.checkpoint_dir,
+                checkpoint_all_marked_ancestors: self.checkpoint_all_marked_ancestors,
+                task_max_failures: self.task_max_failures.unwrap_or(4),
+                run_dir: OnceLock::new(),
+                next_id: AtomicUsize::new(1),
+            }),
+        })
+    }
+}
+
+impl Context {
+    /// Starts configuring a context.
+    pub fn builder() -> ContextBuilder {
+        ContextBuilder::default()
+    }
+
+    /// A context with default settings and no checkpoint directory.
+    pub fn new() -> Result<Context> {
+        Context::builder().build()
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.inner.threads
+    }
+
+    /// Partition count used when none is given.
+    pub fn default_parallelism(&self) -> usize {
+        self.inner.default_parallelism
+    }
+
+    /// Partition count of a shuffle whose operator gave none: `default_parallelism` when set
+    /// explicitly, else the largest parent partition count (Spark's `defaultPartitioner`).
+    pub fn shuffle_partitions(&self, parents: &[usize]) -> usize {
+        if self.inner.explicit_parallelism {
+            self.inner.default_parallelism
+        } else {
+            parents.iter().copied().max().unwrap_or(1).max(1)
+        }
+    }
+
+    /// The configured checkpoint directory, if any.
+    pub fn checkpoint_dir(&self) -> Option<&Path> {
+        self.inner.checkpoint_dir.as_deref()
+    }
+
+    /// Whether marked ancestors of a marked RDD are checkpointed too.
+    pub fn checkpoint_all_marked_ancestors(&self) -> bool {
+        self.inner.checkpoint_all_marked_ancestors
+    }
+
+    /// Attempts per task.
+    pub fn task_max_failures(&self) -> u32 {
+        self.inner.task_max_failures
+    }
+
+    /// The directory of this context's reliable checkpoints, created on first call.
+    pub fn checkpoint_run_dir(&self, node: &str) -> Result<PathBuf> {
+        let base = self
+            .inner
+            .checkpoint_dir
+            .as_ref()
+            .ok_or_else(|| Error::CheckpointDirNotSet {
+                node: node.to_string(),
+            })?;
+        if let Some(dir) = self.inner.run_dir.get() {
+            return Ok(dir.clone());
+        }
+        let dir = base.join(uuid::Uuid::new_v4().to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+        Ok(self.inner.run_dir.get_or_init(|| dir).clone())
+    }
+
+    /// A fresh id for an RDD or a shuffle.
+    pub fn next_id(&self) -> usize {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Runs `f` inside the context's thread pool.
+    pub(crate) fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        self.inner.pool.install(f)
+    }
+
+    /// Whether two handles are the same context.
+    pub fn same(&self, other: &Context) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}

@@ -1,0 +1,74 @@
+//! Traits that element types must satisfy, with messages in the DSL's vocabulary.
+
+use std::hash::Hash;
+
+/// An element of an RDD: cloned out of caches and checkpoints, sent between threads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an RDD element type",
+    label = "RDD elements must be `Clone + Send + Sync + 'static`",
+    note = "wrap shared values in `Arc` to make them cheap to clone"
+)]
+pub trait Data: Clone + Send + Sync + 'static {}
+impl<T: Clone + Send + Sync + 'static> Data for T {}
+
+/// A key-value element `(K, V)`, the input of the pair operators (`reduce_by_key`, `join`, ...).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a key-value pair",
+    label = "this operator needs elements of type `(K, V)`",
+    note = "map the elements to pairs first, e.g. `node.map(|x| (key(&x), x))` or `key_by`"
+)]
+pub trait Pair: Data {
+    /// The key type `K`.
+    type Key: Data;
+    /// The value type `V`.
+    type Value: Data;
+    /// Splits the pair.
+    fn into_parts(self) -> (Self::Key, Self::Value);
+    /// Builds a pair.
+    fn from_parts(key: Self::Key, value: Self::Value) -> Self;
+    /// The key.
+    fn key(&self) -> &Self::Key;
+}
+impl<K: Data, V: Data> Pair for (K, V) {
+    type Key = K;
+    type Value = V;
+    #[inline]
+    fn into_parts(self) -> (K, V) {
+        self
+    }
+    #[inline]
+    fn from_parts(key: K, value: V) -> Self {
+        (key, value)
+    }
+    #[inline]
+    fn key(&self) -> &K {
+        &self.0
+    }
+}
+
+/// A shuffle key: hashed to pick the output partition and compared to group equal keys.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a shuffle key",
+    label = "shuffle keys must be `Hash + Eq`",
+    note = "derive `Hash, PartialEq, Eq` on the key type, or key by a field that has them"
+)]
+pub trait Key: Data + Hash + Eq {}
+impl<T: Data + Hash + Eq> Key for T {}
+
+/// An element type that a reliable checkpoint can write and read back.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be checkpointed",
+    label = "`#[checkpoint]` needs an element type that is `serde::Serialize + serde::de::DeserializeOwned`",
+    note = "derive `serde::Serialize, serde::Deserialize` on it, or use `#[checkpoint(local)]`"
+)]
+pub trait Checkpointable: Data + serde::Serialize + serde::de::DeserializeOwned {}
+impl<T: Data + serde::Serialize + serde::de::DeserializeOwned> Checkpointable for T {}
+
+/// A pipeline parameter that is not an RDD: cloned into each task and fingerprinted.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a pipeline parameter",
+    label = "value parameters must be `Clone + Send + Sync + serde::Serialize + 'static`",
+    note = "wrap large values in `Arc`; derive `serde::Serialize` on your own types"
+)]
+pub trait Param: Clone + Send + Sync + serde::Serialize + 'static {}
+impl<T: Clone + Send + Sync + serde::Serialize + 'static> Param for T {}

@@ -1,0 +1,320 @@
+//! `Dataset`: what every RDD handle offers — the typed `Node<N>` fields of generated pipelines
+//! and the type-erased `Rdd<T>` alike. Actions live in `actions.rs`.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::actions;
+use crate::checkpoint::codec::Postcard;
+use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
+use crate::data::{Checkpointable, Data, Key, Pair};
+use crate::error::Result;
+use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
+use crate::partitioner::Partitioner;
+use crate::storage::lock;
+use crate::task::TaskContext;
+
+/// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.
+///
+/// ```
+/// use rddflow_engine::prelude::*;
+/// use rddflow_engine::sources::range::RangeNode;
+///
+/// let ctx = Context::builder().threads(2).build()?;
+/// let nums = RangeNode::node(&ctx, "Doc.nums", 0..10, 3)?;
+/// assert_eq!(nums.count()?, 10);
+/// assert_eq!(nums.collect()?, (0..10).collect::<Vec<u64>>());
+/// assert_eq!(nums.reduce(|a, b| a + b)?, Some(45));
+/// assert_eq!(nums.take(4)?, vec![0, 1, 2, 3]);
+/// # Ok::<(), rddflow_engine::Error>(())
+/// ```
+pub trait Dataset: Clone + Send + Sync + 'static {
+    /// Element type.
+    type Item: Data;
+
+    /// The node as a scheduler object.
+    fn erased(&self) -> Arc<dyn NodeDyn>;
+
+    /// Shared node state.
+    fn core(&self) -> &NodeCore<Self::Item>;
+
+    /// Partition `part`, read from a checkpoint or cache when there is one, else computed.
+    fn iter_partition(
+        &self,
+        cx: &TaskContext,
+        part: usize,
+    ) -> impl Iterator<Item = Self::Item> + use<Self>;
+
+    /// Spark's `doCheckpoint` recursion from this RDD (see [`RddNode::do_checkpoint`]).
+    fn do_checkpoint(&self, pass: &mut CheckpointPass);
+
+    /// The type-erased handle.
+    fn rdd(&self) -> Rdd<Self::Item>;
+
+    /// Unique id within the context.
+    fn id(&self) -> usize {
+        self.core().info().id
+    }
+
+    /// Number of partitions.
+    fn num_partitions(&self) -> usize {
+        self.core().info().partitions
+    }
+
+    /// The partitioner, when the elements are partitioned by key.
+    fn partitioner(&self) -> Option<Partitioner> {
+        self.core().info().partitioner.clone()
+    }
+
+    /// Marks this RDD for a reliable checkpoint, written by the next job that computes it.
+    /// Fails with `CheckpointDirNotSet` when the context has no checkpoint directory.
+    fn checkpoint(&self) -> Result<()>
+    where
+        Self::Item: Checkpointable,
+    {
+        self.core()
+            .mark_reliable(Arc::new(Postcard::<Self::Item>::new()))
+    }
+
+    /// Marks this RDD for a local checkpoint: kept in memory, lineage truncated, not durable.
+    fn local_checkpoint(&self) -> Result<()> {
+        self.core().mark_local();
+        Ok(())
+    }
+
+    /// Whether the checkpoint was materialized (lineage truncated).
+    fn is_checkpointed(&self) -> bool {
+        matches!(
+            self.core().checkpoint_status(),
+            CheckpointStatus::Checkpointed { .. }
+        )
+    }
+
+    /// The checkpoint state.
+    fn checkpoint_status(&self) -> CheckpointStatus {
+        self.core().checkpoint_status()
+    }
+
+    /// The directory of a materialized reliable checkpoint (one `part-NNNNN` per partition).
+    fn checkpoint_file(&self) -> Option<PathBuf> {
+        match self.core().checkpoint_status() {
+            CheckpointStatus::Checkpointed {
+                kind: CheckpointKind::Reliable,
+                dir,
+            } => dir,
+            _ => None,
+        }
+    }
+
+    /// Keeps computed partitions in memory for later jobs.
+    fn cache(&self) -> &Self {
+        lock(&self.core().slots).enable_cache();
+        self
+    }
+
+    /// Drops cached partitions.
+    fn unpersist(&self) -> &Self {
+        lock(&self.core().slots).disable_cache();
+        self
+    }
+
+    /// The lineage, like Spark's `toDebugString`.
+    fn lineage(&self) -> String {
+        crate::lineage::render(&self.erased())
+    }
+
+    /// All elements, in partition order.
+    fn collect(&self) -> Result<Vec<Self::Item>> {
+        actions::collect(self)
+    }
+
+    /// Number of elements.
+    fn count(&self) -> Result<u64> {
+        actions::count(self)
+    }
+
+    /// Combines all elements with `f` (associative and commutative); `None` when empty.
+    fn reduce<F>(&self, f: F) -> Result<Option<Self::Item>>
+    where
+        F: Fn(Self::Item, Self::Item) -> Self::Item + Send + Sync,
+    {
+        actions::reduce(self, f)
+    }
+
+    /// Folds each partition from `zero`, then the partition results from `zero`.
+    fn fold<F>(&self, zero: Self::Item, f: F) -> Result<Self::Item>
+    where
+        F: Fn(Self::Item, Self::Item) -> Self::Item + Send + Sync,
+    {
+        actions::aggregate(self, zero, &f, &f)
+    }
+
+    /// Aggregates each partition with `seq` from `zero`, then merges with `comb`.
+    fn aggregate<U, S, C>(&self, zero: U, seq: S, comb: C) -> Result<U>
+    where
+        U: Clone + Send + Sync,
+        S: Fn(U, Self::Item) -> U + Send + Sync,
+        C: Fn(U, U) -> U + Send + Sync,
+    {
+        actions::aggregate(self, zero, &seq, &comb)
+    }
+
+    /// The first `n` elements, scanning as few partitions as possible.
+    fn take(&self, n: usize) -> Result<Vec<Self::Item>> {
+        actions::take(self, n)
+    }
+
+    /// The first element.
+    fn first(&self) -> Result<Option<Self::Item>> {
+        Ok(actions::take(self, 1)?.into_iter().next())
+    }
+
+    /// Runs `f` on every element, in parallel.
+    fn for_each<F>(&self, f: F) -> Result<()>
+    where
+        F: Fn(Self::Item) + Send + Sync,
+    {
+        actions::for_each(self, f)
+    }
+
+    /// Number of elements per key.
+    fn count_by_key(&self) -> Result<HashMap<<Self::Item as Pair>::Key, u64>>
+    where
+        Self::Item: Pair,
+        <Self::Item as Pair>::Key: Key,
+    {
+        actions::count_by_key(self)
+    }
+
+    /// Number of occurrences of each element.
+    fn count_by_value(&self) -> Result<HashMap<Self::Item, u64>>
+    where
+        Self::Item: Key,
+    {
+        actions::count_by_value(self)
+    }
+
+    /// The pairs as a map (a later value for a key replaces an earlier one).
+    fn collect_map(&self) -> Result<HashMap<<Self::Item as Pair>::Key, <Self::Item as Pair>::Value>>
+    where
+        Self::Item: Pair,
+        <Self::Item as Pair>::Key: Key,
+    {
+        actions::collect_map(self)
+    }
+
+    /// Writes one `part-NNNNN` text file per partition into `dir` (which must not exist), one
+    /// `Display` line per element, then an empty `_SUCCESS` file.
+    fn save_as_text_file(&self, dir: impl AsRef<Path>) -> Result<()>
+    where
+        Self::Item: Display,
+    {
+        actions::save_as_text_file(self, dir.as_ref())
+    }
+}
+
+impl<N: RddNode> Dataset for Node<N> {
+    type Item = N::Item;
+
+    fn erased(&self) -> Arc<dyn NodeDyn> {
+        self.node().core().erased()
+    }
+
+    fn core(&self) -> &NodeCore<N::Item> {
+        self.node().core()
+    }
+
+    #[inline]
+    fn iter_partition(
+        &self,
+        cx: &TaskContext,
+        part: usize,
+    ) -> impl Iterator<Item = N::Item> + use<N> {
+        iter_node(self.node(), cx, part)
+    }
+
+    fn do_checkpoint(&self, pass: &mut CheckpointPass) {
+        self.node().do_checkpoint(pass)
+    }
+
+    fn rdd(&self) -> Rdd<N::Item> {
+        let erased: Arc<dyn ErasedRdd<N::Item>> = self.erased_typed();
+        Rdd { inner: erased }
+    }
+}
+
+impl<N: RddNode> Node<N> {
+    fn erased_typed(&self) -> Arc<dyn ErasedRdd<N::Item>> {
+        // Same allocation as the handle: an `Rdd` keeps the node alive like any handle.
+        let arc: Arc<N> = self.arc().clone();
+        arc
+    }
+}
+
+/// A typed node behind dynamic dispatch, for `Rdd<T>`.
+trait ErasedRdd<T>: NodeDyn {
+    fn core_t(&self) -> &NodeCore<T>;
+    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> Box<dyn Iterator<Item = T>>;
+    fn do_checkpoint_t(&self, pass: &mut CheckpointPass);
+}
+
+impl<N: RddNode> ErasedRdd<N::Item> for N {
+    fn core_t(&self) -> &NodeCore<N::Item> {
+        self.core()
+    }
+
+    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> Box<dyn Iterator<Item = N::Item>> {
+        Box::new(iter_node(self, cx, part))
+    }
+
+    fn do_checkpoint_t(&self, pass: &mut CheckpointPass) {
+        RddNode::do_checkpoint(self, pass)
+    }
+}
+
+/// A type-erased RDD of `T`: what `.rdd()` returns and what an `Rdd<T>` pipeline parameter
+/// takes, so pipelines compose (one pipeline instance per iteration, say). Cheap to clone.
+pub struct Rdd<T> {
+    inner: Arc<dyn ErasedRdd<T>>,
+}
+
+impl<T> Clone for Rdd<T> {
+    fn clone(&self) -> Self {
+        Rdd {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: Data> std::fmt::Debug for Rdd<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = self.inner.info();
+        write!(f, "Rdd({}[{}] {})", i.label, i.id, i.op)
+    }
+}
+
+impl<T: Data> Dataset for Rdd<T> {
+    type Item = T;
+
+    fn erased(&self) -> Arc<dyn NodeDyn> {
+        self.inner.clone()
+    }
+
+    fn core(&self) -> &NodeCore<T> {
+        self.inner.core_t()
+    }
+
+    fn iter_partition(&self, cx: &TaskContext, part: usize) -> impl Iterator<Item = T> + use<T> {
+        self.inner.iter_boxed(cx, part)
+    }
+
+    fn do_checkpoint(&self, pass: &mut CheckpointPass) {
+        self.inner.do_checkpoint_t(pass)
+    }
+
+    fn rdd(&self) -> Rdd<T> {
+        self.clone()
+    }
+}

@@ -1,0 +1,416 @@
+//! RDD nodes: the typed `RddNode` trait that generated structs implement, its object-safe
+//! counterpart `NodeDyn` that the scheduler walks, and the state every node carries.
+
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+
+use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
+use crate::context::Context;
+use crate::data::Data;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::iter::{NodeIter, Tee};
+use crate::partitioner::Partitioner;
+use crate::shuffle::ShuffleStatus;
+use crate::storage::{Plan, Slots, lock};
+use crate::task::TaskContext;
+
+/// Static facts about a node.
+#[derive(Clone, Debug)]
+pub struct NodeInfo {
+    /// Unique within its context.
+    pub id: usize,
+    /// `Pipeline.node`.
+    pub label: &'static str,
+    /// The operator or source that defines it (`map`, `reduce_by_key`, `text_file`, ...).
+    pub op: &'static str,
+    /// Number of partitions.
+    pub partitions: usize,
+    /// How its elements are partitioned by key, if known.
+    pub partitioner: Option<Partitioner>,
+}
+
+/// State shared by every node: identity, context, checkpoint and cache slots.
+pub struct NodeCore<T> {
+    info: NodeInfo,
+    ctx: Context,
+    pub(crate) slots: Arc<Mutex<Slots<T>>>,
+    this: OnceLock<Weak<dyn NodeDyn>>,
+}
+
+impl<T: Data> NodeCore<T> {
+    /// The core of a new node with a fresh id.
+    pub fn new(
+        ctx: &Context,
+        label: &'static str,
+        op: &'static str,
+        partitions: usize,
+        partitioner: Option<Partitioner>,
+    ) -> Self {
+        NodeCore {
+            info: NodeInfo {
+                id: ctx.next_id(),
+                label,
+                op,
+                partitions,
+                partitioner,
+            },
+            ctx: ctx.clone(),
+            slots: Arc::new(Mutex::new(Slots::new(partitions))),
+            this: OnceLock::new(),
+        }
+    }
+
+    /// Static facts about the node.
+    pub fn info(&self) -> &NodeInfo {
+        &self.info
+    }
+
+    /// The node's context.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The node as a scheduler object. Set when the node is wrapped in a [`Node`].
+    pub fn erased(&self) -> Arc<dyn NodeDyn> {
+        self.this
+            .get()
+            .and_then(Weak::upgrade)
+            .expect("an RddNode is used only through the Node handle that owns it")
+    }
+
+    /// Marks the node for a reliable checkpoint in the context's checkpoint directory.
+    pub fn mark_reliable(
+        &self,
+        codec: Arc<dyn crate::checkpoint::codec::ElemCodec<T>>,
+    ) -> Result<()> {
+        let dir = self
+            .ctx
+            .checkpoint_run_dir(self.info.label)?
+            .join(format!("rdd-{}", self.info.id));
+        lock(&self.slots).mark_reliable(codec, dir);
+        Ok(())
+    }
+
+    /// Marks the node for a local checkpoint.
+    pub fn mark_local(&self) {
+        lock(&self.slots).mark_local();
+    }
+
+    /// Where the node stands with respect to checkpointing.
+    pub fn checkpoint_status(&self) -> CheckpointStatus {
+        lock(&self.slots).status()
+    }
+}
+
+/// The typed parents of a node, released when a checkpoint truncates its lineage.
+pub struct ParentSlot<P>(RwLock<Option<Arc<P>>>);
+
+impl<P> ParentSlot<P> {
+    /// Holds `parents`.
+    pub fn new(parents: P) -> Self {
+        ParentSlot(RwLock::new(Some(Arc::new(parents))))
+    }
+
+    /// The parents, or `None` once the lineage was truncated.
+    pub fn get(&self) -> Option<Arc<P>> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Drops the parents (lineage truncation).
+    pub fn clear(&self) {
+        self.0.write().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// A tuple of parent handles.
+pub trait ParentSet: Send + Sync + 'static {
+    /// The parents as scheduler objects, in order.
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>>;
+}
+
+impl ParentSet for () {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        Vec::new()
+    }
+}
+
+impl<A: Dataset> ParentSet for (A,) {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        vec![self.0.erased()]
+    }
+}
+
+impl<A: Dataset, B: Dataset> ParentSet for (A, B) {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        vec![self.0.erased(), self.1.erased()]
+    }
+}
+
+/// An edge of the lineage graph, from a node to what it reads.
+pub enum Dependency {
+    /// Partition `i` needs only a few partitions of the parent, computed in the same task.
+    Narrow(Arc<dyn NodeDyn>),
+    /// Every partition needs all partitions of the parent: a stage boundary.
+    Shuffle(ShuffleDep),
+    /// The node was checkpointed; it reads its checkpoint and has no other dependency.
+    Checkpoint(CheckpointStatus),
+}
+
+/// A shuffle edge: the map side runs `owner.run_map_task(index, p)` for every partition `p` of
+/// `parent`.
+#[derive(Clone)]
+pub struct ShuffleDep {
+    /// The node whose partitions are shuffled.
+    pub parent: Arc<dyn NodeDyn>,
+    /// The node that reads the shuffle (it knows the map-side code).
+    pub owner: Arc<dyn NodeDyn>,
+    /// Which of the owner's shuffles.
+    pub index: usize,
+    /// Whether the map outputs are all there.
+    pub status: Arc<dyn ShuffleStatus>,
+}
+
+/// A node as the scheduler sees it: no element type.
+pub trait NodeDyn: Send + Sync + 'static {
+    /// Static facts.
+    fn info(&self) -> &NodeInfo;
+    /// Current dependencies (a single checkpoint edge once checkpointed).
+    fn dependencies(&self) -> Vec<Dependency>;
+    /// Runs map task `part` of shuffle `dep`.
+    fn run_map_task(&self, cx: &TaskContext, dep: usize, part: usize) -> Result<()>;
+    /// Computes partition `part` and drops the elements (side outputs still happen).
+    fn drain_partition(&self, cx: &TaskContext, part: usize);
+    /// Spark's `doCheckpoint` recursion from this node.
+    fn do_checkpoint_dyn(&self, pass: &mut CheckpointPass);
+    /// Checkpoint state.
+    fn checkpoint_status(&self) -> CheckpointStatus;
+    /// Number of cached partitions, when caching is on.
+    fn cached_partitions(&self) -> Option<usize>;
+    /// Starts writing partitions as a side output.
+    fn arm(&self) -> Result<bool>;
+    /// Stops writing partitions as a side output.
+    fn disarm(&self);
+    /// Commits the checkpoint if every partition was written, then truncates the lineage.
+    fn commit_checkpoint(&self) -> Result<bool>;
+    /// Partitions still missing from a pending checkpoint.
+    fn missing_checkpoint_parts(&self) -> Result<Vec<usize>>;
+}
+
+/// A typed RDD node, implemented by each struct that `pipeline!` generates (and by hand-written
+/// nodes): its element type, parents, partitions, how to compute a partition, and Spark's
+/// checkpoint recursion.
+pub trait RddNode: Send + Sync + Sized + 'static {
+    /// Element type.
+    type Item: Data;
+    /// Tuple of parent handles (`()` for a source).
+    type Parents: ParentSet;
+
+    /// Shared node state.
+    fn core(&self) -> &NodeCore<Self::Item>;
+
+    /// The parents, until truncated.
+    fn parents(&self) -> &ParentSlot<Self::Parents>;
+
+    /// Computes partition `part` as an iterator that owns what it needs, so a chain of narrow
+    /// nodes is one fused, statically dispatched iterator.
+    fn compute(
+        &self,
+        parents: &Self::Parents,
+        cx: &TaskContext,
+        part: usize,
+    ) -> impl Iterator<Item = Self::Item> + use<Self>;
+
+    /// Dependencies while not checkpointed: narrow on every parent unless overridden.
+    fn dependencies(&self, parents: &Self::Parents) -> Vec<Dependency> {
+        parents
+            .erased()
+            .into_iter()
+            .map(Dependency::Narrow)
+            .collect()
+    }
+
+    /// Map side of shuffle `dep`: computes parent partition `part` and stores its buckets.
+    fn run_map_task(
+        &self,
+        parents: &Self::Parents,
+        cx: &TaskContext,
+        dep: usize,
+        part: usize,
+    ) -> Result<()> {
+        let _ = (parents, cx, part);
+        Err(Error::InvalidArgument(format!(
+            "node `{}` has no shuffle {dep}",
+            self.core().info().label
+        )))
+    }
+
+    /// Drops shuffle outputs (after a checkpoint truncated the lineage).
+    fn release_shuffles(&self) {}
+
+    /// Spark's `RDD.doCheckpoint`: entered once per pass; a marked node selects itself (after
+    /// its marked ancestors when the pass says so); an unmarked node recurses into its parents.
+    fn do_checkpoint(&self, pass: &mut CheckpointPass);
+}
+
+/// Produces partition `part` of `node`: from its checkpoint or cache when it has one, else by
+/// computing it, with the side outputs (checkpoint writer, cache) that record it.
+pub(crate) fn iter_node<N: RddNode>(
+    node: &N,
+    cx: &TaskContext,
+    part: usize,
+) -> NodeIter<N::Item, impl Iterator<Item = N::Item> + use<N>> {
+    let core = node.core();
+    // Two rounds at most: parents are cleared only after the checkpoint is committed, so if
+    // they are gone the second plan reads the checkpoint.
+    for _ in 0..2 {
+        let plan = {
+            let slots = lock(&core.slots);
+            slots.plan(part, &core.slots)
+        };
+        match plan {
+            Plan::File {
+                dir,
+                part,
+                info,
+                codec,
+            } => {
+                return match crate::checkpoint::file::read_part(&dir, part, &info, &*codec) {
+                    Ok(v) => NodeIter::Owned(v.into_iter()),
+                    Err(e) => {
+                        cx.fail(e);
+                        NodeIter::Owned(Vec::new().into_iter())
+                    }
+                };
+            }
+            Plan::Block(b) => return NodeIter::Shared(crate::iter::SharedIter::new(b)),
+            Plan::Compute(sinks) => {
+                if let Some(parents) = node.parents().get() {
+                    let it = node.compute(&parents, cx, part);
+                    return NodeIter::Computed(Tee::new(it, sinks, cx));
+                }
+            }
+        }
+    }
+    cx.fail(Error::InvalidArgument(format!(
+        "node `{}` lost its lineage without a committed checkpoint",
+        core.info().label
+    )));
+    NodeIter::Owned(Vec::new().into_iter())
+}
+
+impl<N: RddNode> NodeDyn for N {
+    fn info(&self) -> &NodeInfo {
+        self.core().info()
+    }
+
+    fn dependencies(&self) -> Vec<Dependency> {
+        let status = self.core().checkpoint_status();
+        if let CheckpointStatus::Checkpointed { .. } = status {
+            return vec![Dependency::Checkpoint(status)];
+        }
+        match self.parents().get() {
+            Some(p) => RddNode::dependencies(self, &p),
+            None => vec![Dependency::Checkpoint(self.core().checkpoint_status())],
+        }
+    }
+
+    fn run_map_task(&self, cx: &TaskContext, dep: usize, part: usize) -> Result<()> {
+        match self.parents().get() {
+            Some(p) => RddNode::run_map_task(self, &p, cx, dep, part),
+            None => Ok(()),
+        }
+    }
+
+    fn drain_partition(&self, cx: &TaskContext, part: usize) {
+        iter_node(self, cx, part).for_each(drop);
+    }
+
+    fn do_checkpoint_dyn(&self, pass: &mut CheckpointPass) {
+        RddNode::do_checkpoint(self, pass)
+    }
+
+    fn checkpoint_status(&self) -> CheckpointStatus {
+        self.core().checkpoint_status()
+    }
+
+    fn cached_partitions(&self) -> Option<usize> {
+        lock(&self.core().slots).cached_partitions()
+    }
+
+    fn arm(&self) -> Result<bool> {
+        lock(&self.core().slots).arm()
+    }
+
+    fn disarm(&self) {
+        lock(&self.core().slots).disarm()
+    }
+
+    fn commit_checkpoint(&self) -> Result<bool> {
+        let outcome = lock(&self.core().slots).try_commit(self.core().info())?;
+        match outcome {
+            CommitOutcome::Committed => {
+                // Truncation: drop every reference to the ancestors so they can be freed.
+                self.parents().clear();
+                self.release_shuffles();
+                tracing::debug!(node = self.core().info().label, "checkpoint committed");
+                Ok(true)
+            }
+            CommitOutcome::Missing | CommitOutcome::Nothing => Ok(false),
+        }
+    }
+
+    fn missing_checkpoint_parts(&self) -> Result<Vec<usize>> {
+        let slots = lock(&self.core().slots);
+        match &slots.ckpt {
+            crate::checkpoint::Ckpt::Pending(p) => Ok((0..p.parts.len())
+                .filter(|&i| p.parts[i].is_none())
+                .collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// A cheap, clonable handle to a typed node: the type of each field of a generated pipeline.
+///
+/// Actions and checkpoint methods come from the [`Dataset`] trait (in the prelude).
+pub struct Node<N>(Arc<N>);
+
+impl<N> Clone for Node<N> {
+    fn clone(&self) -> Self {
+        Node(self.0.clone())
+    }
+}
+
+impl<N: RddNode> Node<N> {
+    /// Wraps a freshly built node.
+    pub fn new(node: N) -> Self {
+        let arc = Arc::new(node);
+        let weak: Weak<dyn NodeDyn> = Arc::downgrade(&(arc.clone() as Arc<dyn NodeDyn>));
+        let _ = arc.core().this.set(weak);
+        Node(arc)
+    }
+
+    /// The node itself.
+    pub fn node(&self) -> &N {
+        &self.0
+    }
+
+    pub(crate) fn arc(&self) -> &Arc<N> {
+        &self.0
+    }
+}
+
+impl<N> std::ops::Deref for Node<N> {
+    type Target = N;
+    fn deref(&self) -> &N {
+        &self.0
+    }
+}
+
+impl<N: RddNode> std::fmt::Debug for Node<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = self.0.core().info();
+        write!(f, "{}[{}] {}", i.label, i.id, i.op)
+    }
+}
+

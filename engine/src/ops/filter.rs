@@ -1,0 +1,24 @@
+//! `filter`: keeps the elements for which `f(&x)` is true.
+
+use crate::task::{PanicScope, Site};
+
+/// The `filter` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+impl<In> Op<In, In> {
+    /// Builds the operator's iterator over one partition.
+    #[inline]
+    pub fn apply(
+        site: Site,
+        input: impl Iterator<Item = In>,
+        mut f: impl FnMut(&In) -> bool,
+    ) -> impl Iterator<Item = In> {
+        let node = site.node;
+        input.filter(move |x| {
+            let g = PanicScope::enter(node);
+            let keep = f(x);
+            g.exit();
+            keep
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! Operators, one file each. Every operator is a type `Op<In, Out>` (`In` the parent's element
+//! type, `Out` the declared one) whose associated functions build the operator's iterator
+//! (narrow operators: `apply`) or its two shuffle halves (wide operators: `map_side`,
+//! `reduce_side`, and a `Record<In, Out>` alias for what crosses the shuffle). Naming `In` and
+//! `Out` pins the parameter and result types of the user's closures, so `|l| l.len()` needs no
+//! annotation and a wrong result type is reported at the closure.
+
+pub mod coalesce;
+pub mod filter;
+pub mod filter_map;
+pub mod flat_map;
+pub mod flat_map_values;
+pub mod group_by_key;
+pub mod inspect;
+pub mod key_by;
+pub mod map;
+pub mod map_partitions;
+pub mod map_values;
+pub mod reduce_by_key;
+pub mod sample;
+pub mod union;
+
+use std::marker::PhantomData;
+
+/// The operator type shared by every operator module (each module has its own `Op`).
+pub(crate) type Marker<In, Out> = PhantomData<fn(In) -> Out>;
+
+/// A shuffle operator: what its map side writes and its reduce side reads.
+pub trait WideOp {
+    /// One record crossing the shuffle.
+    type Record;
+}

@@ -1,0 +1,41 @@
+//! `reduce_by_key(f)`: one `(k, v)` per key, the values merged with `f` (associative and
+//! commutative), combined on the map side before the shuffle.
+
+use crate::data::{Key, Pair};
+use crate::partitioner::Partitioner;
+use crate::shuffle::{ShuffleRead, combine_values, merge_combiners};
+use crate::task::Site;
+
+/// The `reduce_by_key` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+/// What crosses the shuffle: `(key, partially reduced value)`.
+impl<In: Pair, Out> super::WideOp for Op<In, Out> {
+    type Record = (In::Key, In::Value);
+}
+
+type Record<In, Out> = <Op<In, Out> as super::WideOp>::Record;
+
+impl<In: Pair, Out: Pair<Key = In::Key, Value = In::Value>> Op<In, Out>
+where
+    In::Key: Key,
+{
+    /// Reduces one map partition per key and buckets the result.
+    pub fn map_side(
+        site: Site,
+        input: impl Iterator<Item = In>,
+        partitioner: &Partitioner,
+        mut f: impl FnMut(In::Value, In::Value) -> In::Value,
+    ) -> Vec<Vec<Record<In, Out>>> {
+        combine_values(site.node, input.map(Pair::into_parts), partitioner, |v| v, &mut f)
+    }
+
+    /// Merges the partial values of one output partition.
+    pub fn reduce_side(
+        site: Site,
+        read: ShuffleRead<Record<In, Out>>,
+        f: impl FnMut(In::Value, In::Value) -> In::Value,
+    ) -> impl Iterator<Item = Out> {
+        merge_combiners(site.node, read, f).map(|(k, v)| Out::from_parts(k, v))
+    }
+}

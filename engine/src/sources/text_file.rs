@@ -1,0 +1,234 @@
+//! `text_file(path)`: lines of a file, a directory of files or a glob, split into byte ranges
+//! on line boundaries (Hadoop's `LineRecordReader` rule: a line belongs to the split that holds
+//! its first byte, so none is lost or read twice).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{Source, SourceNode};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::node::Node;
+use crate::task::{Site, TaskContext};
+
+/// Largest split, as Hadoop's local block size.
+const MAX_SPLIT: u64 = 32 << 20;
+/// A last piece up to 10% larger than a split is not split again (Hadoop's `SPLIT_SLOP`).
+const SPLIT_SLOP: f64 = 1.1;
+
+#[derive(Clone, Debug)]
+struct Split {
+    path: Arc<PathBuf>,
+    start: u64,
+    end: u64,
+}
+
+/// The source behind `text_file(path, min_partitions)`.
+pub struct TextFileSource {
+    splits: Vec<Split>,
+}
+
+impl TextFileSource {
+    /// Lists the input files and splits them into at least `min_partitions` byte ranges
+    /// (default `min(default_parallelism, 2)`, as Spark).
+    pub fn new(ctx: &Context, path: impl AsRef<Path>, min_partitions: Option<usize>) -> Result<Self> {
+        let min = min_partitions
+            .unwrap_or_else(|| ctx.default_parallelism().min(2))
+            .max(1);
+        let files = list_inputs(path.as_ref())?;
+        let mut sized = Vec::with_capacity(files.len());
+        for f in files {
+            let len = std::fs::metadata(&f)
+                .map_err(|e| Error::io("read metadata of", &f, e))?
+                .len();
+            sized.push((Arc::new(f), len));
+        }
+        let total: u64 = sized.iter().map(|(_, l)| l).sum();
+        let goal = (total / min as u64).max(1);
+        let split_size = goal.min(MAX_SPLIT).max(1);
+        let mut splits = Vec::new();
+        for (path, len) in sized {
+            let mut start = 0;
+            while (len - start) as f64 / split_size as f64 > SPLIT_SLOP {
+                splits.push(Split {
+                    path: path.clone(),
+                    start,
+                    end: start + split_size,
+                });
+                start += split_size;
+            }
+            splits.push(Split {
+                path,
+                start,
+                end: len,
+            });
+        }
+        Ok(TextFileSource { splits })
+    }
+}
+
+/// The files behind `path`: the file itself, the visible files of a directory (names not
+/// starting with `.` or `_`, sorted), or the matches of a glob (sorted).
+fn list_inputs(path: &Path) -> Result<Vec<PathBuf>> {
+    let text = path.to_string_lossy();
+    if text.contains(['*', '?', '[']) && !path.exists() {
+        let matches = glob::glob(&text).map_err(|e| {
+            Error::io(
+                "read input",
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+            )
+        })?;
+        let mut files = Vec::new();
+        for m in matches {
+            let p = m.map_err(|e| Error::io("read input", e.path().to_path_buf(), e.into()))?;
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+        if files.is_empty() {
+            return Err(Error::io(
+                "read input",
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no file matches the pattern"),
+            ));
+        }
+        files.sort();
+        return Ok(files);
+    }
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read input", path, e))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(|e| Error::io("list directory", path, e))? {
+        let entry = entry.map_err(|e| Error::io("list directory", path, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        let p = entry.path();
+        if p.is_file() {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+impl Source for TextFileSource {
+    type Item = String;
+
+    fn num_partitions(&self) -> usize {
+        self.splits.len()
+    }
+
+    fn compute(&self, site: Site) -> impl Iterator<Item = String> + use<> {
+        LineReader::open(self.splits[site.part].clone(), site.cx)
+    }
+}
+
+/// Reads the lines whose first byte lies in a split.
+struct LineReader {
+    split: Split,
+    reader: Option<BufReader<File>>,
+    /// File offset of the next line's first byte.
+    pos: u64,
+    buf: Vec<u8>,
+    cx: TaskContext,
+}
+
+impl LineReader {
+    fn open(split: Split, cx: TaskContext) -> Self {
+        let mut r = LineReader {
+            pos: split.start,
+            split,
+            reader: None,
+            buf: Vec::with_capacity(256),
+            cx,
+        };
+        if r.split.start >= r.split.end && r.split.start > 0 {
+            return r;
+        }
+        let path = r.split.path.clone();
+        let opened = File::open(&*path).and_then(|f| {
+            let mut reader = BufReader::with_capacity(1 << 18, f);
+            if r.split.start > 0 {
+                // The line that straddles the split start belongs to the previous split: skip
+                // through the first newline at or after `start - 1`.
+                reader.seek(SeekFrom::Start(r.split.start - 1))?;
+                let mut skipped = Vec::new();
+                let n = reader.read_until(b'\n', &mut skipped)?;
+                r.pos = r.split.start - 1 + n as u64;
+            }
+            Ok(reader)
+        });
+        match opened {
+            Ok(reader) => r.reader = Some(reader),
+            Err(e) => r.cx.fail(Error::io("read", &*path, e)),
+        }
+        r
+    }
+}
+
+impl Iterator for LineReader {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        // A line starting at `end` belongs to the next split (for the last split, `end` is the
+        // file length, so this also stops at end of file).
+        if self.pos >= self.split.end {
+            return None;
+        }
+        let reader = self.reader.as_mut()?;
+        self.buf.clear();
+        let n = match reader.read_until(b'\n', &mut self.buf) {
+            Ok(0) => {
+                self.reader = None;
+                return None;
+            }
+            Ok(n) => n,
+            Err(e) => {
+                self.cx.fail(Error::io("read", &*self.split.path, e));
+                self.reader = None;
+                return None;
+            }
+        };
+        let line_start = self.pos;
+        self.pos += n as u64;
+        let mut line = &self.buf[..];
+        if let Some(rest) = line.strip_suffix(b"\n") {
+            line = rest.strip_suffix(b"\r").unwrap_or(rest);
+        }
+        match std::str::from_utf8(line) {
+            Ok(s) => Some(s.to_owned()),
+            Err(e) => {
+                self.cx.fail(Error::InvalidInput {
+                    path: self.split.path.to_path_buf(),
+                    offset: line_start + e.valid_up_to() as u64,
+                    reason: "invalid UTF-8 in a line of text".into(),
+                });
+                self.reader = None;
+                None
+            }
+        }
+    }
+}
+
+/// A hand-built `text_file` node.
+pub fn text_file(
+    ctx: &Context,
+    label: &'static str,
+    path: impl AsRef<Path>,
+    min_partitions: Option<usize>,
+) -> Result<Node<SourceNode<TextFileSource>>> {
+    Ok(SourceNode::node(
+        ctx,
+        label,
+        "text_file",
+        TextFileSource::new(ctx, path, min_partitions)?,
+    ))
+}

@@ -1,0 +1,117 @@
+//! Code generation from a checked pipeline: one struct per node (`node.rs`), the pipeline
+//! struct with `new` (`pipeline.rs`), `graph()` (`describe.rs`), and stand-ins for an invalid
+//! pipeline (`stand_in.rs`).
+
+mod describe;
+mod node;
+mod pipeline;
+mod stand_in;
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::{Expr, Type};
+
+use crate::graph::{Checked, ParentRef};
+use crate::model::Pipeline;
+
+pub(crate) use pipeline::pipeline;
+pub(crate) use stand_in::stand_in;
+
+/// `WordCount` + `ones` -> `WordCountOnes`.
+pub(crate) fn node_struct(p: &Pipeline, node: &Ident) -> Ident {
+    let camel: String = node
+        .to_string()
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let mut c = s.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    format_ident!("{}{}", p.name, camel)
+}
+
+fn params_struct(p: &Pipeline) -> Ident {
+    format_ident!("__{}Params", p.name)
+}
+
+/// `Pipeline.node`, the label used in errors, lineage and panic reports.
+fn label(p: &Pipeline, node: &Ident) -> String {
+    format!("{}.{}", p.name, node)
+}
+
+/// The handle type of a parent.
+fn parent_handle(c: &Checked, r: ParentRef) -> TokenStream {
+    match r {
+        ParentRef::Node(j) => {
+            let s = node_struct(c.p, &c.p.nodes[j].name);
+            quote!(::rddflow::Node<#s>)
+        }
+        ParentRef::Input(k) => {
+            let t = c.p.params[k].rdd_elem.as_ref().expect("input param");
+            quote!(::rddflow::Rdd<#t>)
+        }
+    }
+}
+
+/// The element type of a parent.
+fn parent_elem<'a>(c: &'a Checked, r: ParentRef) -> &'a Type {
+    match r {
+        ParentRef::Node(j) => &c.p.nodes[j].ty,
+        ParentRef::Input(k) => c.p.params[k].rdd_elem.as_ref().expect("input param"),
+    }
+}
+
+/// The local variable in `new` holding a parent.
+fn parent_var(c: &Checked, r: ParentRef) -> Ident {
+    match r {
+        ParentRef::Node(j) => c.p.nodes[j].name.clone(),
+        ParentRef::Input(k) => c.p.params[k].name.clone(),
+    }
+}
+
+/// Value parameters mentioned in `tokens` (so a task clones only those it uses).
+fn used_params<'a>(p: &'a Pipeline, tokens: TokenStream) -> Vec<&'a Ident> {
+    fn walk(ts: TokenStream, seen: &mut Vec<String>) {
+        for tt in ts {
+            match tt {
+                TokenTree::Ident(i) => seen.push(i.to_string()),
+                TokenTree::Group(g) => walk(g.stream(), seen),
+                _ => {}
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    walk(tokens, &mut seen);
+    p.params
+        .iter()
+        .filter(|x| x.rdd_elem.is_none() && seen.iter().any(|s| x.name == s))
+        .map(|x| &x.name)
+        .collect()
+}
+
+/// `let name = Clone::clone(&<params>.name);` for each used value parameter.
+fn clone_params(p: &Pipeline, from: &TokenStream, args: &[&Expr]) -> TokenStream {
+    let all: TokenStream = args.iter().map(|a| quote!(#a)).collect();
+    let used = used_params(p, all);
+    quote! {
+        #(
+            #[allow(unused_variables)]
+            let #used = ::core::clone::Clone::clone(&#from.#used);
+        )*
+    }
+}
+
+/// A closure argument becomes `move`: it then owns the parameter clones of its task.
+fn task_arg(e: &Expr) -> TokenStream {
+    match e {
+        Expr::Closure(c) if c.capture.is_none() => {
+            let mut c = c.clone();
+            c.capture = Some(syn::Token![move](c.or1_token.span));
+            quote!(#c)
+        }
+        other => quote!(#other),
+    }
+}

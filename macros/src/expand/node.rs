@@ -1,0 +1,218 @@
+//! One struct per node, implementing `RddNode`: compute (fused into its children's iterators),
+//! the shuffle halves of wide operators, dependencies, and Spark's `doCheckpoint` recursion.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{clone_params, label, node_struct, params_struct, parent_elem, parent_handle, task_arg};
+use crate::graph::{Checked, Resolved};
+use crate::model::NodeDef;
+use crate::ops::{Arg, Shape};
+
+pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
+    let p = c.p;
+    let n: &NodeDef = &p.nodes[i];
+    let vis = &p.vis;
+    let name = node_struct(p, &n.name);
+    let params = params_struct(p);
+    let item = &n.ty;
+    let lbl = label(p, &n.name);
+    let handles: Vec<TokenStream> = c.parents[i].iter().map(|&r| parent_handle(c, r)).collect();
+    let parents_ty = quote!((#(#handles,)*));
+    let docs = &n.docs;
+    let default_doc = if docs.is_empty() {
+        let d = format!(" Node `{}` of pipeline `{}`.", n.name, p.name);
+        quote!(#[doc = #d])
+    } else {
+        quote!()
+    };
+
+    let mut fields = TokenStream::new();
+    let mut methods = TokenStream::new();
+    let compute_body;
+    let params_ts = quote!(self.__params);
+    let args: Vec<&syn::Expr> = n.expr.args().iter().collect();
+
+    match &c.resolved[i] {
+        Resolved::Source(s) => {
+            let ty = source_type(s, item);
+            fields.extend(quote!(__source: #ty,));
+            compute_body = quote! {
+                ::rddflow::__private::sources::Source::compute(
+                    &self.__source,
+                    ::rddflow::Site::new(__cx, #lbl, __part),
+                )
+            };
+        }
+        Resolved::Op(spec) => {
+            let op = syn::Ident::new(spec.name, n.expr.op_name().span());
+            let in_ty = parent_elem(c, c.parents[i][0]);
+            let task_args: Vec<&syn::Expr> = args
+                .iter()
+                .zip(spec.args)
+                .filter(|(_, k)| matches!(k, Arg::Closure(_) | Arg::Value(_)))
+                .map(|(a, _)| *a)
+                .collect();
+            let clones = clone_params(p, &params_ts, &task_args);
+            let pasted: Vec<TokenStream> = task_args.iter().map(|a| task_arg(a)).collect();
+            // Spanned at the operator's first argument (the closure), so type errors in it
+            // are reported there rather than at the macro call.
+            let span = task_args.first().map_or(n.expr.op_name().span(), |a| a.span());
+            let op_ty = quote_spanned!(span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>);
+            match spec.shape {
+                Shape::Narrow { .. } => {
+                    compute_body = quote_spanned! {span=>
+                        let __site = ::rddflow::Site::new(__cx, #lbl, __part);
+                        let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                        #clones
+                        #op_ty::apply(__site, __input, #(#pasted),*)
+                    };
+                }
+                Shape::Union => {
+                    compute_body = quote! {
+                        #op_ty::apply(::rddflow::Site::new(__cx, #lbl, __part), &__parents.0, &__parents.1)
+                    };
+                }
+                Shape::Coalesce => {
+                    compute_body = quote! {
+                        #op_ty::apply(
+                            ::rddflow::Site::new(__cx, #lbl, __part),
+                            &__parents.0,
+                            self.__core.info().partitions,
+                        )
+                    };
+                }
+                Shape::Wide => {
+                    let record = quote!(<::rddflow::__private::ops::#op::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record);
+                    fields.extend(quote!(__shuffle: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#record>>,));
+                    compute_body = quote_spanned! {span=>
+                        let __site = ::rddflow::Site::new(__cx, #lbl, __part);
+                        let __read = self.__shuffle.read(&__site);
+                        #clones
+                        #op_ty::reduce_side(__site, __read, #(#pasted),*)
+                    };
+                    methods.extend(quote_spanned! {span=>
+                        fn dependencies(&self, __parents: &Self::Parents) -> ::std::vec::Vec<::rddflow::Dependency> {
+                            ::std::vec![::rddflow::Dependency::Shuffle(::rddflow::ShuffleDep {
+                                parent: ::rddflow::Dataset::erased(&__parents.0),
+                                owner: self.__core.erased(),
+                                index: 0,
+                                status: self.__shuffle.clone(),
+                            })]
+                        }
+
+                        fn run_map_task(
+                            &self,
+                            __parents: &Self::Parents,
+                            __cx: &::rddflow::TaskContext,
+                            _dep: usize,
+                            __part: usize,
+                        ) -> ::rddflow::Result<()> {
+                            let __site = ::rddflow::Site::new(__cx, #lbl, __part);
+                            let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                            #clones
+                            let __buckets = #op_ty::map_side(__site, __input, self.__shuffle.partitioner(), #(#pasted),*);
+                            self.__shuffle.put(__part, __buckets);
+                            ::core::result::Result::Ok(())
+                        }
+
+                        fn release_shuffles(&self) {
+                            self.__shuffle.clear();
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    let recurse: Vec<TokenStream> = (0..c.parents[i].len())
+        .map(|k| {
+            let k = syn::Index::from(k);
+            quote!(::rddflow::Dataset::do_checkpoint(&__p.#k, __pass);)
+        })
+        .collect();
+    let (marked, unmarked) = if recurse.is_empty() {
+        (quote!(), quote!())
+    } else {
+        (
+            quote! {
+                if __pass.all_marked_ancestors() {
+                    if let ::core::option::Option::Some(__p) = self.__parents.get() {
+                        #(#recurse)*
+                    }
+                }
+            },
+            quote! {
+                if let ::core::option::Option::Some(__p) = self.__parents.get() {
+                    #(#recurse)*
+                }
+            },
+        )
+    };
+
+    quote! {
+        #(#docs)*
+        #default_doc
+        #vis struct #name {
+            __core: ::rddflow::NodeCore<#item>,
+            __parents: ::rddflow::ParentSlot<#parents_ty>,
+            #[allow(dead_code)]
+            __params: ::std::sync::Arc<#params>,
+            #fields
+        }
+
+        impl ::rddflow::RddNode for #name {
+            type Item = #item;
+            type Parents = #parents_ty;
+
+            fn core(&self) -> &::rddflow::NodeCore<#item> {
+                &self.__core
+            }
+
+            fn parents(&self) -> &::rddflow::ParentSlot<Self::Parents> {
+                &self.__parents
+            }
+
+            #[allow(unused_variables, clippy::let_and_return)]
+            fn compute(
+                &self,
+                __parents: &Self::Parents,
+                __cx: &::rddflow::TaskContext,
+                __part: usize,
+            ) -> impl ::core::iter::Iterator<Item = #item> + use<> {
+                #compute_body
+            }
+
+            #methods
+
+            /// Spark's `RDD.doCheckpoint`: entered once per pass; a marked node selects itself,
+            /// after its marked ancestors when the pass asks for them; an unmarked node recurses
+            /// into its parents.
+            fn do_checkpoint(&self, __pass: &mut ::rddflow::CheckpointPass) {
+                if !__pass.enter(self.__core.info().id) {
+                    return;
+                }
+                match self.__core.checkpoint_status() {
+                    ::rddflow::CheckpointStatus::Checkpointed { .. } => {}
+                    ::rddflow::CheckpointStatus::Marked(_) => {
+                        #marked
+                        __pass.select(self.__core.erased());
+                    }
+                    ::rddflow::CheckpointStatus::Unmarked => {
+                        #unmarked
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn source_type(s: &crate::ops::SourceSpec, item: &syn::Type) -> TokenStream {
+    let path: syn::Path = syn::parse_str(s.ty).expect("table paths parse");
+    if s.generic {
+        quote!(::rddflow::__private::sources::#path<#item>)
+    } else {
+        quote!(::rddflow::__private::sources::#path)
+    }
+}

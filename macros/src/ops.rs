@@ -1,0 +1,144 @@
+//! The operator and source tables. Each operator is one record: its shape (how its code is
+//! generated and how many partitions it has), its arguments and whether a partition count may
+//! follow them. Validation and expansion read the same table; the engine has one module per
+//! operator under `ops/` with the same name.
+
+/// How an operator's node is generated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Partition `i` from partition `i` of the parent through `ops::NAME::Op::apply`.
+    Narrow { keeps_partitioner: bool },
+    /// The partitions of both parents.
+    Union,
+    /// Fewer partitions, no shuffle.
+    Coalesce,
+    /// A shuffle: `map_side` and `reduce_side`.
+    Wide,
+}
+
+/// What an argument is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arg {
+    /// A closure or function, pasted into each task (`move` added).
+    Closure(&'static str),
+    /// A value expression evaluated in each task.
+    Value(&'static str),
+    /// Another node of the pipeline.
+    Node(&'static str),
+    /// A partition count, evaluated once in `new`.
+    Partitions,
+}
+
+pub(crate) struct OpSpec {
+    pub name: &'static str,
+    pub shape: Shape,
+    pub args: &'static [Arg],
+    /// A partition count may follow the arguments.
+    pub optional_partitions: bool,
+}
+
+use Arg::*;
+use Shape::*;
+
+const fn narrow(name: &'static str, keeps: bool, args: &'static [Arg]) -> OpSpec {
+    OpSpec {
+        name,
+        shape: Narrow {
+            keeps_partitioner: keeps,
+        },
+        args,
+        optional_partitions: false,
+    }
+}
+
+const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
+    OpSpec {
+        name,
+        shape: Wide,
+        args,
+        optional_partitions: true,
+    }
+}
+
+pub(crate) const OPERATORS: &[OpSpec] = &[
+    narrow("map", false, &[Closure("f")]),
+    narrow("filter", true, &[Closure("f")]),
+    narrow("flat_map", false, &[Closure("f")]),
+    narrow("filter_map", false, &[Closure("f")]),
+    narrow("map_partitions", false, &[Closure("f")]),
+    narrow("map_values", true, &[Closure("f")]),
+    narrow("flat_map_values", true, &[Closure("f")]),
+    narrow("key_by", false, &[Closure("f")]),
+    narrow("sample", true, &[Value("fraction"), Value("seed")]),
+    narrow("inspect", true, &[Closure("f")]),
+    OpSpec {
+        name: "coalesce",
+        shape: Coalesce,
+        args: &[Partitions],
+        optional_partitions: false,
+    },
+    OpSpec {
+        name: "union",
+        shape: Union,
+        args: &[Node("other")],
+        optional_partitions: false,
+    },
+    wide("reduce_by_key", &[Closure("f")]),
+    wide("group_by_key", &[]),
+];
+
+pub(crate) struct SourceSpec {
+    pub name: &'static str,
+    /// Engine type, relative to `::rddflow::__private::sources`.
+    pub ty: &'static str,
+    /// Whether the type takes the element type as a parameter.
+    pub generic: bool,
+    pub arg: &'static str,
+}
+
+pub(crate) const SOURCES: &[SourceSpec] = &[
+    SourceSpec {
+        name: "parallelize",
+        ty: "parallelize::ParallelizeSource",
+        generic: true,
+        arg: "iterable",
+    },
+    SourceSpec {
+        name: "range",
+        ty: "range::RangeSource",
+        generic: false,
+        arg: "a..b",
+    },
+    SourceSpec {
+        name: "text_file",
+        ty: "text_file::TextFileSource",
+        generic: false,
+        arg: "path",
+    },
+];
+
+pub(crate) fn operator(name: &str) -> Option<&'static OpSpec> {
+    OPERATORS.iter().find(|o| o.name == name)
+}
+
+pub(crate) fn source(name: &str) -> Option<&'static SourceSpec> {
+    SOURCES.iter().find(|s| s.name == name)
+}
+
+impl OpSpec {
+    /// `reduce_by_key(f[, partitions])`, for messages.
+    pub fn signature(&self) -> String {
+        let mut args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| match a {
+                Closure(n) | Value(n) | Node(n) => n.to_string(),
+                Partitions => "partitions".into(),
+            })
+            .collect();
+        if self.optional_partitions {
+            args.push("[partitions]".into());
+        }
+        format!("{}({})", self.name, args.join(", "))
+    }
+}

@@ -75,7 +75,7 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
         match &n.expr {
             NodeExpr::Source { name, .. } => match ops::source(&name.to_string()) {
                 Some(s) => {
-                    check_arity(&mut cx, name, args, 1, 1, &format!("{}({}[, partitions])", s.name, s.arg));
+                    check_arity(&mut cx, name, args, 1, 2, &format!("{}({}[, partitions])", s.name, s.arg));
                     resolved.push(Some(Resolved::Source(s)));
                 }
                 None => {

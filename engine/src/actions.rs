@@ -5,7 +5,7 @@ use std::fmt::Display;
 use std::io::Write;
 use std::path::Path;
 
-use crate::data::{Key, Pair};
+use crate::data::{Key, Pair, PairMap};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::scheduler::{Coverage, run_job};
@@ -147,9 +147,7 @@ fn merge_counts<K: Key>(parts: Vec<HashMap<K, u64>>) -> HashMap<K, u64> {
     out
 }
 
-pub(crate) fn collect_map<D>(
-    d: &D,
-) -> Result<HashMap<<D::Item as Pair>::Key, <D::Item as Pair>::Value>>
+pub(crate) fn collect_map<D>(d: &D) -> Result<PairMap<D::Item>>
 where
     D: Dataset,
     D::Item: Pair,

@@ -46,6 +46,9 @@ impl<K: Data, V: Data> Pair for (K, V) {
     }
 }
 
+/// The map of a pair RDD's keys to values, as `collect_map` returns it.
+pub type PairMap<T> = std::collections::HashMap<<T as Pair>::Key, <T as Pair>::Value>;
+
 /// A shuffle key: hashed to pick the output partition and compared to group equal keys.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a shuffle key",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::actions;
 use crate::checkpoint::codec::Postcard;
 use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
-use crate::data::{Checkpointable, Data, Key, Pair};
+use crate::data::{Checkpointable, Data, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
@@ -197,7 +197,7 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     }
 
     /// The pairs as a map (a later value for a key replaces an earlier one).
-    fn collect_map(&self) -> Result<HashMap<<Self::Item as Pair>::Key, <Self::Item as Pair>::Value>>
+    fn collect_map(&self) -> Result<PairMap<Self::Item>>
     where
         Self::Item: Pair,
         <Self::Item as Pair>::Key: Key,

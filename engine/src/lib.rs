@@ -29,7 +29,7 @@ mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
 pub use context::{Context, ContextBuilder};
-pub use data::{Checkpointable, Data, Key, Pair, Param};
+pub use data::{Checkpointable, Data, Key, Pair, PairMap, Param};
 pub use dataset::{Dataset, Rdd};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};

@@ -28,8 +28,11 @@ pub trait ShuffleStatus: Send + Sync {
 pub struct ShuffleSlot<R> {
     id: usize,
     partitioner: Partitioner,
-    outputs: Mutex<Vec<Option<Arc<Vec<Vec<R>>>>>>,
+    outputs: Mutex<Vec<Option<MapOutput<R>>>>,
 }
+
+/// The buckets written by one map task, one per output partition.
+type MapOutput<R> = Arc<Vec<Vec<R>>>;
 
 impl<R: Data> ShuffleSlot<R> {
     /// A shuffle from `map_partitions` partitions through `partitioner`.

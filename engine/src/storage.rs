@@ -83,10 +83,10 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
                     }
                 }
                 BlockUse::LocalCheckpoint => {
-                    if let Ckpt::Pending(p) = &mut s.ckpt {
-                        if matches!(p.kind, Kind::Local) {
-                            p.parts[part] = Some(Written::Block(block));
-                        }
+                    if let Ckpt::Pending(p) = &mut s.ckpt
+                        && matches!(p.kind, Kind::Local)
+                    {
+                        p.parts[part] = Some(Written::Block(block));
                     }
                 }
             }
@@ -139,17 +139,17 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
             Ckpt::None => {}
         }
         let mut sinks: Vec<Box<dyn Sink<T>>> = Vec::new();
-        if let Ckpt::Pending(p) = &self.ckpt {
-            if p.armed > 0 {
-                match &p.kind {
-                    Kind::Reliable { codec, dir } => sinks.push(Box::new(FileSink::open(
-                        dir,
-                        part,
-                        codec.clone(),
-                        this.clone(),
-                    ))),
-                    Kind::Local => sinks.push(self.block_sink(part, this, BlockUse::LocalCheckpoint)),
-                }
+        if let Ckpt::Pending(p) = &self.ckpt
+            && p.armed > 0
+        {
+            match &p.kind {
+                Kind::Reliable { codec, dir } => sinks.push(Box::new(FileSink::open(
+                    dir,
+                    part,
+                    codec.clone(),
+                    this.clone(),
+                ))),
+                Kind::Local => sinks.push(self.block_sink(part, this, BlockUse::LocalCheckpoint)),
             }
         }
         if self.cache.is_some() {

@@ -28,10 +28,10 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
         if matches!(self.ckpt, Ckpt::Done(_)) {
             return;
         }
-        if let Ckpt::Pending(p) = &self.ckpt {
-            if matches!(p.kind, Kind::Local) {
-                return;
-            }
+        if let Ckpt::Pending(p) = &self.ckpt
+            && matches!(p.kind, Kind::Local)
+        {
+            return;
         }
         let armed = match &self.ckpt {
             Ckpt::Pending(p) => p.armed,
@@ -82,10 +82,10 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
     }
 
     pub(crate) fn record_file_part(&mut self, part: usize, info: PartInfo) {
-        if let Ckpt::Pending(p) = &mut self.ckpt {
-            if matches!(p.kind, Kind::Reliable { .. }) {
-                p.parts[part] = Some(Written::File(info));
-            }
+        if let Ckpt::Pending(p) = &mut self.ckpt
+            && matches!(p.kind, Kind::Reliable { .. })
+        {
+            p.parts[part] = Some(Written::File(info));
         }
     }
 

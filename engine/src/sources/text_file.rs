@@ -47,7 +47,7 @@ impl TextFileSource {
         }
         let total: u64 = sized.iter().map(|(_, l)| l).sum();
         let goal = (total / min as u64).max(1);
-        let split_size = goal.min(MAX_SPLIT).max(1);
+        let split_size = goal.clamp(1, MAX_SPLIT);
         let mut splits = Vec::new();
         for (path, len) in sized {
             let mut start = 0;

@@ -73,7 +73,7 @@ fn parent_var(c: &Checked, r: ParentRef) -> Ident {
 }
 
 /// Value parameters mentioned in `tokens` (so a task clones only those it uses).
-fn used_params<'a>(p: &'a Pipeline, tokens: TokenStream) -> Vec<&'a Ident> {
+fn used_params(p: &Pipeline, tokens: TokenStream) -> Vec<&Ident> {
     fn walk(ts: TokenStream, seen: &mut Vec<String>) {
         for tt in ts {
             match tt {

@@ -20,10 +20,10 @@ use crate::task::TaskContext;
 ///
 /// ```
 /// use rddflow_engine::prelude::*;
-/// use rddflow_engine::sources::range::RangeNode;
+/// use rddflow_engine::sources::range::range;
 ///
 /// let ctx = Context::builder().threads(2).build()?;
-/// let nums = RangeNode::node(&ctx, "Doc.nums", 0..10, 3)?;
+/// let nums = range(&ctx, "Doc.nums", 0..10, 3)?;
 /// assert_eq!(nums.count()?, 10);
 /// assert_eq!(nums.collect()?, (0..10).collect::<Vec<u64>>());
 /// assert_eq!(nums.reduce(|a, b| a + b)?, Some(45));

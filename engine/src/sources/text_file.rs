@@ -69,8 +69,16 @@ impl TextFileSource {
     }
 }
 
-/// The files behind `path`: the file itself, the visible files of a directory (names not
-/// starting with `.` or `_`, sorted), or the matches of a glob (sorted).
+/// Hadoop's hidden-file rule: names starting with `.` or `_` (temporary files, `_SUCCESS`)
+/// are not input when a directory or a glob is read.
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .map(|n| n.to_string_lossy())
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'))
+}
+
+/// The files behind `path`: the file itself, or the visible files of a directory or of a
+/// glob's matches, sorted.
 fn list_inputs(path: &Path) -> Result<Vec<PathBuf>> {
     let text = path.to_string_lossy();
     if text.contains(['*', '?', '[']) && !path.exists() {
@@ -84,7 +92,7 @@ fn list_inputs(path: &Path) -> Result<Vec<PathBuf>> {
         let mut files = Vec::new();
         for m in matches {
             let p = m.map_err(|e| Error::io("read input", e.path().to_path_buf(), e.into()))?;
-            if p.is_file() {
+            if p.is_file() && !is_hidden(&p) {
                 files.push(p);
             }
         }
@@ -105,13 +113,8 @@ fn list_inputs(path: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(|e| Error::io("list directory", path, e))? {
         let entry = entry.map_err(|e| Error::io("list directory", path, e))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('_') {
-            continue;
-        }
         let p = entry.path();
-        if p.is_file() {
+        if p.is_file() && !is_hidden(&p) {
             files.push(p);
         }
     }

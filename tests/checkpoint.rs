@@ -171,7 +171,11 @@ fn reliable_checkpoint_narrow_chain_computes_marked_node_once() -> rddflow::Resu
     assert!(p.squares.is_checkpointed());
     assert_eq!(p.labels.collect()?, first);
     assert_eq!(p.labels.count()?, first.len() as u64);
-    assert_eq!(load(&NARROW_CALLS), N, "two later jobs never call the marked closure");
+    assert_eq!(
+        load(&NARROW_CALLS),
+        N,
+        "two later jobs never call the marked closure"
+    );
     Ok(())
 }
 
@@ -185,7 +189,11 @@ fn local_checkpoint_through_shuffle_computes_marked_node_once() -> rddflow::Resu
     assert_eq!(first, expected_sums(N));
     assert_eq!(load(&LOCAL_SHUFFLE_CALLS), N);
     assert!(p.pairs.is_checkpointed());
-    assert_eq!(p.pairs.checkpoint_file(), None, "a local checkpoint has no file");
+    assert_eq!(
+        p.pairs.checkpoint_file(),
+        None,
+        "a local checkpoint has no file"
+    );
     assert_eq!(sorted(p.big.collect()?), first);
     assert_eq!(
         sorted(p.pairs.collect()?),
@@ -240,14 +248,26 @@ fn status_and_checkpoint_file_layout() -> rddflow::Result<()> {
         "marking alone does not truncate"
     );
 
-    assert_eq!(p.shifted.collect()?, (0..50).map(|x| x * 2 + 1).collect::<Vec<_>>());
-    assert_eq!(p.tripled.collect()?, (0..50).map(|x| x * 3).collect::<Vec<_>>());
+    assert_eq!(
+        p.shifted.collect()?,
+        (0..50).map(|x| x * 2 + 1).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        p.tripled.collect()?,
+        (0..50).map(|x| x * 3).collect::<Vec<_>>()
+    );
     assert!(p.doubled.is_checkpointed());
     assert!(p.tripled.is_checkpointed());
-    assert!(!p.shifted.is_checkpointed(), "an unmarked node is never checkpointed");
+    assert!(
+        !p.shifted.is_checkpointed(),
+        "an unmarked node is never checkpointed"
+    );
     assert!(!p.nums.is_checkpointed());
 
-    let file = p.doubled.checkpoint_file().expect("reliable checkpoint has a directory");
+    let file = p
+        .doubled
+        .checkpoint_file()
+        .expect("reliable checkpoint has a directory");
     assert!(file.is_dir(), "{} is a directory", file.display());
     assert!(
         file.starts_with(dir.path()),
@@ -267,8 +287,16 @@ fn status_and_checkpoint_file_layout() -> rddflow::Result<()> {
         hidden.iter().all(|h| !h.contains("tmp")),
         "no temporary files are left behind: {hidden:?}"
     );
-    assert_eq!(p.doubled.num_partitions(), 5, "checkpointing keeps the partition count");
-    assert_eq!(p.tripled.checkpoint_file(), None, "local checkpoints have no file");
+    assert_eq!(
+        p.doubled.num_partitions(),
+        5,
+        "checkpointing keeps the partition count"
+    );
+    assert_eq!(
+        p.tripled.checkpoint_file(),
+        None,
+        "local checkpoints have no file"
+    );
     Ok(())
 }
 
@@ -318,7 +346,11 @@ fn marking_after_a_job_is_honoured_by_the_next_job() -> rddflow::Result<()> {
         p.squares.is_checkpointed(),
         "the job after marking checkpoints the node (Spark would silently ignore the mark)"
     );
-    assert_eq!(load(&LATE_CALLS), 200, "the second job computed the node once");
+    assert_eq!(
+        load(&LATE_CALLS),
+        200,
+        "the second job computed the node once"
+    );
     assert!(p.squares.checkpoint_file().is_some());
 
     assert_eq!(p.plus.collect()?, want);
@@ -383,7 +415,10 @@ fn only_nearest_marked_ancestor_without_flag() -> rddflow::Result<()> {
     let p = ChainOff::new(&ctx, 40)?;
     let want: Vec<u64> = (1..=40).map(|x| x * 10).filter(|x| x % 20 == 0).collect();
     assert_eq!(p.c.collect()?, want);
-    assert!(p.b.is_checkpointed(), "the nearest marked node is checkpointed");
+    assert!(
+        p.b.is_checkpointed(),
+        "the nearest marked node is checkpointed"
+    );
     assert!(!p.a.is_checkpointed(), "a marked ancestor behind it is not");
     assert_eq!(load(&CHAIN_A_CALLS_OFF), 40);
 
@@ -405,7 +440,10 @@ fn all_marked_ancestors_with_flag() -> rddflow::Result<()> {
     let want: Vec<u64> = (1..=40).map(|x| x * 10).filter(|x| x % 20 == 0).collect();
     assert_eq!(p.c.collect()?, want);
     assert!(p.b.is_checkpointed());
-    assert!(p.a.is_checkpointed(), "with the flag, marked ancestors are checkpointed too");
+    assert!(
+        p.a.is_checkpointed(),
+        "with the flag, marked ancestors are checkpointed too"
+    );
     assert_eq!(
         load(&CHAIN_A_CALLS_ON),
         40,
@@ -472,7 +510,10 @@ fn checkpoint_dir_not_set_at_checkpoint_call() -> rddflow::Result<()> {
         other => panic!("expected CheckpointDirNotSet, got {other:?}"),
     }
     // The failed mark leaves the node usable and unmarked.
-    assert_eq!(p.doubled.collect()?, (0..10).map(|x| x * 2).collect::<Vec<_>>());
+    assert_eq!(
+        p.doubled.collect()?,
+        (0..10).map(|x| x * 2).collect::<Vec<_>>()
+    );
     assert!(!p.doubled.is_checkpointed());
     Ok(())
 }
@@ -524,7 +565,10 @@ fn take_does_not_commit_but_later_collect_does() -> rddflow::Result<()> {
 
     let want: Vec<u64> = (0..100).map(|x| (x + 100) * 2).collect();
     assert_eq!(p.child.collect()?, want);
-    assert!(p.marked.is_checkpointed(), "the full job commits the checkpoint");
+    assert!(
+        p.marked.is_checkpointed(),
+        "the full job commits the checkpoint"
+    );
     let after_collect = load(&TAKE_CALLS);
     assert!(
         after_collect <= 100 + after_take,
@@ -534,7 +578,11 @@ fn take_does_not_commit_but_later_collect_does() -> rddflow::Result<()> {
 
     assert_eq!(p.child.collect()?, want);
     assert_eq!(p.child.take(3)?, want[..3].to_vec());
-    assert_eq!(load(&TAKE_CALLS), after_collect, "later jobs read the checkpoint");
+    assert_eq!(
+        load(&TAKE_CALLS),
+        after_collect,
+        "later jobs read the checkpoint"
+    );
     Ok(())
 }
 
@@ -574,9 +622,15 @@ fn lineage_truncated_after_checkpoint() -> rddflow::Result<()> {
     assert!(after.contains("Lin.out"), "{after}");
     assert!(after.contains("Lin.summed"), "{after}");
     assert!(after.contains("checkpoint (reliable)"), "{after}");
-    assert!(!after.contains("Lin.source_nums"), "ancestors gone: {after}");
+    assert!(
+        !after.contains("Lin.source_nums"),
+        "ancestors gone: {after}"
+    );
     assert!(!after.contains("Lin.pairs"), "ancestors gone: {after}");
-    assert!(after.lines().count() < before.lines().count() + 1, "{after}");
+    assert!(
+        after.lines().count() < before.lines().count() + 1,
+        "{after}"
+    );
     // The partitioner of the checkpointed shuffle output is kept.
     assert_eq!(p.summed.partitioner().map(|x| x.num_partitions()), Some(3));
     Ok(())
@@ -605,7 +659,10 @@ fn flip_byte(path: &Path, at: usize) {
 fn expect_corrupt(r: rddflow::Result<Vec<u64>>, file: &PathBuf) {
     match r {
         Err(Error::CorruptCheckpoint { path, .. }) => assert_eq!(&path, file),
-        Err(e) => panic!("expected CorruptCheckpoint naming {}, got {e:?}", file.display()),
+        Err(e) => panic!(
+            "expected CorruptCheckpoint naming {}, got {e:?}",
+            file.display()
+        ),
         Ok(v) => panic!("expected CorruptCheckpoint, got data {v:?}"),
     }
 }
@@ -630,7 +687,10 @@ fn corrupt_part_file_is_an_error_never_wrong_data() -> rddflow::Result<()> {
         other => panic!("expected CorruptCheckpoint, got {other:?}"),
     }
     let q = Corrupt::new(&ctx, 10)?;
-    assert_eq!(q.child.collect()?, (0..10).map(|x| x * 7 + 4).collect::<Vec<_>>());
+    assert_eq!(
+        q.child.collect()?,
+        (0..10).map(|x| x * 7 + 4).collect::<Vec<_>>()
+    );
     Ok(())
 }
 

@@ -72,14 +72,22 @@ fn narrow_operators_match_iterators() -> rddflow::Result<()> {
     let input = data(1000);
     let p = Narrow::new(&ctx, input.clone(), 8)?;
 
-    assert_eq!(p.src.collect()?, input, "collect keeps partition and element order");
+    assert_eq!(
+        p.src.collect()?,
+        input,
+        "collect keeps partition and element order"
+    );
     assert_eq!(
         p.mapped.collect()?,
         input.iter().map(|x| x * 3 + 1).collect::<Vec<_>>()
     );
     assert_eq!(
         p.filtered.collect()?,
-        input.iter().copied().filter(|x| x % 3 == 0).collect::<Vec<_>>()
+        input
+            .iter()
+            .copied()
+            .filter(|x| x % 3 == 0)
+            .collect::<Vec<_>>()
     );
     assert_eq!(
         p.flat.collect()?,
@@ -92,14 +100,21 @@ fn narrow_operators_match_iterators() -> rddflow::Result<()> {
         p.picked.collect()?,
         input
             .iter()
-            .filter_map(|x| if x % 2 == 0 { Some(format!("e{x}")) } else { None })
+            .filter_map(|x| if x % 2 == 0 {
+                Some(format!("e{x}"))
+            } else {
+                None
+            })
             .collect::<Vec<_>>()
     );
     let keyed: Vec<(u64, u64)> = input.iter().map(|&x| (x % 5, x)).collect();
     assert_eq!(p.keyed.collect()?, keyed);
     assert_eq!(
         p.valued.collect()?,
-        keyed.iter().map(|(k, v)| (*k, format!("v{v}"))).collect::<Vec<_>>()
+        keyed
+            .iter()
+            .map(|(k, v)| (*k, format!("v{v}")))
+            .collect::<Vec<_>>()
     );
     assert_eq!(
         p.expanded.collect()?,
@@ -166,7 +181,11 @@ fn sample_is_deterministic_subset_of_roughly_the_fraction() -> rddflow::Result<(
     // Input is strictly increasing: a subset in order is strictly increasing too.
     assert!(a.windows(2).all(|w| w[0] < w[1]), "an ordered subset");
     assert!(a.iter().all(|x| *x < 10_000));
-    assert_eq!(p.sampled_all.collect()?, input, "fraction 1 keeps everything");
+    assert_eq!(
+        p.sampled_all.collect()?,
+        input,
+        "fraction 1 keeps everything"
+    );
     assert_eq!(p.sampled_none.count()?, 0, "fraction 0 keeps nothing");
     // Every partition contributes (a different stream per partition, not all-or-nothing).
     let per_part = 10_000 / 8;
@@ -192,10 +211,18 @@ fn coalesce_and_union_partitions_and_order() -> rddflow::Result<()> {
         "coalesce never increases the partition count"
     );
     assert_eq!(p.coalesced_wide.collect()?, input);
-    assert_eq!(p.unioned.num_partitions(), 16, "union has both parents' partitions");
+    assert_eq!(
+        p.unioned.num_partitions(),
+        16,
+        "union has both parents' partitions"
+    );
     let mut want = input.clone();
     want.extend(input.iter().map(|x| x * 3 + 1));
-    assert_eq!(p.unioned.collect()?, want, "first parent's partitions, then the other's");
+    assert_eq!(
+        p.unioned.collect()?,
+        want,
+        "first parent's partitions, then the other's"
+    );
     assert_eq!(p.unioned.count()?, 1000);
     Ok(())
 }
@@ -207,7 +234,10 @@ fn inspect_sees_every_element_and_passes_it_on() -> rddflow::Result<()> {
     let p = Narrow::new(&ctx, input.clone(), 5)?;
     assert_eq!(p.inspected.collect()?, input);
     assert_eq!(INSPECT_COUNT.load(Ordering::SeqCst), 777);
-    assert_eq!(INSPECT_SUM.load(Ordering::SeqCst), input.iter().sum::<u64>());
+    assert_eq!(
+        INSPECT_SUM.load(Ordering::SeqCst),
+        input.iter().sum::<u64>()
+    );
     Ok(())
 }
 
@@ -322,7 +352,11 @@ fn shuffle_partitions_follow_default_parallelism_when_set() -> rddflow::Result<(
     let ctx = ctx_par(3);
     let input = wide_input();
     let p = Wide::new(&ctx, input.clone())?;
-    assert_eq!(p.src.num_partitions(), 5, "explicit source partition count wins");
+    assert_eq!(
+        p.src.num_partitions(),
+        5,
+        "explicit source partition count wins"
+    );
     assert_eq!(p.sums.num_partitions(), 3);
     assert_eq!(p.groups.num_partitions(), 3);
     assert_eq!(p.sums7.num_partitions(), 7);
@@ -399,8 +433,16 @@ fn take_and_first() -> rddflow::Result<()> {
     let p = Acts::new(&ctx, 100, 10)?;
     assert_eq!(p.nums.take(0)?, Vec::<u64>::new());
     assert_eq!(p.nums.take(3)?, vec![0, 1, 2]);
-    assert_eq!(p.nums.take(25)?, (0..25).collect::<Vec<_>>(), "spanning partitions");
-    assert_eq!(p.nums.take(1000)?, (0..100).collect::<Vec<_>>(), "more than there is");
+    assert_eq!(
+        p.nums.take(25)?,
+        (0..25).collect::<Vec<_>>(),
+        "spanning partitions"
+    );
+    assert_eq!(
+        p.nums.take(1000)?,
+        (0..100).collect::<Vec<_>>(),
+        "more than there is"
+    );
     assert_eq!(p.nums.first()?, Some(0));
     // Only the last partition has elements: take must keep scanning past empty ones.
     assert_eq!(p.tail.take(3)?, vec![95, 96, 97]);
@@ -483,7 +525,13 @@ fn save_as_text_file_writes_parts_and_success() -> rddflow::Result<()> {
     names.sort();
     assert_eq!(
         names,
-        vec!["_SUCCESS", "part-00000", "part-00001", "part-00002", "part-00003"]
+        vec![
+            "_SUCCESS",
+            "part-00000",
+            "part-00001",
+            "part-00002",
+            "part-00003"
+        ]
     );
     let mut all = String::new();
     for i in 0..4 {
@@ -590,7 +638,11 @@ fn text_file_on_a_file() -> rddflow::Result<()> {
         t.lines.collect()?,
         vec!["alpha", "beta", "", "gamma delta", "last"]
     );
-    assert_eq!(t.lines.num_partitions(), 2, "min(default_parallelism, 2) by default");
+    assert_eq!(
+        t.lines.num_partitions(),
+        2,
+        "min(default_parallelism, 2) by default"
+    );
 
     let one = TextParts::new(&ctx, f, 1)?;
     assert_eq!(one.lines.num_partitions(), 1);
@@ -618,10 +670,7 @@ fn text_file_on_a_directory_skips_hidden_and_underscore_files() -> rddflow::Resu
     write_dir_inputs(dir.path());
     let t = Text::new(&ctx, dir.path().to_path_buf())?;
     // Files in name order, each file's lines in order.
-    assert_eq!(
-        t.lines.collect()?,
-        vec!["a1", "a2", "a3", "b1", "b2", "c1"]
-    );
+    assert_eq!(t.lines.collect()?, vec!["a1", "a2", "a3", "b1", "b2", "c1"]);
     assert!(t.lines.num_partitions() >= 3, "at least one split per file");
     Ok(())
 }
@@ -665,7 +714,7 @@ fn generated_text(lines: usize) -> String {
             2..=7 => (state >> 8) as usize % 12,
             _ => (state >> 8) as usize % 60,
         };
-        if !(len == 0 && state % 3 == 0) {
+        if !(len == 0 && state.is_multiple_of(3)) {
             // Otherwise a truly empty line.
             s.push_str(&format!("{i}:"));
         }
@@ -673,7 +722,7 @@ fn generated_text(lines: usize) -> String {
             s.push_str(pieces[(state as usize >> (j % 32)) % pieces.len()]);
         }
         if i + 1 < lines {
-            if (state >> 20) % 5 == 0 {
+            if (state >> 20).is_multiple_of(5) {
                 s.push_str("\r\n");
             } else {
                 s.push('\n');
@@ -831,10 +880,7 @@ rddflow::pipeline! {
 
 #[test]
 fn panicking_task_fails_job_after_max_attempts() -> rddflow::Result<()> {
-    let ctx = Context::builder()
-        .threads(4)
-        .task_max_failures(3)
-        .build()?;
+    let ctx = Context::builder().threads(4).task_max_failures(3).build()?;
     let p = Fail::new(&ctx, 57)?;
     match p.after.collect() {
         Err(Error::TaskFailed {
@@ -846,18 +892,27 @@ fn panicking_task_fails_job_after_max_attempts() -> rddflow::Result<()> {
             assert_eq!(node, "Fail.bad", "names the node whose code panicked");
             assert_eq!(partition, 2, "57 is in partition 2 of range(0..100, 4)");
             assert_eq!(attempts, 3);
-            assert!(message.contains("boom at 57"), "panic message kept: {message}");
+            assert!(
+                message.contains("boom at 57"),
+                "panic message kept: {message}"
+            );
         }
         other => panic!("expected TaskFailed, got {other:?}"),
     }
     assert_eq!(BAD_CALLS.load(Ordering::SeqCst), 3, "one call per attempt");
     let err = p.bad.count().unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("Fail.bad") && text.contains("boom at 57"), "{text}");
+    assert!(
+        text.contains("Fail.bad") && text.contains("boom at 57"),
+        "{text}"
+    );
 
     // The context is still usable.
     let ok = Fail::new(&ctx, 1000)?;
-    assert_eq!(ok.bad.collect()?, (0..100).map(|x| x * 2).collect::<Vec<_>>());
+    assert_eq!(
+        ok.bad.collect()?,
+        (0..100).map(|x| x * 2).collect::<Vec<_>>()
+    );
     Ok(())
 }
 
@@ -867,7 +922,11 @@ fn panic_on_first_attempt_only_is_retried() -> rddflow::Result<()> {
     let p = Flaky::new(&ctx, 40)?;
     assert_eq!(p.once.collect()?, (1..=40).collect::<Vec<_>>());
     assert!(FLAKY_FIRED.load(Ordering::SeqCst));
-    assert_eq!(FLAKY_CALLS.load(Ordering::SeqCst), 2, "failed once, retried once");
+    assert_eq!(
+        FLAKY_CALLS.load(Ordering::SeqCst),
+        2,
+        "failed once, retried once"
+    );
     Ok(())
 }
 
@@ -939,14 +998,24 @@ fn graph_dot_and_mermaid() {
     let g = Wide::graph();
     let dot = g.to_dot();
     let mermaid = g.to_mermaid();
-    for n in ["src", "sums", "sums7", "groups", "groups3", "max_after_group"] {
+    for n in [
+        "src",
+        "sums",
+        "sums7",
+        "groups",
+        "groups3",
+        "max_after_group",
+    ] {
         assert!(dot.contains(n), "dot has node {n}: {dot}");
         assert!(mermaid.contains(n), "mermaid has node {n}: {mermaid}");
     }
     assert!(dot.contains("src -> sums"), "{dot}");
     assert!(dot.contains("groups -> max_after_group"), "{dot}");
     assert!(dot.contains("shuffle"), "shuffle edges are marked: {dot}");
-    assert!(mermaid.contains("shuffle"), "shuffle edges are marked: {mermaid}");
+    assert!(
+        mermaid.contains("shuffle"),
+        "shuffle edges are marked: {mermaid}"
+    );
     let shuffle_edges: Vec<_> = g.edges().filter(|e| e.2).collect();
     assert_eq!(shuffle_edges.len(), 4, "{shuffle_edges:?}");
     assert!(g.edges().any(|e| e == ("groups", "max_after_group", false)));

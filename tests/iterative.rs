@@ -135,7 +135,10 @@ fn iterative_on_a_small_stack() {
         .name("small-stack".into())
         .stack_size(256 * 1024)
         .spawn(move || -> rddflow::Result<()> {
-            let ctx = Context::builder().threads(4).checkpoint_dir(&path).build()?;
+            let ctx = Context::builder()
+                .threads(4)
+                .checkpoint_dir(&path)
+                .build()?;
             let (result, _) = run(&ctx, Kind::Reliable)?;
             check(&result);
             let ctx = Context::builder().threads(4).build()?;

@@ -31,6 +31,9 @@ fn spec_wordcount_runs_unchanged() -> rddflow::Result<()> {
     println!("{lineage}");
     assert!(lineage.contains("WordCount.ones"));
     assert!(lineage.contains("checkpoint (reliable)"));
-    assert!(!lineage.contains("WordCount.lines"), "lineage truncated at the checkpoint");
+    assert!(
+        !lineage.contains("WordCount.lines"),
+        "lineage truncated at the checkpoint"
+    );
     Ok(())
 }

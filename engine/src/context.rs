@@ -178,13 +178,13 @@ impl Context {
 
     /// The directory of this context's reliable checkpoints, created on first call.
     pub fn checkpoint_run_dir(&self, node: &str) -> Result<PathBuf> {
-        let base = self
-            .inner
-            .checkpoint_dir
-            .as_ref()
-            .ok_or_else(|| Error::CheckpointDirNotSet {
-                node: node.to_string(),
-            })?;
+        let base =
+            self.inner
+                .checkpoint_dir
+                .as_ref()
+                .ok_or_else(|| Error::CheckpointDirNotSet {
+                    node: node.to_string(),
+                })?;
         if let Some(dir) = self.inner.run_dir.get() {
             return Ok(dir.clone());
         }

@@ -14,7 +14,7 @@ impl<T: Clone + Send + Sync + 'static> Data for T {}
 /// A key-value element `(K, V)`, the input of the pair operators (`reduce_by_key`, `join`, ...).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a key-value pair",
-    label = "this operator needs elements of type `(K, V)`",
+    label = "pair operators such as `reduce_by_key` take elements of type `(K, V)`",
     note = "map the elements to pairs first, e.g. `node.map(|x| (key(&x), x))` or `key_by`"
 )]
 pub trait Pair: Data {

@@ -24,7 +24,9 @@ pub enum Error {
     },
 
     /// A task failed on every attempt (its user code panicked).
-    #[error("task for node `{node}`, partition {partition} failed after {attempts} attempt(s): {message}")]
+    #[error(
+        "task for node `{node}`, partition {partition} failed after {attempts} attempt(s): {message}"
+    )]
     TaskFailed {
         /// The node whose code panicked (or the node the task computed, if unknown).
         node: String,
@@ -46,9 +48,7 @@ pub enum Error {
     },
 
     /// A checkpoint holds a different number of partitions than the RDD it stands for.
-    #[error(
-        "checkpoint of node `{node}` has {found} partition(s) but the node has {expected}"
-    )]
+    #[error("checkpoint of node `{node}` has {found} partition(s) but the node has {expected}")]
     PartitionCountMismatch {
         /// The node being checkpointed or read back.
         node: String,

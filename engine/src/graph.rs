@@ -62,14 +62,20 @@ impl PipelineGraph {
     /// Graphviz DOT: shuffle edges dashed and labelled, checkpointed nodes doubled, cached ones
     /// filled.
     pub fn to_dot(&self) -> String {
-        let mut s = format!("digraph {} {{\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n", self.name);
+        let mut s = format!(
+            "digraph {} {{\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
+            self.name
+        );
         for n in self.nodes {
             let mut style = Vec::new();
             let mut extra = String::new();
             if n.attrs.iter().any(|a| a.starts_with("checkpoint")) {
                 extra.push_str(", peripheries=2");
             }
-            if n.attrs.iter().any(|a| a.starts_with("cache") || a.starts_with("persist")) {
+            if n.attrs
+                .iter()
+                .any(|a| a.starts_with("cache") || a.starts_with("persist"))
+            {
                 style.push("filled");
                 extra.push_str(", fillcolor=\"#e8f0ff\"");
             }
@@ -134,7 +140,10 @@ impl PipelineGraph {
             }
         }
         for n in self.nodes {
-            if n.attrs.iter().any(|a| a.starts_with("cache") || a.starts_with("persist")) {
+            if n.attrs
+                .iter()
+                .any(|a| a.starts_with("cache") || a.starts_with("persist"))
+            {
                 let _ = writeln!(s, "  style {} fill:#e8f0ff", n.name);
             }
         }

@@ -34,7 +34,9 @@ pub use dataset::{Dataset, Rdd};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use iter::{NodeIter, SharedIter, Tee};
-pub use node::{Dependency, Node, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, RddNode, ShuffleDep};
+pub use node::{
+    Dependency, Node, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, RddNode, ShuffleDep,
+};
 pub use partitioner::Partitioner;
 pub use task::{PanicScope, Site, TaskContext, guarded};
 

@@ -413,4 +413,3 @@ impl<N: RddNode> std::fmt::Debug for Node<N> {
         write!(f, "{}[{}] {}", i.label, i.id, i.op)
     }
 }
-

@@ -89,10 +89,15 @@ fn finish_checkpoints(ctx: &Context, armed: &[Arc<dyn NodeDyn>], coverage: Cover
                     );
                     run_missing_shuffles(ctx, n)?;
                     let label = n.info().label;
-                    run_tasks(ctx, &missing, |&p| (label, p), |cx, &p| {
-                        n.drain_partition(cx, p);
-                        Ok(())
-                    })?;
+                    run_tasks(
+                        ctx,
+                        &missing,
+                        |&p| (label, p),
+                        |cx, &p| {
+                            n.drain_partition(cx, p);
+                            Ok(())
+                        },
+                    )?;
                 }
             }
             n.commit_checkpoint().map(drop)
@@ -148,7 +153,9 @@ pub(crate) fn run_missing_shuffles(ctx: &Context, root: &Arc<dyn NodeDyn>) -> Re
             .map(|(k, _)| *k)
             .collect();
         if ready.is_empty() {
-            return Err(Error::Internal("shuffle stages depend on each other".into()));
+            return Err(Error::Internal(
+                "shuffle stages depend on each other".into(),
+            ));
         }
         let wave: Vec<Stage> = ready.iter().filter_map(|k| stages.remove(k)).collect();
         let tasks: Vec<(usize, usize)> = wave

@@ -152,14 +152,15 @@ pub fn bucket<T>(
     buckets
 }
 
-/// Map-side combine: one combiner per key (`create` for the first value, `merge` for the
-/// next), then bucketed by the partitioner.
+/// Map-side combine: one combiner per key, built by `step(None, v)` for the key's first value
+/// and `step(Some(c), v)` for the next ones, then bucketed by the partitioner. One closure
+/// rather than Spark's `createCombiner` and `mergeValue` pair, so an operator can use the same
+/// user function for both.
 pub fn combine_values<K: Key, V, C>(
     node: &'static str,
     input: impl Iterator<Item = (K, V)>,
     partitioner: &Partitioner,
-    mut create: impl FnMut(V) -> C,
-    mut merge: impl FnMut(C, V) -> C,
+    mut step: impl FnMut(Option<C>, V) -> C,
 ) -> Vec<Vec<(K, C)>> {
     // `Option` lets a combiner be moved out and back without a `Default` bound.
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
@@ -168,11 +169,11 @@ pub fn combine_values<K: Key, V, C>(
         match map.entry(k) {
             Entry::Occupied(mut e) => {
                 let slot = e.get_mut();
-                let old = slot.take().expect("combiner present");
-                *slot = Some(merge(old, v));
+                let old = slot.take();
+                *slot = Some(step(old, v));
             }
             Entry::Vacant(e) => {
-                e.insert(Some(create(v)));
+                e.insert(Some(step(None, v)));
             }
         }
         g.exit();

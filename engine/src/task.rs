@@ -91,13 +91,8 @@ impl TaskContext {
     }
 
     pub(crate) fn run_commits(&self) -> Result<()> {
-        let commits = std::mem::take(
-            &mut *self
-                .inner
-                .commits
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()),
-        );
+        let commits =
+            std::mem::take(&mut *self.inner.commits.lock().unwrap_or_else(|p| p.into_inner()));
         commits.into_iter().try_for_each(|c| c())
     }
 }

@@ -23,7 +23,10 @@ pub(crate) struct NodeAttrs {
 const KNOWN: &str = "`#[checkpoint]`, `#[checkpoint(local)]`, `#[cache]`, `#[persist(memory)]`";
 
 /// Splits doc comments from node attributes and parses the latter.
-pub(crate) fn parse_node_attrs(attrs: Vec<Attribute>, cx: &mut Ctxt) -> (Vec<Attribute>, NodeAttrs) {
+pub(crate) fn parse_node_attrs(
+    attrs: Vec<Attribute>,
+    cx: &mut Ctxt,
+) -> (Vec<Attribute>, NodeAttrs) {
     let mut docs = Vec::new();
     let mut out = NodeAttrs::default();
     for a in attrs {
@@ -83,17 +86,37 @@ pub(crate) fn parse_node_attrs(attrs: Vec<Attribute>, cx: &mut Ctxt) -> (Vec<Att
                 }
             };
             if !ok {
-                cx.error_spanned_by(&a, "expected `#[cache]` or `#[persist(memory)]`");
+                let msg = if path.is_ident("cache") {
+                    "`#[cache]` takes no arguments; write `#[cache]` (the same as `#[persist(memory)]`)"
+                } else {
+                    "expected `#[persist(memory)]`, or `#[cache]` which is the same"
+                };
+                cx.error_spanned_by(&a, msg);
             } else if out.cache.is_some() {
-                cx.error_spanned_by(&a, "conflicting storage attributes: use one of `#[cache]` or `#[persist(..)]`");
+                cx.error_spanned_by(
+                    &a,
+                    "conflicting storage attributes: use one of `#[cache]` or `#[persist(..)]`",
+                );
             } else {
                 out.cache = Some(a.pound_token.span);
-                out.written.push(if path.is_ident("cache") { "cache".into() } else { "persist(memory)".into() });
+                out.written.push(if path.is_ident("cache") {
+                    "cache".into()
+                } else {
+                    "persist(memory)".into()
+                });
             }
         } else {
+            let name = quote::ToTokens::to_token_stream(path)
+                .to_string()
+                .replace(' ', "");
+            let hint = ["checkpoint", "cache", "persist"]
+                .into_iter()
+                .find(|k| strsim::levenshtein(&name, k) <= 2)
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
             cx.error_spanned_by(
                 &a,
-                format!("unknown node attribute; expected one of {KNOWN}, or a doc comment"),
+                format!("unknown node attribute `{name}`{hint}; expected one of {KNOWN}, or a doc comment"),
             );
         }
     }

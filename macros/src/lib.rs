@@ -15,7 +15,8 @@ mod parse;
 
 use proc_macro2::TokenStream;
 
-/// Declares one or more typed RDD pipelines; see the `rddflow` crate for the DSL reference.
+/// Declares one or more typed RDD pipelines; documented, with examples, where the `rddflow`
+/// crate re-exports it.
 #[proc_macro]
 pub fn pipeline(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     pipeline_impl(input.into()).into()

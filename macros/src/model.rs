@@ -19,6 +19,9 @@ pub(crate) struct Pipeline {
     pub nodes: Vec<NodeDef>,
     /// Errors met while parsing nodes; reported with the validation errors.
     pub parse_errors: Vec<syn::Error>,
+    /// Nodes that did not parse but whose name (and maybe type) could be read: references to
+    /// them are not reported again as unknown, and the stand-in keeps their fields.
+    pub broken: Vec<BrokenNode>,
     pub brace_span: Span,
 }
 
@@ -28,6 +31,12 @@ pub(crate) struct Param {
     pub ty: Type,
     /// `Some(T)` for `Rdd<T>`.
     pub rdd_elem: Option<Type>,
+}
+
+/// What could be read of a node that did not parse.
+pub(crate) struct BrokenNode {
+    pub name: Ident,
+    pub ty: Option<Type>,
 }
 
 /// `ATTRS name: Type = EXPR;`.
@@ -41,8 +50,30 @@ pub(crate) struct NodeDef {
 
 /// A source call or `parent.operator(args)`.
 pub(crate) enum NodeExpr {
-    Source { name: Ident, args: Vec<Expr> },
-    Op { parent: Ident, op: Ident, args: Vec<Expr> },
+    Source {
+        name: Ident,
+        args: Vec<Expr>,
+    },
+    Op {
+        parent: Ident,
+        op: Ident,
+        args: Vec<Expr>,
+    },
+}
+
+/// A type as text with the spaces `quote` inserts removed where people do not write them.
+pub(crate) fn type_text(ty: &Type) -> String {
+    let s = quote::quote!(#ty).to_string();
+    s.replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" <", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace("& ", "&")
 }
 
 impl NodeExpr {

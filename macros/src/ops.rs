@@ -29,15 +29,27 @@ pub(crate) enum Arg {
     Partitions,
 }
 
+/// What the parent's elements must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Input {
+    Any,
+    /// Key-value pairs `(K, V)`.
+    Pairs,
+    /// Key-value pairs whose key is a shuffle key (`Hash + Eq`).
+    KeyedPairs,
+}
+
 pub(crate) struct OpSpec {
     pub name: &'static str,
     pub shape: Shape,
     pub args: &'static [Arg],
     /// A partition count may follow the arguments.
     pub optional_partitions: bool,
+    pub input: Input,
 }
 
 use Arg::*;
+use Input::*;
 use Shape::*;
 
 const fn narrow(name: &'static str, keeps: bool, args: &'static [Arg]) -> OpSpec {
@@ -48,6 +60,15 @@ const fn narrow(name: &'static str, keeps: bool, args: &'static [Arg]) -> OpSpec
         },
         args,
         optional_partitions: false,
+        input: Any,
+    }
+}
+
+/// A narrow operator on key-value pairs.
+const fn narrow_pairs(name: &'static str, keeps: bool, args: &'static [Arg]) -> OpSpec {
+    OpSpec {
+        input: Pairs,
+        ..narrow(name, keeps, args)
     }
 }
 
@@ -57,6 +78,7 @@ const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
         shape: Wide,
         args,
         optional_partitions: true,
+        input: KeyedPairs,
     }
 }
 
@@ -66,8 +88,8 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     narrow("flat_map", false, &[Closure("f")]),
     narrow("filter_map", false, &[Closure("f")]),
     narrow("map_partitions", false, &[Closure("f")]),
-    narrow("map_values", true, &[Closure("f")]),
-    narrow("flat_map_values", true, &[Closure("f")]),
+    narrow_pairs("map_values", true, &[Closure("f")]),
+    narrow_pairs("flat_map_values", true, &[Closure("f")]),
     narrow("key_by", false, &[Closure("f")]),
     narrow("sample", true, &[Value("fraction"), Value("seed")]),
     narrow("inspect", true, &[Closure("f")]),
@@ -76,12 +98,14 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Coalesce,
         args: &[Partitions],
         optional_partitions: false,
+        input: Any,
     },
     OpSpec {
         name: "union",
         shape: Union,
         args: &[Node("other")],
         optional_partitions: false,
+        input: Any,
     },
     wide("reduce_by_key", &[Closure("f")]),
     wide("group_by_key", &[]),

@@ -8,7 +8,7 @@ use syn::{Attribute, Expr, Ident, Token, Type, Visibility};
 
 use crate::attr::parse_node_attrs;
 use crate::ctxt::Ctxt;
-use crate::model::{File, NodeDef, NodeExpr, Param, Pipeline};
+use crate::model::{BrokenNode, File, NodeDef, NodeExpr, Param, Pipeline};
 
 impl syn::parse::Parse for File {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -46,10 +46,14 @@ fn parse_pipeline(input: ParseStream) -> syn::Result<Pipeline> {
     let tokens: TokenStream = body.parse()?;
     let mut nodes = Vec::new();
     let mut parse_errors = Vec::new();
+    let mut broken = Vec::new();
     for chunk in split_statements(tokens, &mut parse_errors) {
-        match parse_node.parse2(chunk) {
+        match parse_node.parse2(chunk.clone()) {
             Ok(n) => nodes.push(n),
-            Err(e) => parse_errors.push(e),
+            Err(e) => {
+                parse_errors.push(e);
+                broken.extend(salvage.parse2(chunk).ok().flatten());
+            }
         }
     }
     Ok(Pipeline {
@@ -59,6 +63,7 @@ fn parse_pipeline(input: ParseStream) -> syn::Result<Pipeline> {
         params,
         nodes,
         parse_errors,
+        broken,
         brace_span: brace.span.join(),
     })
 }
@@ -143,6 +148,22 @@ fn parse_node(input: ParseStream) -> syn::Result<NodeDef> {
     })
 }
 
+/// The name and type of a node that did not parse, when they can be read.
+fn salvage(input: ParseStream) -> syn::Result<Option<BrokenNode>> {
+    input.call(Attribute::parse_outer)?;
+    let Ok(name) = input.parse::<Ident>() else {
+        input.parse::<TokenStream>()?;
+        return Ok(None);
+    };
+    let ty = if input.parse::<Token![:]>().is_ok() {
+        input.parse::<Type>().ok()
+    } else {
+        None
+    };
+    input.parse::<TokenStream>()?;
+    Ok(Some(BrokenNode { name, ty }))
+}
+
 fn single_ident(e: &Expr) -> Option<Ident> {
     match e {
         Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident().cloned(),
@@ -154,7 +175,10 @@ fn node_expr(expr: Expr, node: &Ident, cx: &mut Ctxt) -> Option<NodeExpr> {
     match expr {
         Expr::MethodCall(mc) => {
             if let Some(t) = &mc.turbofish {
-                cx.error_spanned_by(t, "operators take no type arguments: the node's declared type is enough");
+                cx.error_spanned_by(
+                    t,
+                    "operators take no type arguments: the node's declared type is enough",
+                );
             }
             match single_ident(&mc.receiver) {
                 Some(parent) => Some(NodeExpr::Op {
@@ -187,7 +211,10 @@ fn node_expr(expr: Expr, node: &Ident, cx: &mut Ctxt) -> Option<NodeExpr> {
                 args: c.args.into_iter().collect(),
             }),
             None => {
-                cx.error_spanned_by(&c.func, "expected a source: `parallelize`, `range` or `text_file`");
+                cx.error_spanned_by(
+                    &c.func,
+                    "expected a source: `parallelize`, `range` or `text_file`",
+                );
                 None
             }
         },

@@ -53,12 +53,8 @@ where
         let mut out = Vec::with_capacity((records as usize).min(bytes.len()));
         let mut rest = bytes;
         for i in 0..records {
-            let (item, tail) = postcard::take_from_bytes::<T>(rest).map_err(|e| {
-                format!(
-                    "record {i} at byte {}: {e}",
-                    bytes.len() - rest.len()
-                )
-            })?;
+            let (item, tail) = postcard::take_from_bytes::<T>(rest)
+                .map_err(|e| format!("record {i} at byte {}: {e}", bytes.len() - rest.len()))?;
             out.push(item);
             rest = tail;
         }

@@ -71,13 +71,20 @@ impl Manifest {
         if m.format != FORMAT_VERSION {
             return Err(Error::corrupt(
                 &path,
-                format!("format version {} (this build reads {FORMAT_VERSION})", m.format),
+                format!(
+                    "format version {} (this build reads {FORMAT_VERSION})",
+                    m.format
+                ),
             ));
         }
         if m.parts.len() != m.partitions {
             return Err(Error::corrupt(
                 &path,
-                format!("{} part entries for {} partitions", m.parts.len(), m.partitions),
+                format!(
+                    "{} part entries for {} partitions",
+                    m.parts.len(),
+                    m.partitions
+                ),
             ));
         }
         Ok(m)

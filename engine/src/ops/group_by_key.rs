@@ -36,7 +36,10 @@ where
     }
 
     /// Groups the values of one output partition by key, in arrival order.
-    pub fn reduce_side(_site: Site, read: ShuffleRead<Record<In, Out>>) -> impl Iterator<Item = Out> {
+    pub fn reduce_side(
+        _site: Site,
+        read: ShuffleRead<Record<In, Out>>,
+    ) -> impl Iterator<Item = Out> {
         let mut groups: FxHashMap<In::Key, Vec<In::Value>> = FxHashMap::default();
         for (k, v) in read {
             groups.entry(k).or_default().push(v);

@@ -14,7 +14,11 @@ impl<In, Out> Op<In, Out> {
         J: IntoIterator<Item = Out>,
     {
         let mut f = Some(f);
-        crate::task::guarded(site.node, &mut |i| (f.take().expect("called once"))(i), input)
-            .into_iter()
+        crate::task::guarded(
+            site.node,
+            &mut |i| (f.take().expect("called once"))(i),
+            input,
+        )
+        .into_iter()
     }
 }

@@ -5,18 +5,24 @@
 //! `Out` pins the parameter and result types of the user's closures, so `|l| l.len()` needs no
 //! annotation and a wrong result type is reported at the closure.
 
+pub mod aggregate_by_key;
 pub mod coalesce;
+pub mod combine_by_key;
+pub mod distinct;
 pub mod filter;
 pub mod filter_map;
 pub mod flat_map;
 pub mod flat_map_values;
+pub mod fold_by_key;
 pub mod group_by_key;
 pub mod inspect;
 pub mod key_by;
 pub mod map;
 pub mod map_partitions;
 pub mod map_values;
+pub mod partition_by;
 pub mod reduce_by_key;
+pub mod repartition;
 pub mod sample;
 pub mod union;
 

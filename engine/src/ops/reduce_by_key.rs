@@ -27,7 +27,15 @@ where
         partitioner: &Partitioner,
         mut f: impl FnMut(In::Value, In::Value) -> In::Value,
     ) -> Vec<Vec<Record<In, Out>>> {
-        combine_values(site.node, input.map(Pair::into_parts), partitioner, |v| v, &mut f)
+        combine_values(
+            site.node,
+            input.map(Pair::into_parts),
+            partitioner,
+            |acc, v| match acc {
+                None => v,
+                Some(a) => f(a, v),
+            },
+        )
     }
 
     /// Merges the partial values of one output partition.

@@ -9,7 +9,11 @@ pub struct Op<In, Out>(super::Marker<In, Out>);
 impl<In> Op<In, In> {
     /// Partition `site.part` of the union: a partition of one parent or the other.
     #[inline]
-    pub fn apply<A, B>(site: Site, a: &A, b: &B) -> Either<impl Iterator<Item = In> + use<In, A, B>, impl Iterator<Item = In> + use<In, A, B>>
+    pub fn apply<A, B>(
+        site: Site,
+        a: &A,
+        b: &B,
+    ) -> Either<impl Iterator<Item = In> + use<In, A, B>, impl Iterator<Item = In> + use<In, A, B>>
     where
         A: Dataset<Item = In>,
         B: Dataset<Item = In>,

@@ -58,7 +58,8 @@ impl<S: Source> RddNode for SourceNode<S> {
         cx: &TaskContext,
         part: usize,
     ) -> impl Iterator<Item = S::Item> + use<S> {
-        self.source.compute(Site::new(cx, self.core.info().label, part))
+        self.source
+            .compute(Site::new(cx, self.core.info().label, part))
     }
 
     fn do_checkpoint(&self, pass: &mut CheckpointPass) {
@@ -84,7 +85,11 @@ pub(crate) fn slice_bounds(len: u64, parts: usize) -> Vec<(u64, u64)> {
         .collect()
 }
 
-pub(crate) fn check_partitions(ctx: &Context, parts: Option<usize>, what: &str) -> crate::Result<usize> {
+pub(crate) fn check_partitions(
+    ctx: &Context,
+    parts: Option<usize>,
+    what: &str,
+) -> crate::Result<usize> {
     match parts {
         Some(0) => Err(crate::Error::InvalidArgument(format!(
             "{what} needs at least one partition"

@@ -33,7 +33,11 @@ pub struct TextFileSource {
 impl TextFileSource {
     /// Lists the input files and splits them into at least `min_partitions` byte ranges
     /// (default `min(default_parallelism, 2)`, as Spark).
-    pub fn new(ctx: &Context, path: impl AsRef<Path>, min_partitions: Option<usize>) -> Result<Self> {
+    pub fn new(
+        ctx: &Context,
+        path: impl AsRef<Path>,
+        min_partitions: Option<usize>,
+    ) -> Result<Self> {
         let min = min_partitions
             .unwrap_or_else(|| ctx.default_parallelism().min(2))
             .max(1);

@@ -4,22 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::graph::{Checked, ParentRef, Resolved};
+use crate::model::type_text;
 use crate::ops::Shape;
-
-/// A type as text with the spaces `quote` inserts removed where people do not write them.
-pub(crate) fn type_text(ty: &syn::Type) -> String {
-    let s = quote!(#ty).to_string();
-    s.replace(" < ", "<")
-        .replace("< ", "<")
-        .replace(" <", "<")
-        .replace(" >", ">")
-        .replace(" ,", ",")
-        .replace("( ", "(")
-        .replace(" )", ")")
-        .replace(" :: ", "::")
-        .replace(":: ", "::")
-        .replace("& ", "&")
-}
 
 fn doc_text(attrs: &[syn::Attribute]) -> String {
     attrs

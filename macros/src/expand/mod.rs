@@ -30,7 +30,8 @@ pub(crate) fn node_struct(p: &Pipeline, node: &Ident) -> Ident {
                 .unwrap_or_default()
         })
         .collect();
-    format_ident!("{}{}", p.name, camel)
+    // Spanned at the node, so errors about the node's struct point at its declaration.
+    format_ident!("{}{}", p.name, camel, span = node.span())
 }
 
 fn params_struct(p: &Pipeline) -> Ident {

@@ -5,7 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{clone_params, label, node_struct, params_struct, parent_elem, parent_handle, task_arg};
+use super::{
+    clone_params, label, node_struct, params_struct, parent_elem, parent_handle, task_arg,
+};
 use crate::graph::{Checked, Resolved};
 use crate::model::NodeDef;
 use crate::ops::{Arg, Shape};
@@ -58,25 +60,35 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
             let pasted: Vec<TokenStream> = task_args.iter().map(|a| task_arg(a)).collect();
             // Spanned at the operator's first argument (the closure), so type errors in it
             // are reported there rather than at the macro call.
-            let span = task_args.first().map_or(n.expr.op_name().span(), |a| a.span());
-            let op_ty = quote_spanned!(span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>);
+            let op_span = n.expr.op_name().span();
+            let span = task_args.first().map_or(op_span, |a| a.span());
+            // The operator's type, spanned at the operator: unmet bounds on the element types
+            // (not a pair, key not `Hash + Eq`) are reported at the operator the user wrote.
+            let op_ty =
+                quote_spanned!(op_span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>);
+            let op_fn = |f: &str| {
+                let f = syn::Ident::new(f, op_span);
+                quote_spanned!(op_span=> #op_ty::#f)
+            };
+            let (apply, map_side, reduce_side) =
+                (op_fn("apply"), op_fn("map_side"), op_fn("reduce_side"));
             match spec.shape {
                 Shape::Narrow { .. } => {
                     compute_body = quote_spanned! {span=>
                         let __site = ::rddflow::Site::new(__cx, #lbl, __part);
                         let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
                         #clones
-                        #op_ty::apply(__site, __input, #(#pasted),*)
+                        #apply(__site, __input, #(#pasted),*)
                     };
                 }
                 Shape::Union => {
                     compute_body = quote! {
-                        #op_ty::apply(::rddflow::Site::new(__cx, #lbl, __part), &__parents.0, &__parents.1)
+                        #apply(::rddflow::Site::new(__cx, #lbl, __part), &__parents.0, &__parents.1)
                     };
                 }
                 Shape::Coalesce => {
                     compute_body = quote! {
-                        #op_ty::apply(
+                        #apply(
                             ::rddflow::Site::new(__cx, #lbl, __part),
                             &__parents.0,
                             self.__core.info().partitions,
@@ -84,15 +96,18 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                     };
                 }
                 Shape::Wide => {
-                    let record = quote!(<::rddflow::__private::ops::#op::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record);
-                    fields.extend(quote!(__shuffle: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#record>>,));
-                    compute_body = quote_spanned! {span=>
+                    let record = quote_spanned!(op_span=> <#op_ty as ::rddflow::__private::ops::WideOp>::Record);
+                    fields.extend(quote_spanned!(op_span=>
+                        #[allow(clippy::type_complexity)]
+                        __shuffle: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#record>>,
+                    ));
+                    compute_body = quote_spanned! {op_span=>
                         let __site = ::rddflow::Site::new(__cx, #lbl, __part);
                         let __read = self.__shuffle.read(&__site);
                         #clones
-                        #op_ty::reduce_side(__site, __read, #(#pasted),*)
+                        #reduce_side(__site, __read, #(#pasted),*)
                     };
-                    methods.extend(quote_spanned! {span=>
+                    methods.extend(quote_spanned! {op_span=>
                         fn dependencies(&self, __parents: &Self::Parents) -> ::std::vec::Vec<::rddflow::Dependency> {
                             ::std::vec![::rddflow::Dependency::Shuffle(::rddflow::ShuffleDep {
                                 parent: ::rddflow::Dataset::erased(&__parents.0),
@@ -112,7 +127,7 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                             let __site = ::rddflow::Site::new(__cx, #lbl, __part);
                             let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
                             #clones
-                            let __buckets = #op_ty::map_side(__site, __input, self.__shuffle.partitioner(), #(#pasted),*);
+                            let __buckets = #map_side(__site, __input, self.__shuffle.partitioner(), #(#pasted),*);
                             self.__shuffle.put(__part, __buckets);
                             ::core::result::Result::Ok(())
                         }
@@ -151,7 +166,9 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
         )
     };
 
-    quote! {
+    // Spanned at the node, so that errors about its struct and impl (e.g. an element type
+    // that an operator cannot take) point at its declaration, not at the macro call.
+    quote_spanned! {n.name.span()=>
         #(#docs)*
         #default_doc
         #vis struct #name {

@@ -15,7 +15,9 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     let name = &p.name;
     let attrs = &p.attrs;
     let params = params_struct(p);
-    let nodes: TokenStream = (0..p.nodes.len()).map(|i| super::node::node(c, i)).collect();
+    let nodes: TokenStream = (0..p.nodes.len())
+        .map(|i| super::node::node(c, i))
+        .collect();
 
     let value_params: Vec<_> = p.params.iter().filter(|x| x.rdd_elem.is_none()).collect();
     let vp_names: Vec<_> = value_params.iter().map(|x| &x.name).collect();
@@ -35,13 +37,22 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
         let d = format!(" Input node `{n}`.");
         Some(quote!(#[doc = #d] pub #n: ::rddflow::Rdd<#t>,))
     });
-    let input_names: Vec<_> = p.params.iter().filter(|x| x.rdd_elem.is_some()).map(|x| &x.name).collect();
+    let input_names: Vec<_> = p
+        .params
+        .iter()
+        .filter(|x| x.rdd_elem.is_some())
+        .map(|x| &x.name)
+        .collect();
     let node_fields = p.nodes.iter().map(|n| {
         let s = node_struct(p, &n.name);
         let field = &n.name;
         let docs = &n.docs;
         let d = format!(" Node `{field}`.");
-        let doc = if docs.is_empty() { quote!(#[doc = #d]) } else { quote!(#(#docs)*) };
+        let doc = if docs.is_empty() {
+            quote!(#[doc = #d])
+        } else {
+            quote!(#(#docs)*)
+        };
         quote!(#doc pub #field: ::rddflow::Node<#s>,)
     });
     let node_names: Vec<_> = p.nodes.iter().map(|n| &n.name).collect();
@@ -129,14 +140,20 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
             let args = n.expr.args();
             let parts_arg = args
                 .iter()
-                .zip(spec.args.iter().copied().chain(std::iter::repeat(Arg::Partitions)))
+                .zip(
+                    spec.args
+                        .iter()
+                        .copied()
+                        .chain(std::iter::repeat(Arg::Partitions)),
+                )
                 .find(|(_, k)| *k == Arg::Partitions)
                 .map(|(a, _)| a);
             let clones = match parts_arg {
                 Some(a) => clone_params(p, &params_ts, &[a]),
                 None => quote!(),
             };
-            let parts_expr = parts_arg.map(|a| quote_spanned!(a.span()=> { let __n: usize = #a; __n }));
+            let parts_expr =
+                parts_arg.map(|a| quote_spanned!(a.span()=> { let __n: usize = #a; __n }));
             let (partitions, partitioner, shuffle) = match spec.shape {
                 Shape::Narrow { keeps_partitioner } => {
                     let pt = if keeps_partitioner {
@@ -144,10 +161,17 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                     } else {
                         quote!(::core::option::Option::None)
                     };
-                    (quote!(::rddflow::Dataset::num_partitions(&__parents.0)), pt, quote!())
+                    (
+                        quote!(::rddflow::Dataset::num_partitions(&__parents.0)),
+                        pt,
+                        quote!(),
+                    )
                 }
                 Shape::Union => (
-                    quote!(::rddflow::Dataset::num_partitions(&__parents.0) + ::rddflow::Dataset::num_partitions(&__parents.1)),
+                    quote!(
+                        ::rddflow::Dataset::num_partitions(&__parents.0)
+                            + ::rddflow::Dataset::num_partitions(&__parents.1)
+                    ),
                     quote!(::core::option::Option::None),
                     quote!(),
                 ),
@@ -161,19 +185,26 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                 }
                 Shape::Wide => {
                     let n = parts_expr.clone().unwrap_or_else(|| {
-                        quote!(__ctx.shuffle_partitions(&[::rddflow::Dataset::num_partitions(&__parents.0)]))
+                        quote!(
+                            __ctx.shuffle_partitions(&[::rddflow::Dataset::num_partitions(
+                                &__parents.0
+                            )])
+                        )
                     });
                     (
                         quote!(__partitioner.num_partitions()),
-                        quote!(::core::option::Option::Some(::core::clone::Clone::clone(&__partitioner))),
+                        quote!(::core::option::Option::Some(::core::clone::Clone::clone(
+                            &__partitioner
+                        ))),
                         quote! {
                             let __partitioner = ::rddflow::Partitioner::hash(#n);
                         },
                     )
                 }
             };
+            let op_span = n.expr.op_name().span();
             let shuffle_field = if spec.shape == Shape::Wide {
-                quote! {
+                quote_spanned! {op_span=>
                     __shuffle: ::rddflow::__private::shuffle::ShuffleSlot::new(
                         __ctx,
                         ::rddflow::Dataset::num_partitions(&__parents.0),
@@ -183,7 +214,8 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
             } else {
                 quote!()
             };
-            quote! {
+            // Spanned at the node: errors in building it point at its declaration.
+            quote_spanned! {var.span()=>
                 #clones
                 let __parents = #parents;
                 #shuffle
@@ -205,7 +237,10 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
         Some((Checkpoint::Local, _)) => quote!(::rddflow::Dataset::local_checkpoint(&#var)?;),
         None => quote!(),
     };
-    let cache = n.attrs.cache.map(|_| quote!(::rddflow::Dataset::cache(&#var);));
+    let cache = n
+        .attrs
+        .cache
+        .map(|_| quote!(::rddflow::Dataset::cache(&#var);));
     quote! {
         let #var = { #body };
         #mark

@@ -9,10 +9,18 @@ use crate::model::Pipeline;
 pub(crate) fn stand_in(p: &Pipeline) -> TokenStream {
     let vis = &p.vis;
     let name = &p.name;
-    let fields = p.nodes.iter().map(|n| {
-        let (f, t) = (&n.name, &n.ty);
-        quote!(pub #f: ::rddflow::Rdd<#t>,)
-    });
+    // One field per name (a duplicate is reported already): the input nodes, the nodes, and
+    // the nodes whose definitions have errors but whose type could be read.
+    let mut seen = std::collections::HashSet::new();
+    let inputs = p.params.iter().map(|x| (&x.name, x.rdd_elem.as_ref()));
+    let nodes = p.nodes.iter().map(|n| (&n.name, Some(&n.ty)));
+    let broken = p.broken.iter().map(|b| (&b.name, b.ty.as_ref()));
+    let fields: Vec<TokenStream> = inputs
+        .chain(nodes)
+        .chain(broken)
+        .filter(|(f, _)| seen.insert(f.to_string()))
+        .filter_map(|(f, t)| t.map(|t| quote!(pub #f: ::rddflow::Rdd<#t>,)))
+        .collect();
     let sig = p.params.iter().map(|x| {
         let (n, t) = (&x.name, &x.ty);
         quote!(#n: #t)

@@ -1,0 +1,3 @@
+rddflow::pipeline! {}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use rddflow::prelude::*;
+
+rddflow::pipeline! {
+    pub struct Sums(n: u64) {
+        nums: u64 = range(0..n);
+        pairs: (f64, u64) = nums.map(|x| (x as f64 / 2.0, x));
+        sums: (f64, u64) = pairs.reduce_by_key(|a, b| a + b);
+    }
+}
+
+fn main() -> rddflow::Result<()> {
+    let ctx = Context::builder().build()?;
+    let pipeline = Sums::new(&ctx, 10)?;
+    println!("{}", pipeline.sums.count()?);
+    Ok(())
+}

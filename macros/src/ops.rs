@@ -12,8 +12,9 @@ pub(crate) enum Shape {
     Union,
     /// Fewer partitions, no shuffle.
     Coalesce,
-    /// A shuffle: `map_side` and `reduce_side`.
-    Wide,
+    /// A shuffle: `map_side` and `reduce_side`. `by_key`: the output is hash-partitioned by
+    /// key (every keyed shuffle; not `repartition`).
+    Wide { by_key: bool },
 }
 
 /// What an argument is.
@@ -75,7 +76,7 @@ const fn narrow_pairs(name: &'static str, keeps: bool, args: &'static [Arg]) -> 
 const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
     OpSpec {
         name,
-        shape: Wide,
+        shape: Wide { by_key: true },
         args,
         optional_partitions: true,
         input: KeyedPairs,
@@ -108,7 +109,34 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         input: Any,
     },
     wide("reduce_by_key", &[Closure("f")]),
+    wide("fold_by_key", &[Value("zero"), Closure("f")]),
+    wide(
+        "aggregate_by_key",
+        &[Value("zero"), Closure("seq"), Closure("comb")],
+    ),
+    wide(
+        "combine_by_key",
+        &[
+            Closure("create"),
+            Closure("merge_value"),
+            Closure("merge_combiners"),
+        ],
+    ),
     wide("group_by_key", &[]),
+    OpSpec {
+        input: Any,
+        ..wide("distinct", &[])
+    },
+    OpSpec {
+        optional_partitions: false,
+        ..wide("partition_by", &[Partitions])
+    },
+    OpSpec {
+        shape: Wide { by_key: false },
+        optional_partitions: false,
+        input: Any,
+        ..wide("repartition", &[Partitions])
+    },
 ];
 
 pub(crate) struct SourceSpec {

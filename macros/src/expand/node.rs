@@ -95,7 +95,7 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                         )
                     };
                 }
-                Shape::Wide => {
+                Shape::Wide { .. } => {
                     let record = quote_spanned!(op_span=> <#op_ty as ::rddflow::__private::ops::WideOp>::Record);
                     fields.extend(quote_spanned!(op_span=>
                         #[allow(clippy::type_complexity)]

@@ -183,7 +183,7 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                         quote!(),
                     )
                 }
-                Shape::Wide => {
+                Shape::Wide { by_key } => {
                     let n = parts_expr.clone().unwrap_or_else(|| {
                         quote!(
                             __ctx.shuffle_partitions(&[::rddflow::Dataset::num_partitions(
@@ -191,11 +191,16 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                             )])
                         )
                     });
-                    (
-                        quote!(__partitioner.num_partitions()),
+                    let partitioner = if by_key {
                         quote!(::core::option::Option::Some(::core::clone::Clone::clone(
                             &__partitioner
-                        ))),
+                        )))
+                    } else {
+                        quote!(::core::option::Option::None)
+                    };
+                    (
+                        quote!(__partitioner.num_partitions()),
+                        partitioner,
                         quote! {
                             let __partitioner = ::rddflow::Partitioner::hash(#n);
                         },
@@ -203,7 +208,7 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                 }
             };
             let op_span = n.expr.op_name().span();
-            let shuffle_field = if spec.shape == Shape::Wide {
+            let shuffle_field = if matches!(spec.shape, Shape::Wide { .. }) {
                 quote_spanned! {op_span=>
                     __shuffle: ::rddflow::__private::shuffle::ShuffleSlot::new(
                         __ctx,

@@ -79,3 +79,29 @@ fn fold_aggregate_combine_distinct_partition_repartition() -> rddflow::Result<()
     assert_eq!(spread, want);
     Ok(())
 }
+
+rddflow::pipeline! {
+    /// A parent whose element type is long: the generated code must not trip
+    /// `clippy::type_complexity` in the user's crate (CI runs clippy on this file).
+    struct Nested(prev: Rdd<(u64, Vec<(String, Option<u64>)>)>) {
+        sizes: (u64, usize) = prev.map_values(|v| v.len());
+        grouped: (u64, Vec<Vec<(String, Option<u64>)>>) = prev.group_by_key();
+    }
+}
+
+#[test]
+fn complex_input_types() -> rddflow::Result<()> {
+    rddflow::pipeline! {
+        struct Src() {
+            rows: (u64, Vec<(String, Option<u64>)>) = parallelize((0..6u64).map(|i| (i % 2, vec![("x".to_string(), Some(i)); i as usize])));
+        }
+    }
+    let ctx = Context::builder().threads(2).build()?;
+    let src = Src::new(&ctx)?;
+    let n = Nested::new(&ctx, src.rows.rdd())?;
+    let mut sizes = n.sizes.collect()?;
+    sizes.sort();
+    assert_eq!(sizes, vec![(0, 0), (0, 2), (0, 4), (1, 1), (1, 3), (1, 5)]);
+    assert_eq!(n.grouped.count()?, 2);
+    Ok(())
+}

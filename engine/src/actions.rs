@@ -30,7 +30,11 @@ fn per_partition<D: Dataset, R: Send>(
 }
 
 pub(crate) fn collect<D: Dataset>(d: &D) -> Result<Vec<D::Item>> {
-    let parts = per_partition(d, |cx, p| Ok(d.iter_partition(cx, p).collect::<Vec<_>>()))?;
+    let parts = per_partition(d, |cx, p| {
+        let mut v = Vec::new();
+        d.iter_partition(cx, p).for_each(|x| v.push(x));
+        Ok(v)
+    })?;
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for p in parts {
         out.extend(p);

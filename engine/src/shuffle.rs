@@ -145,10 +145,10 @@ pub fn bucket<T>(
     mut partition_of: impl FnMut(&T) -> usize,
 ) -> Vec<Vec<T>> {
     let mut buckets: Vec<Vec<T>> = (0..partitions).map(|_| Vec::new()).collect();
-    for x in input {
+    input.for_each(|x| {
         let p = partition_of(&x);
         buckets[p].push(x);
-    }
+    });
     buckets
 }
 
@@ -164,7 +164,8 @@ pub fn combine_values<K: Key, V, C>(
 ) -> Vec<Vec<(K, C)>> {
     // `Option` lets a combiner be moved out and back without a `Default` bound.
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
-    for (k, v) in input {
+    // `for_each` (internal iteration) lets each adapter of the fused chain run its own loop.
+    input.for_each(|(k, v)| {
         let g = PanicScope::enter(node);
         match map.entry(k) {
             Entry::Occupied(mut e) => {
@@ -177,7 +178,7 @@ pub fn combine_values<K: Key, V, C>(
             }
         }
         g.exit();
-    }
+    });
     let n = partitioner.num_partitions();
     let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
     for (k, c) in map {

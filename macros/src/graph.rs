@@ -118,7 +118,7 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
                 match ops::operator(&op.to_string()) {
                     Some(spec) => {
                         if let Some(r) = receiver {
-                            check_input(p, r, parent, op, spec.input, &mut cx);
+                            check_input(p, r, parent, op, spec.input, op, &mut cx);
                         }
                         let required = spec.args.len();
                         let max = required + usize::from(spec.optional_partitions);
@@ -128,6 +128,9 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
                                 match single_ident(a) {
                                     Some(id) => {
                                         if let Some(r) = resolve(p, &node_index, &id, &mut cx) {
+                                            // A join's other input must be pairs too; the
+                                            // error points at its name.
+                                            check_input(p, r, &id, op, spec.input, &id, &mut cx);
                                             parents[i].push(r);
                                         }
                                     }
@@ -204,13 +207,15 @@ fn check_arity(cx: &mut Ctxt, at: &Ident, args: &[Expr], min: usize, max: usize,
 
 /// Rejects a parent whose declared element type is, by its syntax alone, certainly not what the
 /// operator takes (`u64` for `reduce_by_key`, an `f64` key). Anything else, such as a type
-/// alias or a user's struct, is left to the compiler, which reports it at the operator.
+/// alias or a user's struct, is left to the compiler, which reports it at the operator. The
+/// error points at `at`: the operator for its receiver, the node's name for another input.
 fn check_input(
     p: &Pipeline,
     r: ParentRef,
     parent: &Ident,
     op: &Ident,
     input: Input,
+    at: &Ident,
     cx: &mut Ctxt,
 ) {
     if input == Input::Any {
@@ -223,7 +228,7 @@ fn check_input(
     let shown = crate::model::type_text(ty);
     if syntax::not_a_pair(ty) {
         cx.error_spanned_by(
-            op,
+            at,
             format!(
                 "`{op}` takes key-value pairs `(K, V)`, but the elements of `{parent}` are `{shown}`; \
                  map them to pairs first, e.g. `pairs: (K, V) = {parent}.map(|x| (key, value));`, or use `key_by`"
@@ -234,7 +239,7 @@ fn check_input(
         && syntax::not_hash_eq(key)
     {
         cx.error_spanned_by(
-            op,
+            at,
             format!(
                 "`{op}` groups by key, but the key type `{}` of `{parent}` is not `Hash + Eq`; \
                  use a key type that is, e.g. an integer (a float's bits with `f64::to_bits`, or a \

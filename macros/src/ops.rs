@@ -15,6 +15,10 @@ pub(crate) enum Shape {
     /// A shuffle: `map_side` and `reduce_side`. `by_key`: the output is hash-partitioned by
     /// key (every keyed shuffle; not `repartition`).
     Wide { by_key: bool },
+    /// Two inputs (the parent and `other`) brought to one hash partitioner, `cogroup` and the
+    /// joins: `map_side` per shuffled input, `reduce_side` over both. An input already
+    /// partitioned by the output's partitioner is read directly (narrow), the other shuffled.
+    Join,
 }
 
 /// What an argument is.
@@ -83,6 +87,17 @@ const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
     }
 }
 
+/// A two-input wide operator: `other` is the right input, a partition count may follow.
+const fn join(name: &'static str) -> OpSpec {
+    OpSpec {
+        name,
+        shape: Join,
+        args: &[Node("other")],
+        optional_partitions: true,
+        input: KeyedPairs,
+    }
+}
+
 pub(crate) const OPERATORS: &[OpSpec] = &[
     narrow("map", false, &[Closure("f")]),
     narrow("filter", true, &[Closure("f")]),
@@ -137,6 +152,11 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         input: Any,
         ..wide("repartition", &[Partitions])
     },
+    join("join"),
+    join("left_outer_join"),
+    join("right_outer_join"),
+    join("full_outer_join"),
+    join("cogroup"),
 ];
 
 pub(crate) struct SourceSpec {

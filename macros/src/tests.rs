@@ -77,6 +77,50 @@ fn expansion_snapshot() {
     insta::assert_snapshot!("expansion", text);
 }
 
+/// A two-input wide node: two shuffle slots, a dependency per input (shuffle 0 the parent,
+/// shuffle 1 `other`), map tasks dispatched on the shuffle, both slots released, and the
+/// co-partitioning decided once in `new`.
+#[test]
+fn join_expansion() {
+    let text = expand(quote! {
+        pub struct J(n: u64) {
+            nums: u64 = range(0..n);
+            a: (u64, u64) = nums.map(|x| (x, x));
+            b: (u64, String) = nums.map(|x| (x, x.to_string()));
+            j: (u64, (u64, String)) = a.join(b, 3);
+        }
+    });
+    assert!(text.contains("pub struct JJ {"), "{text}");
+    for field in ["__shuffle_left", "__shuffle_right", "__narrow: [bool; 2]"] {
+        assert!(text.contains(field), "no {field}:\n{text}");
+    }
+    assert!(
+        text.contains("::rddflow::__private::ops::join::Op::<"),
+        "{text}"
+    );
+    assert_eq!(text.matches("::map_side(").count(), 2, "{text}");
+    assert_eq!(text.matches("::reduce_side(").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("::rddflow::__private::ops::cogroup::dependency(")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("::rddflow::__private::ops::cogroup::co_partitioned(")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("self.__shuffle_left.clear();"), "{text}");
+    assert!(text.contains("self.__shuffle_right.clear();"), "{text}");
+    // Spark's recursion goes into both parents.
+    assert!(
+        text.contains("::rddflow::Dataset::do_checkpoint(&__p.1, __pass);"),
+        "{text}"
+    );
+}
+
 /// Runs parse and, when parsing succeeds, validation of every pipeline; returns the messages
 /// of all errors (empty when the input is valid).
 fn errors(input: TokenStream) -> Vec<String> {
@@ -270,6 +314,22 @@ fn operators_and_sources() {
         "`range` takes 1 or 2 arguments",
     );
     assert_rejected(
+        quote!(struct P() { a: (u64, u64) = range(0..1); b: (u64, (u64, u64)) = a.join(); }),
+        "`join` takes 1 or 2 arguments but 0 were given: `join(other, [partitions])`",
+    );
+    assert_rejected(
+        quote!(struct P() { a: (u64, u64) = range(0..1); b: (u64, (u64, u64)) = a.cogroup(a, 2, 3); }),
+        "`cogroup` takes 1 or 2 arguments but 3 were given",
+    );
+    assert_rejected(
+        quote!(struct P() { a: (u64, u64) = range(0..1); b: (u64, (u64, u64)) = a.join(c); }),
+        "unknown node `c`",
+    );
+    assert_rejected(
+        quote!(struct P() { a: (u64, u64) = range(0..1); b: (u64, (u64, u64)) = a.left_outer_join(a.map(|x| x)); }),
+        "`left_outer_join` takes the name of another node",
+    );
+    assert_rejected(
         quote!(struct P() { a: u64 = range(0..1); b: u64 = a.sample(0.5); }),
         "`sample` takes 2 arguments but 1 was given",
     );
@@ -296,6 +356,19 @@ fn element_types_the_operator_cannot_take() {
     assert_rejected(
         quote!(struct P() { a: ((u32, f32), u64) = range(0..1); b: (u64, u64) = a.group_by_key(); }),
         "the key type `(u32, f32)` of `a` is not `Hash + Eq`",
+    );
+    // Both inputs of a join must be pairs with a shuffle key.
+    assert_rejected(
+        quote!(struct P() { a: u64 = range(0..1); b: (u64, u64) = range(0..1); c: (u64, (u64, u64)) = a.join(b); }),
+        "`join` takes key-value pairs `(K, V)`, but the elements of `a` are `u64`",
+    );
+    assert_rejected(
+        quote!(struct P() { a: (u64, u64) = range(0..1); b: String = range(0..1); c: (u64, (u64, u64)) = a.full_outer_join(b); }),
+        "`full_outer_join` takes key-value pairs `(K, V)`, but the elements of `b` are `String`",
+    );
+    assert_rejected(
+        quote!(struct P() { a: (u64, u64) = range(0..1); b: (f32, u64) = range(0..1); c: (u64, (u64, u64)) = a.cogroup(b); }),
+        "the key type `f32` of `b` is not `Hash + Eq`",
     );
     // What syntax cannot decide is left to the compiler.
     let errs = errors(quote! {

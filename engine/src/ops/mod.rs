@@ -4,9 +4,16 @@
 //! `reduce_side`, and a `Record<In, Out>` alias for what crosses the shuffle). Naming `In` and
 //! `Out` pins the parameter and result types of the user's closures, so `|l| l.len()` needs no
 //! annotation and a wrong result type is reported at the closure.
+//!
+//! The two-input wide operators (`cogroup` and the joins) keep that shape with `In` the left
+//! element type: `map_side` is generic over the element type of the input it buckets (both
+//! inputs cross the shuffle as they are), and `reduce_side` takes an iterator over each input,
+//! the right element type being its type parameter `R`. Their shared machinery (co-partitioning,
+//! dependencies, reading an input) is in `cogroup.rs`.
 
 pub mod aggregate_by_key;
 pub mod coalesce;
+pub mod cogroup;
 pub mod combine_by_key;
 pub mod distinct;
 pub mod filter;
@@ -14,15 +21,19 @@ pub mod filter_map;
 pub mod flat_map;
 pub mod flat_map_values;
 pub mod fold_by_key;
+pub mod full_outer_join;
 pub mod group_by_key;
 pub mod inspect;
+pub mod join;
 pub mod key_by;
+pub mod left_outer_join;
 pub mod map;
 pub mod map_partitions;
 pub mod map_values;
 pub mod partition_by;
 pub mod reduce_by_key;
 pub mod repartition;
+pub mod right_outer_join;
 pub mod sample;
 pub mod union;
 

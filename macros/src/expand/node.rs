@@ -137,6 +137,67 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                         }
                     });
                 }
+                Shape::Join => {
+                    // Shuffle 0 is the parent (left), shuffle 1 is `other` (right); an input
+                    // co-partitioned with the output (`__narrow`, decided in `new`) has no
+                    // shuffle stage: its partitions are read directly.
+                    let right_ty = parent_elem(c, c.parents[i][1]);
+                    let cogroup = quote_spanned!(op_span=> ::rddflow::__private::ops::cogroup);
+                    fields.extend(quote_spanned!(op_span=>
+                        #[allow(clippy::type_complexity)]
+                        __shuffle_left: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#in_ty>>,
+                        #[allow(clippy::type_complexity)]
+                        __shuffle_right: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#right_ty>>,
+                        __narrow: [bool; 2],
+                    ));
+                    compute_body = quote_spanned! {op_span=>
+                        let __site = ::rddflow::Site::new(__cx, #lbl, __part);
+                        let __left = #cogroup::read(&__site, &__parents.0, &self.__shuffle_left, self.__narrow[0]);
+                        let __right = #cogroup::read(&__site, &__parents.1, &self.__shuffle_right, self.__narrow[1]);
+                        #reduce_side(__site, __left, __right)
+                    };
+                    methods.extend(quote_spanned! {op_span=>
+                        fn dependencies(&self, __parents: &Self::Parents) -> ::std::vec::Vec<::rddflow::Dependency> {
+                            ::std::vec![
+                                #cogroup::dependency(&__parents.0, self.__core.erased(), 0, &self.__shuffle_left, self.__narrow[0]),
+                                #cogroup::dependency(&__parents.1, self.__core.erased(), 1, &self.__shuffle_right, self.__narrow[1]),
+                            ]
+                        }
+
+                        fn run_map_task(
+                            &self,
+                            __parents: &Self::Parents,
+                            __cx: &::rddflow::TaskContext,
+                            __dep: usize,
+                            __part: usize,
+                        ) -> ::rddflow::Result<()> {
+                            let __site = ::rddflow::Site::new(__cx, #lbl, __part);
+                            match __dep {
+                                0 => {
+                                    let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                                    let __buckets = #map_side(__site, __input, self.__shuffle_left.partitioner());
+                                    self.__shuffle_left.put(__part, __buckets);
+                                }
+                                1 => {
+                                    let __input = ::rddflow::Dataset::iter_partition(&__parents.1, __cx, __part);
+                                    let __buckets = #map_side(__site, __input, self.__shuffle_right.partitioner());
+                                    self.__shuffle_right.put(__part, __buckets);
+                                }
+                                _ => {
+                                    return ::core::result::Result::Err(::rddflow::Error::InvalidArgument(
+                                        ::std::format!("node `{}` has no shuffle {}", #lbl, __dep),
+                                    ));
+                                }
+                            }
+                            ::core::result::Result::Ok(())
+                        }
+
+                        fn release_shuffles(&self) {
+                            self.__shuffle_left.clear();
+                            self.__shuffle_right.clear();
+                        }
+                    });
+                }
             }
         }
     }
@@ -171,6 +232,8 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
     quote_spanned! {n.name.span()=>
         #(#docs)*
         #default_doc
+        // Parent tuples of user types are long by nature; not the user's concern.
+        #[allow(clippy::type_complexity)]
         #vis struct #name {
             __core: ::rddflow::NodeCore<#item>,
             __parents: ::rddflow::ParentSlot<#parents_ty>,
@@ -179,6 +242,7 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
             #fields
         }
 
+        #[allow(clippy::type_complexity)]
         impl ::rddflow::RddNode for #name {
             type Item = #item;
             type Parents = #parents_ty;

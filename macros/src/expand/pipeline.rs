@@ -67,7 +67,7 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
 
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
+        #[allow(non_camel_case_types, dead_code, clippy::type_complexity)]
         struct #params {
             #(#vp_names: #vp_types,)*
         }
@@ -76,11 +76,13 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
 
         #(#attrs)*
         #default_doc
+        #[allow(clippy::type_complexity)]
         #vis struct #name {
             #(#input_fields)*
             #(#node_fields)*
         }
 
+        #[allow(clippy::type_complexity)]
         impl #name {
             /// Builds the pipeline's graph on `ctx`. Runs nothing: jobs run when an action is
             /// called on a node.
@@ -206,18 +208,52 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                         },
                     )
                 }
+                Shape::Join => {
+                    let n = parts_expr.clone().unwrap_or_else(|| {
+                        quote!(__ctx.shuffle_partitions(&[
+                            ::rddflow::Dataset::num_partitions(&__parents.0),
+                            ::rddflow::Dataset::num_partitions(&__parents.1),
+                        ]))
+                    });
+                    (
+                        quote!(__partitioner.num_partitions()),
+                        quote!(::core::option::Option::Some(::core::clone::Clone::clone(
+                            &__partitioner
+                        ))),
+                        quote! {
+                            let __partitioner = ::rddflow::Partitioner::hash(#n);
+                        },
+                    )
+                }
             };
             let op_span = n.expr.op_name().span();
-            let shuffle_field = if matches!(spec.shape, Shape::Wide { .. }) {
-                quote_spanned! {op_span=>
+            let shuffle_field = match spec.shape {
+                Shape::Wide { .. } => quote_spanned! {op_span=>
                     __shuffle: ::rddflow::__private::shuffle::ShuffleSlot::new(
                         __ctx,
                         ::rddflow::Dataset::num_partitions(&__parents.0),
                         ::core::clone::Clone::clone(&__partitioner),
                     ),
-                }
-            } else {
-                quote!()
+                },
+                // An input already partitioned like the output is read directly (no shuffle);
+                // decided here, once: a node's partitioner never changes (a checkpoint keeps it).
+                Shape::Join => quote_spanned! {op_span=>
+                    __shuffle_left: ::rddflow::__private::shuffle::ShuffleSlot::new(
+                        __ctx,
+                        ::rddflow::Dataset::num_partitions(&__parents.0),
+                        ::core::clone::Clone::clone(&__partitioner),
+                    ),
+                    __shuffle_right: ::rddflow::__private::shuffle::ShuffleSlot::new(
+                        __ctx,
+                        ::rddflow::Dataset::num_partitions(&__parents.1),
+                        ::core::clone::Clone::clone(&__partitioner),
+                    ),
+                    __narrow: [
+                        ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),
+                        ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.1, &__partitioner),
+                    ],
+                },
+                _ => quote!(),
             };
             // Spanned at the node: errors in building it point at its declaration.
             quote_spanned! {var.span()=>

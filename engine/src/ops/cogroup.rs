@@ -1,0 +1,256 @@
+//! `cogroup(other)`: for each key of either input, `(k, (values on the left, values on the
+//! right))`, each list in arrival order. Also the machinery shared by the joins, which flatten
+//! these groups (`join.rs`, `left_outer_join.rs`, `right_outer_join.rs`, `full_outer_join.rs`).
+//!
+//! A two-input operator brings both inputs to one hash partitioner. Each input is bucketed by
+//! key as it is (no map-side combining: it would not shrink the data); an input that is already
+//! partitioned by that very partitioner (co-partitioned: say both sides went through
+//! `partition_by(n)` and the join has `n` partitions) is not shuffled at all: the reduce side
+//! reads its partition `p` directly, a narrow dependency, as Spark's `CoGroupedRDD` does.
+//!
+//! The operator type is `Op<In, Out>` like every other, with `In` the *left* element type; the
+//! right element type is the type parameter `R` of `reduce_side`, inferred from its argument,
+//! and `map_side` is generic over the element type of the side it buckets. Generated code calls:
+//! - in `new`: [`co_partitioned`] once per input, and keeps the two answers in the node;
+//! - in `dependencies`: [`dependency`] per input (index 0 left, 1 right);
+//! - in a map task of either input: `Op::map_side(site, input, partitioner)`;
+//! - in `compute`: [`read`] per input, then `Op::reduce_side(site, left, right)`.
+//!
+//! None of these operators calls user code, so there is no `PanicScope` here: a panic while
+//! reading a co-partitioned input is reported by the parent's own guards.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::union::Either;
+use crate::data::{Key, Pair};
+use crate::dataset::Dataset;
+use crate::node::{Dependency, NodeDyn, ShuffleDep};
+use crate::partitioner::Partitioner;
+use crate::shuffle::{ShuffleRead, ShuffleSlot, bucket};
+use crate::task::Site;
+
+/// The `cogroup` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+impl<In: Pair, Out> Op<In, Out>
+where
+    In::Key: Key,
+{
+    /// Buckets one map partition of either input by key.
+    pub fn map_side<P: Pair<Key = In::Key>>(
+        _site: Site,
+        input: impl Iterator<Item = P>,
+        partitioner: &Partitioner,
+    ) -> Vec<Vec<P>> {
+        bucket_pairs(input, partitioner)
+    }
+
+    /// One `(k, (vs, ws))` per key of either input, each list in arrival order (empty when
+    /// the key is only on the other side).
+    pub fn reduce_side<R>(
+        _site: Site,
+        left: impl Iterator<Item = In>,
+        right: impl Iterator<Item = R>,
+    ) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (Vec<In::Value>, Vec<R::Value>)>,
+    {
+        group(left, right)
+            .into_iter()
+            .map(|(k, g)| Out::from_parts(k, g))
+    }
+}
+
+/// Whether `parent` is already partitioned by `partitioner`, so that it needs no shuffle.
+pub fn co_partitioned<D: Dataset>(parent: &D, partitioner: &Partitioner) -> bool {
+    parent.partitioner().as_ref() == Some(partitioner)
+}
+
+/// The dependency of a two-input operator (`owner`) on one input: narrow when the input is
+/// co-partitioned, else its shuffle number `index`.
+pub fn dependency<D: Dataset>(
+    parent: &D,
+    owner: Arc<dyn NodeDyn>,
+    index: usize,
+    shuffle: &Arc<ShuffleSlot<D::Item>>,
+    narrow: bool,
+) -> Dependency {
+    if narrow {
+        Dependency::Narrow(parent.erased())
+    } else {
+        Dependency::Shuffle(ShuffleDep {
+            parent: parent.erased(),
+            owner,
+            index,
+            status: shuffle.clone(),
+        })
+    }
+}
+
+/// One input of output partition `site.part`: partition `site.part` of the parent itself when
+/// it is co-partitioned (`narrow`), else that partition's bucket of every map output.
+pub fn read<D: Dataset>(
+    site: &Site,
+    parent: &D,
+    shuffle: &ShuffleSlot<D::Item>,
+    narrow: bool,
+) -> Either<impl Iterator<Item = D::Item> + use<D>, ShuffleRead<D::Item>> {
+    if narrow {
+        Either::Left(parent.iter_partition(&site.cx, site.part))
+    } else {
+        Either::Right(shuffle.read(site))
+    }
+}
+
+/// Map side of every two-input operator: the pairs, bucketed by the partitioner.
+pub(crate) fn bucket_pairs<P: Pair>(
+    input: impl Iterator<Item = P>,
+    partitioner: &Partitioner,
+) -> Vec<Vec<P>>
+where
+    P::Key: Key,
+{
+    bucket(input, partitioner.num_partitions(), |kv| {
+        partitioner.partition(kv.key())
+    })
+}
+
+/// Each key's values on the left and on the right.
+pub(crate) type Groups<K, V, W> = FxHashMap<K, (Vec<V>, Vec<W>)>;
+
+/// The values of both inputs, grouped by key, each list in arrival order. The map is filled in
+/// a deterministic order from a hash that is the same in every run, so iterating it gives the
+/// same order every time.
+pub(crate) fn group<L, R>(
+    left: impl Iterator<Item = L>,
+    right: impl Iterator<Item = R>,
+) -> Groups<L::Key, L::Value, R::Value>
+where
+    L: Pair,
+    L::Key: Key,
+    R: Pair<Key = L::Key>,
+{
+    let mut groups: Groups<L::Key, L::Value, R::Value> = FxHashMap::default();
+    for kv in left {
+        let (k, v) = kv.into_parts();
+        groups.entry(k).or_default().0.push(v);
+    }
+    for kw in right {
+        let (k, w) = kw.into_parts();
+        groups.entry(k).or_default().1.push(w);
+    }
+    groups
+}
+
+/// Every `(k, (v, w))` of one key's groups, `v` in the outer loop (Spark's order). Each value is
+/// cloned once per pair it appears in, except that the last pair of each `v` takes it.
+pub(crate) struct Cross<K, V, W> {
+    key: K,
+    vs: std::vec::IntoIter<V>,
+    /// The current `v`, while it has pairs left.
+    cur: Option<V>,
+    ws: Vec<W>,
+    /// The next `w` to pair with `cur`.
+    next_w: usize,
+}
+
+impl<K, V, W> Cross<K, V, W> {
+    pub(crate) fn new(key: K, vs: Vec<V>, ws: Vec<W>) -> Self {
+        Cross {
+            key,
+            vs: vs.into_iter(),
+            cur: None,
+            ws,
+            next_w: 0,
+        }
+    }
+}
+
+impl<K: Clone, V: Clone, W: Clone> Iterator for Cross<K, V, W> {
+    type Item = (K, (V, W));
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ws.is_empty() {
+            return None;
+        }
+        let v = match self.cur.take() {
+            Some(v) => v,
+            None => {
+                self.next_w = 0;
+                self.vs.next()?
+            }
+        };
+        let w = self.ws[self.next_w].clone();
+        self.next_w += 1;
+        if self.next_w < self.ws.len() {
+            self.cur = Some(v.clone());
+        }
+        Some((self.key.clone(), (v, w)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let current = if self.cur.is_some() {
+            self.ws.len() - self.next_w
+        } else {
+            0
+        };
+        let n = self
+            .vs
+            .len()
+            .checked_mul(self.ws.len())
+            .and_then(|rest| rest.checked_add(current));
+        (n.unwrap_or(usize::MAX), n)
+    }
+}
+
+/// `(k, v)` for each of one key's values on one side.
+pub(crate) fn each<K: Clone, V>(key: K, vs: Vec<V>) -> impl Iterator<Item = (K, V)> {
+    vs.into_iter().map(move |v| (key.clone(), v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_pairs_every_value_in_order() {
+        let got: Vec<_> = Cross::new('k', vec![1, 2, 3], vec!["a", "b"]).collect();
+        assert_eq!(
+            got,
+            vec![
+                ('k', (1, "a")),
+                ('k', (1, "b")),
+                ('k', (2, "a")),
+                ('k', (2, "b")),
+                ('k', (3, "a")),
+                ('k', (3, "b")),
+            ]
+        );
+        let mut c = Cross::new('k', vec![1, 2], vec!["a", "b", "c"]);
+        assert_eq!(c.size_hint(), (6, Some(6)));
+        c.next();
+        assert_eq!(c.size_hint(), (5, Some(5)));
+        assert_eq!(c.count(), 5);
+        assert_eq!(Cross::new('k', vec![1], Vec::<u8>::new()).count(), 0);
+        assert_eq!(Cross::new('k', Vec::<u8>::new(), vec![1]).count(), 0);
+        assert_eq!(
+            Cross::new('k', vec![7], vec![8]).collect::<Vec<_>>(),
+            vec![('k', (7, 8))]
+        );
+    }
+
+    #[test]
+    fn groups_keep_arrival_order_per_side() {
+        let g = group(
+            vec![(1, 'a'), (2, 'b'), (1, 'c')].into_iter(),
+            vec![(3, 10), (1, 20), (1, 30)].into_iter(),
+        );
+        assert_eq!(g[&1], (vec!['a', 'c'], vec![20, 30]));
+        assert_eq!(g[&2], (vec!['b'], vec![]));
+        assert_eq!(g[&3], (vec![], vec![10]));
+    }
+}

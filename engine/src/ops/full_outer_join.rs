@@ -1,0 +1,55 @@
+//! `full_outer_join(other)`: `(k, (Some(v), Some(w)))` for every matching pair,
+//! `(k, (Some(v), None))` for each value of a key only on the left, and `(k, (None, Some(w)))`
+//! for each value of a key only on the right. The groups of `cogroup` (shuffle,
+//! co-partitioning and map side are there), flattened.
+
+use super::cogroup::{Cross, bucket_pairs, each, group};
+use super::union::Either;
+use crate::data::{Key, Pair};
+use crate::partitioner::Partitioner;
+use crate::task::Site;
+
+/// The `full_outer_join` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+impl<In: Pair, Out> Op<In, Out>
+where
+    In::Key: Key,
+{
+    /// Buckets one map partition of either input by key.
+    pub fn map_side<P: Pair<Key = In::Key>>(
+        _site: Site,
+        input: impl Iterator<Item = P>,
+        partitioner: &Partitioner,
+    ) -> Vec<Vec<P>> {
+        bucket_pairs(input, partitioner)
+    }
+
+    /// The pairs of one output partition: every value of either side, with each matching value
+    /// of the other side or with `None`.
+    #[allow(clippy::type_complexity)]
+    pub fn reduce_side<R>(
+        _site: Site,
+        left: impl Iterator<Item = In>,
+        right: impl Iterator<Item = R>,
+    ) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (Option<In::Value>, Option<R::Value>)>,
+    {
+        group(left, right)
+            .into_iter()
+            .flat_map(|(k, (vs, ws))| {
+                if vs.is_empty() {
+                    Either::Left(each(k, ws).map(|(k, w)| (k, (None, Some(w)))))
+                } else if ws.is_empty() {
+                    Either::Right(Either::Left(each(k, vs).map(|(k, v)| (k, (Some(v), None)))))
+                } else {
+                    Either::Right(Either::Right(
+                        Cross::new(k, vs, ws).map(|(k, (v, w))| (k, (Some(v), Some(w)))),
+                    ))
+                }
+            })
+            .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}

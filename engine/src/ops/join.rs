@@ -1,0 +1,41 @@
+//! `join(other)`: `(k, (v, w))` for every pair of a value `v` of `k` on the left and a value
+//! `w` of `k` on the right (keys on one side only give nothing). The groups of `cogroup`
+//! (shuffle, co-partitioning and map side are there), flattened.
+
+use super::cogroup::{Cross, bucket_pairs, group};
+use crate::data::{Key, Pair};
+use crate::partitioner::Partitioner;
+use crate::task::Site;
+
+/// The `join` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+impl<In: Pair, Out> Op<In, Out>
+where
+    In::Key: Key,
+{
+    /// Buckets one map partition of either input by key.
+    pub fn map_side<P: Pair<Key = In::Key>>(
+        _site: Site,
+        input: impl Iterator<Item = P>,
+        partitioner: &Partitioner,
+    ) -> Vec<Vec<P>> {
+        bucket_pairs(input, partitioner)
+    }
+
+    /// Every matching pair of one output partition, per key with `v` in the outer loop.
+    pub fn reduce_side<R>(
+        _site: Site,
+        left: impl Iterator<Item = In>,
+        right: impl Iterator<Item = R>,
+    ) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (In::Value, R::Value)>,
+    {
+        group(left, right)
+            .into_iter()
+            .flat_map(|(k, (vs, ws))| Cross::new(k, vs, ws))
+            .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}

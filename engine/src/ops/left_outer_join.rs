@@ -1,0 +1,49 @@
+//! `left_outer_join(other)`: `(k, (v, Some(w)))` for every matching pair, and `(k, (v, None))`
+//! for each value of a key that the right side does not have. The groups of `cogroup`
+//! (shuffle, co-partitioning and map side are there), flattened.
+
+use super::cogroup::{Cross, bucket_pairs, each, group};
+use super::union::Either;
+use crate::data::{Key, Pair};
+use crate::partitioner::Partitioner;
+use crate::task::Site;
+
+/// The `left_outer_join` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+impl<In: Pair, Out> Op<In, Out>
+where
+    In::Key: Key,
+{
+    /// Buckets one map partition of either input by key.
+    pub fn map_side<P: Pair<Key = In::Key>>(
+        _site: Site,
+        input: impl Iterator<Item = P>,
+        partitioner: &Partitioner,
+    ) -> Vec<Vec<P>> {
+        bucket_pairs(input, partitioner)
+    }
+
+    /// The pairs of one output partition: every left value, with each matching right value or
+    /// with `None`.
+    pub fn reduce_side<R>(
+        _site: Site,
+        left: impl Iterator<Item = In>,
+        right: impl Iterator<Item = R>,
+    ) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (In::Value, Option<R::Value>)>,
+    {
+        group(left, right)
+            .into_iter()
+            .flat_map(|(k, (vs, ws))| {
+                if ws.is_empty() {
+                    Either::Left(each(k, vs).map(|(k, v)| (k, (v, None))))
+                } else {
+                    Either::Right(Cross::new(k, vs, ws).map(|(k, (v, w))| (k, (v, Some(w)))))
+                }
+            })
+            .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}

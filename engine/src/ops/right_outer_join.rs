@@ -1,0 +1,49 @@
+//! `right_outer_join(other)`: `(k, (Some(v), w))` for every matching pair, and `(k, (None, w))`
+//! for each value of a key that the left side does not have. The groups of `cogroup`
+//! (shuffle, co-partitioning and map side are there), flattened.
+
+use super::cogroup::{Cross, bucket_pairs, each, group};
+use super::union::Either;
+use crate::data::{Key, Pair};
+use crate::partitioner::Partitioner;
+use crate::task::Site;
+
+/// The `right_outer_join` operator.
+pub struct Op<In, Out>(super::Marker<In, Out>);
+
+impl<In: Pair, Out> Op<In, Out>
+where
+    In::Key: Key,
+{
+    /// Buckets one map partition of either input by key.
+    pub fn map_side<P: Pair<Key = In::Key>>(
+        _site: Site,
+        input: impl Iterator<Item = P>,
+        partitioner: &Partitioner,
+    ) -> Vec<Vec<P>> {
+        bucket_pairs(input, partitioner)
+    }
+
+    /// The pairs of one output partition: every right value, with each matching left value or
+    /// with `None`.
+    pub fn reduce_side<R>(
+        _site: Site,
+        left: impl Iterator<Item = In>,
+        right: impl Iterator<Item = R>,
+    ) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (Option<In::Value>, R::Value)>,
+    {
+        group(left, right)
+            .into_iter()
+            .flat_map(|(k, (vs, ws))| {
+                if vs.is_empty() {
+                    Either::Left(each(k, ws).map(|(k, w)| (k, (None, w))))
+                } else {
+                    Either::Right(Cross::new(k, vs, ws).map(|(k, (v, w))| (k, (Some(v), w))))
+                }
+            })
+            .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}

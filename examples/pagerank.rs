@@ -12,6 +12,12 @@
 //! with a common value type, `union`s them and groups by key. Every `CHECKPOINT_EVERY`
 //! iterations the ranks are checkpointed, which keeps the lineage bounded.
 
+/// glibc's allocator makes multi-threaded, allocation-heavy runs bimodal (arena lock
+/// contention when data allocated on one thread is freed on another); mimalloc does not. It
+/// serves both sides of every comparison in this process. See BENCHMARKS.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::data::{Key, Pair, PairMap};
-use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::rdd::Dataset;
 use crate::scheduler::{Coverage, run_job};
 use crate::task::TaskContext;
 

@@ -13,7 +13,6 @@ mod actions;
 pub mod checkpoint;
 mod context;
 mod data;
-mod dataset;
 mod error;
 pub mod graph;
 mod iter;
@@ -21,6 +20,7 @@ pub mod lineage;
 mod node;
 pub mod ops;
 mod partitioner;
+mod rdd;
 mod scheduler;
 pub mod shuffle;
 pub mod sources;
@@ -30,7 +30,6 @@ mod task;
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
 pub use context::{Context, ContextBuilder};
 pub use data::{Checkpointable, Data, Key, Pair, PairMap, Param};
-pub use dataset::{Dataset, Rdd};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use iter::{NodeIter, SharedIter, Tee};
@@ -38,6 +37,7 @@ pub use node::{
     Dependency, Node, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, RddNode, ShuffleDep,
 };
 pub use partitioner::Partitioner;
+pub use rdd::{Dataset, Rdd};
 pub use task::{PanicScope, Site, TaskContext, guarded};
 
 /// Marks `core` for a reliable checkpoint with the default codec; the bound is what

@@ -1,7 +1,7 @@
 //! `coalesce(n)`: fewer partitions without a shuffle; partition `i` concatenates a contiguous
 //! run of parent partitions.
 
-use crate::dataset::Dataset;
+use crate::rdd::Dataset;
 use crate::task::Site;
 
 /// The `coalesce` operator.

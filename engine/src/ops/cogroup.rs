@@ -25,9 +25,9 @@ use rustc_hash::FxHashMap;
 
 use super::union::Either;
 use crate::data::{Key, Pair};
-use crate::dataset::Dataset;
 use crate::node::{Dependency, NodeDyn, ShuffleDep};
 use crate::partitioner::Partitioner;
+use crate::rdd::Dataset;
 use crate::shuffle::{ShuffleRead, ShuffleSlot, bucket};
 use crate::task::Site;
 

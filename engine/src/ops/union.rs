@@ -1,6 +1,6 @@
 //! `union(other)`: the partitions of the parent, then those of `other`, unchanged.
 
-use crate::dataset::Dataset;
+use crate::rdd::Dataset;
 use crate::task::Site;
 
 /// The `union` operator.

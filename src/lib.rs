@@ -32,15 +32,71 @@
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
-//! The README gives a tour of the DSL; `engine/ARCHITECTURE.md` explains the engine.
+//! The [`dsl`] module is the reference of the [`pipeline!`] DSL: every source, operator,
+//! attribute and action, each with an example. `engine/ARCHITECTURE.md` explains the engine.
 
 pub use rddflow_engine::*;
+
+pub mod dsl;
+
 /// Declares typed RDD pipelines: one struct per node, the pipeline struct, `new` and `graph()`.
 ///
-/// Grammar: `ATTRS VIS struct NAME(PARAMS) { NODE* }`, repeated; a node is
-/// `ATTRS name: ElementType = source(args);` or `ATTRS name: ElementType = parent.operator(args);`.
-/// See the crate documentation for an example and the README for the operators, sources and
-/// attributes.
+/// ```text
+/// pipeline! { PIPELINE+ }
+/// PIPELINE := ATTRS VIS struct Name ( PARAM,* ) { NODE* }
+/// PARAM    := name: Type | name: Rdd<T>
+/// NODE     := NODE_ATTRS name: ElemType = source(args) ;
+///           | NODE_ATTRS name: ElemType = parent.operator(args) ;
+/// ```
+///
+/// ```
+/// use rddflow::prelude::*;
+///
+/// rddflow::pipeline! {
+///     /// Squares of `0..n` and their sum per last digit.
+///     pub struct Squares(n: u64) {
+///         nums: u64 = range(0..n, 2);
+///         squares: (u64, u64) = nums.map(|x| (x * x % 10, x * x));
+///         by_digit: (u64, u64) = squares.reduce_by_key(|a, b| a + b);
+///     }
+/// }
+///
+/// let ctx = Context::new()?;
+/// let s = Squares::new(&ctx, 4)?; // builds the graph, runs nothing
+/// let mut sums = s.by_digit.collect()?; // one job, two stages
+/// sums.sort();
+/// assert_eq!(sums, vec![(0, 0), (1, 1), (4, 4), (9, 9)]);
+/// # Ok::<(), rddflow::Error>(())
+/// ```
+///
+/// The full reference, with an example for each item, is the [`dsl`] module:
+///
+/// - [grammar](crate::dsl#grammar), [parameters](crate::dsl#parameters) (values and `Rdd<T>`
+///   inputs), [what is generated](crate::dsl#what-the-macro-generates),
+///   [partition counts](crate::dsl#partition-counts);
+/// - sources: [`parallelize`](crate::dsl#parallelize), [`range`](crate::dsl#range),
+///   [`text_file`](crate::dsl#text_file);
+/// - narrow operators: [`map`](crate::dsl#map), [`filter`](crate::dsl#filter),
+///   [`flat_map`](crate::dsl#flat_map), [`filter_map`](crate::dsl#filter_map),
+///   [`map_partitions`](crate::dsl#map_partitions), [`map_values`](crate::dsl#map_values),
+///   [`flat_map_values`](crate::dsl#flat_map_values), [`key_by`](crate::dsl#key_by),
+///   [`sample`](crate::dsl#sample), [`inspect`](crate::dsl#inspect),
+///   [`coalesce`](crate::dsl#coalesce), [`union`](crate::dsl#union);
+/// - wide operators: [`reduce_by_key`](crate::dsl#reduce_by_key),
+///   [`fold_by_key`](crate::dsl#fold_by_key), [`aggregate_by_key`](crate::dsl#aggregate_by_key),
+///   [`combine_by_key`](crate::dsl#combine_by_key), [`group_by_key`](crate::dsl#group_by_key),
+///   [`distinct`](crate::dsl#distinct), [`partition_by`](crate::dsl#partition_by),
+///   [`repartition`](crate::dsl#repartition);
+/// - two-input operators: [`cogroup`](crate::dsl#cogroup), [`join`](crate::dsl#join),
+///   [`left_outer_join`](crate::dsl#left_outer_join),
+///   [`right_outer_join`](crate::dsl#right_outer_join),
+///   [`full_outer_join`](crate::dsl#full_outer_join);
+/// - attributes: [`#[checkpoint]`](crate::dsl#checkpoint),
+///   [`#[checkpoint(local)]`](crate::dsl#checkpointlocal),
+///   [`#[cache]`, `#[persist(memory)]`](crate::dsl#cache-and-persistmemory);
+/// - [actions](crate::dsl#actions) and
+///   [checkpoint and cache methods](crate::dsl#checkpoint-and-cache-methods).
+#[doc(inline)]
 pub use rddflow_macros::pipeline;
 
 /// What a program using rddflow needs in scope: the context, the handle types and the
@@ -53,6 +109,12 @@ pub mod prelude {
 pub mod __private {
     pub use rddflow_engine::mark_checkpoint;
     pub use rddflow_engine::{ops, shuffle, sources};
+
+    /// Reads an iterator through a box: where the macro cuts a very long fused chain.
+    #[inline]
+    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> Box<dyn Iterator<Item = T> + 'a> {
+        Box::new(it)
+    }
 
     /// Requires a pipeline's value parameter to be usable as one (spanned at its type).
     #[inline(always)]

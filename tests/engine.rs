@@ -1045,3 +1045,22 @@ fn lineage_marks_shuffle_boundaries_and_partitions() -> rddflow::Result<()> {
     assert_eq!(l.lines().count(), 3, "{l}");
     Ok(())
 }
+
+rddflow::pipeline! {
+    struct Labels(label: String, width: usize) {
+        nums: u64 = range(0..3, 2);
+        // `label` and `width` are used only inside the format string.
+        text: String = nums.map(|x| format!("{label}{x:>width$}|{{label}}"));
+    }
+}
+
+#[test]
+fn params_captured_inside_format_strings() -> rddflow::Result<()> {
+    let ctx = ctx();
+    let l = Labels::new(&ctx, "n=".into(), 3)?;
+    assert_eq!(
+        l.text.collect()?,
+        vec!["n=  0|{label}", "n=  1|{label}", "n=  2|{label}"]
+    );
+    Ok(())
+}

@@ -1,6 +1,8 @@
 //! RDD nodes: the typed `RddNode` trait that generated structs implement, its object-safe
 //! counterpart `NodeDyn` that the scheduler walks, and the state every node carries.
 
+use std::any::Any;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
@@ -103,22 +105,42 @@ impl<T: Data> NodeCore<T> {
 }
 
 /// The typed parents of a node, released when a checkpoint truncates its lineage.
-pub struct ParentSlot<P>(RwLock<Option<Arc<P>>>);
+///
+/// Stored type-erased (and downcast once per partition): a node that held its parents'
+/// concrete types would make every auto-trait and drop check walk its whole ancestry, and
+/// rustc gives up on chains of a few dozen nodes. The marker is `fn() -> P`, which is `Send`,
+/// `Sync` and trivially dropped whatever `P` is.
+pub struct ParentSlot<P> {
+    parents: RwLock<Option<Arc<dyn Any + Send + Sync>>>,
+    _typed: PhantomData<fn() -> P>,
+}
 
-impl<P> ParentSlot<P> {
+impl<P: Send + Sync + 'static> ParentSlot<P> {
     /// Holds `parents`.
     pub fn new(parents: P) -> Self {
-        ParentSlot(RwLock::new(Some(Arc::new(parents))))
+        ParentSlot {
+            parents: RwLock::new(Some(Arc::new(parents))),
+            _typed: PhantomData,
+        }
     }
 
     /// The parents, or `None` once the lineage was truncated.
     pub fn get(&self) -> Option<Arc<P>> {
-        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+        let erased = self
+            .parents
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        // Only `new` stores into the slot, always a `P`.
+        erased.downcast::<P>().ok()
     }
 
     /// Drops the parents (lineage truncation).
     pub fn clear(&self) {
-        self.0.write().unwrap_or_else(|p| p.into_inner()).take();
+        self.parents
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }
 

@@ -165,6 +165,31 @@ pub fn guarded<A, R>(node: &'static str, f: &mut impl FnMut(A) -> R, a: A) -> R 
     r
 }
 
+/// `f` as user code of `node`, for iterator adapters.
+///
+/// Operators build their adapter closures here rather than inside their own generic `apply`:
+/// a closure's type names every generic parameter of the function that defines it, so one
+/// made in `apply` would name the input iterator's type a second time, and the fused type of a
+/// chain would double in size with every node.
+#[inline(always)]
+pub fn guard1<A, R>(node: &'static str, mut f: impl FnMut(A) -> R) -> impl FnMut(A) -> R {
+    move |a| guarded(node, &mut f, a)
+}
+
+/// [`guard1`] for closures that take their argument by reference.
+#[inline(always)]
+pub fn guard_ref<A: ?Sized, R>(
+    node: &'static str,
+    mut f: impl FnMut(&A) -> R,
+) -> impl FnMut(&A) -> R {
+    move |a| {
+        let g = PanicScope::enter(node);
+        let r = f(a);
+        g.exit();
+        r
+    }
+}
+
 /// Installs (once per process) a panic hook that keeps panics inside tasks quiet and captures
 /// their message and location for [`Error::TaskFailed`]; other panics go to the previous hook.
 pub(crate) fn install_panic_hook() {

@@ -1,6 +1,6 @@
 //! `filter`: keeps the elements for which `f(&x)` is true.
 
-use crate::task::{PanicScope, Site};
+use crate::task::Site;
 
 /// The `filter` operator.
 pub struct Op<In, Out>(super::Marker<In, Out>);
@@ -11,14 +11,9 @@ impl<In> Op<In, In> {
     pub fn apply(
         site: Site,
         input: impl Iterator<Item = In>,
-        mut f: impl FnMut(&In) -> bool,
+        f: impl FnMut(&In) -> bool,
     ) -> impl Iterator<Item = In> {
         let node = site.node;
-        input.filter(move |x| {
-            let g = PanicScope::enter(node);
-            let keep = f(x);
-            g.exit();
-            keep
-        })
+        input.filter(crate::task::guard_ref(node, f))
     }
 }

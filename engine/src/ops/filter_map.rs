@@ -11,9 +11,9 @@ impl<In, Out> Op<In, Out> {
     pub fn apply(
         site: Site,
         input: impl Iterator<Item = In>,
-        mut f: impl FnMut(In) -> Option<Out>,
+        f: impl FnMut(In) -> Option<Out>,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.filter_map(move |x| crate::task::guarded(node, &mut f, x))
+        input.filter_map(crate::task::guard1(node, f))
     }
 }

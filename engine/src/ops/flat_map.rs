@@ -11,9 +11,9 @@ impl<In, Out> Op<In, Out> {
     pub fn apply<J: IntoIterator<Item = Out>>(
         site: Site,
         input: impl Iterator<Item = In>,
-        mut f: impl FnMut(In) -> J,
+        f: impl FnMut(In) -> J,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.flat_map(move |x| crate::task::guarded(node, &mut f, x))
+        input.flat_map(crate::task::guard1(node, f))
     }
 }

@@ -1,6 +1,6 @@
 //! `inspect`: calls `f(&x)` on each element and passes it on.
 
-use crate::task::{PanicScope, Site};
+use crate::task::Site;
 
 /// The `inspect` operator.
 pub struct Op<In, Out>(super::Marker<In, Out>);
@@ -11,13 +11,9 @@ impl<In> Op<In, In> {
     pub fn apply(
         site: Site,
         input: impl Iterator<Item = In>,
-        mut f: impl FnMut(&In),
+        f: impl FnMut(&In),
     ) -> impl Iterator<Item = In> {
         let node = site.node;
-        input.inspect(move |x| {
-            let g = PanicScope::enter(node);
-            f(x);
-            g.exit();
-        })
+        input.inspect(crate::task::guard_ref(node, f))
     }
 }

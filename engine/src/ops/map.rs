@@ -11,9 +11,9 @@ impl<In, Out> Op<In, Out> {
     pub fn apply(
         site: Site,
         input: impl Iterator<Item = In>,
-        mut f: impl FnMut(In) -> Out,
+        f: impl FnMut(In) -> Out,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.map(move |x| crate::task::guarded(node, &mut f, x))
+        input.map(crate::task::guard1(node, f))
     }
 }

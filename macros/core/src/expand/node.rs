@@ -74,9 +74,20 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                 (op_fn("apply"), op_fn("map_side"), op_fn("reduce_side"));
             match spec.shape {
                 Shape::Narrow { .. } => {
+                    let input = if super::boxed_inputs(c)[i] {
+                        quote!(::rddflow::__private::boxed(
+                            ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part)
+                        ))
+                    } else {
+                        quote!(::rddflow::Dataset::iter_partition(
+                            &__parents.0,
+                            __cx,
+                            __part
+                        ))
+                    };
                     compute_body = quote_spanned! {span=>
                         let __site = ::rddflow::Site::new(__cx, #lbl, __part);
-                        let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                        let __input = #input;
                         #clones
                         #apply(__site, __input, #(#pasted),*)
                     };

@@ -17,6 +17,47 @@ use crate::model::Pipeline;
 pub(crate) use pipeline::pipeline;
 pub(crate) use stand_in::stand_in;
 
+/// A chain of narrow nodes is fused into one iterator type per partition, nested one level per
+/// node. rustc's default recursion limit stops at about 32 levels, so every `FUSE_LIMIT`
+/// chained nodes the input is read through one boxed iterator: one dynamic call per element
+/// per `FUSE_LIMIT` nodes, and pipelines of any length compile without `#![recursion_limit]`.
+pub(crate) const FUSE_LIMIT: usize = 16;
+
+/// Per node: whether its input is read through a box, so the fused chain starts again.
+pub(crate) fn boxed_inputs(c: &Checked) -> Vec<bool> {
+    use crate::graph::Resolved;
+    use crate::ops::Shape;
+    let n = c.p.nodes.len();
+    let mut depth = vec![0usize; n];
+    let mut boxed = vec![false; n];
+    let parent_depth = |r: &ParentRef, depth: &[usize]| match r {
+        ParentRef::Node(j) => depth[*j],
+        // An `Rdd<T>` input is already a boxed iterator.
+        ParentRef::Input(_) => 0,
+    };
+    for &i in &c.order {
+        let inherited = c.parents[i]
+            .iter()
+            .map(|r| parent_depth(r, &depth))
+            .max()
+            .unwrap_or(0);
+        depth[i] = match &c.resolved[i] {
+            Resolved::Source(_) => 1,
+            Resolved::Op(spec) => match spec.shape {
+                Shape::Narrow { .. } if inherited >= FUSE_LIMIT => {
+                    boxed[i] = true;
+                    1
+                }
+                Shape::Narrow { .. } | Shape::Union | Shape::Coalesce => inherited + 1,
+                // The reduce side starts a new iterator; the map side adds one level to the
+                // parent's, which stays far below the compiler's limit.
+                Shape::Wide { .. } | Shape::Join => 1,
+            },
+        };
+    }
+    boxed
+}
+
 /// `WordCount` + `ones` -> `WordCountOnes`.
 pub(crate) fn node_struct(p: &Pipeline, node: &Ident) -> Ident {
     let camel: String = node
@@ -80,7 +121,9 @@ fn used_params(p: &Pipeline, tokens: TokenStream) -> Vec<&Ident> {
             match tt {
                 TokenTree::Ident(i) => seen.push(i.to_string()),
                 TokenTree::Group(g) => walk(g.stream(), seen),
-                _ => {}
+                // `format!("{name}")` captures `name` from inside a string literal.
+                TokenTree::Literal(l) => seen.extend(format_captures(&l.to_string())),
+                TokenTree::Punct(_) => {}
             }
         }
     }
@@ -91,6 +134,39 @@ fn used_params(p: &Pipeline, tokens: TokenStream) -> Vec<&Ident> {
         .filter(|x| x.rdd_elem.is_none() && seen.iter().any(|s| x.name == s))
         .map(|x| &x.name)
         .collect()
+}
+
+/// The names a format string captures: `x` in `"{x}"` or `"{x:>5}"` (not in `"{{x}}"`), and
+/// `w` in a width or precision argument `"{:w$}"`.
+fn format_captures(literal: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run = String::new();
+    for c in literal.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            run.push(c);
+        } else {
+            if c == '$' && !run.is_empty() {
+                out.push(run.clone());
+            }
+            run.clear();
+        }
+    }
+    let mut chars = literal.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            continue;
+        }
+        let name: String =
+            std::iter::from_fn(|| chars.next_if(|c| c.is_alphanumeric() || *c == '_')).collect();
+        if !name.is_empty() && matches!(chars.peek(), Some('}' | ':')) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// `let name = Clone::clone(&<params>.name);` for each used value parameter.

@@ -8,7 +8,7 @@ use crate::model::File;
 
 /// The expansion as formatted Rust source.
 fn expand(input: TokenStream) -> String {
-    let tokens = crate::pipeline_impl(input);
+    let tokens = crate::expand(input);
     let file: syn::File = syn::parse2(tokens).expect("the expansion parses as Rust items");
     prettyplease::unparse(&file)
 }
@@ -145,7 +145,7 @@ fn assert_rejected(input: TokenStream, expected: &str) {
         errs.iter().any(|e| e.contains(expected)),
         "no error containing {expected:?} for `{input}`; got {errs:#?}"
     );
-    let out = crate::pipeline_impl(input).to_string();
+    let out = crate::expand(input).to_string();
     assert!(out.contains("compile_error"), "no compile_error! in {out}");
 }
 
@@ -439,7 +439,7 @@ fn several_mistakes_are_reported_together() {
 
 #[test]
 fn one_invalid_pipeline_does_not_hide_another() {
-    let out = crate::pipeline_impl(quote! {
+    let out = crate::expand(quote! {
         struct Good(n: u64) { a: u64 = range(0..n); }
         struct Bad(n: u64) { a: u64 = b.map(|x| x); }
     });

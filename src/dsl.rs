@@ -1,0 +1,1212 @@
+//! The reference of the [`pipeline!`](crate::pipeline) DSL: its grammar, what it generates, and
+//! every source, operator, attribute and action, each with a runnable example.
+//!
+//! This module holds documentation only. Every example below is a doc test.
+//!
+//! **Contents:**
+//! [Grammar](#grammar) ·
+//! [Parameters](#parameters) ·
+//! [What the macro generates](#what-the-macro-generates) ·
+//! [Partition counts](#partition-counts)
+//!
+//! **Sources:**
+//! [`parallelize`](#parallelize) ·
+//! [`range`](#range) ·
+//! [`text_file`](#text_file)
+//!
+//! **Narrow operators** (partition `i` is computed from partition `i` of the parent, no
+//! shuffle; a chain of them runs as one fused iterator per partition):
+//! [`map`](#map) ·
+//! [`filter`](#filter) ·
+//! [`flat_map`](#flat_map) ·
+//! [`filter_map`](#filter_map) ·
+//! [`map_partitions`](#map_partitions) ·
+//! [`map_values`](#map_values) ·
+//! [`flat_map_values`](#flat_map_values) ·
+//! [`key_by`](#key_by) ·
+//! [`sample`](#sample) ·
+//! [`inspect`](#inspect) ·
+//! [`coalesce`](#coalesce) ·
+//! [`union`](#union)
+//!
+//! **Wide operators** (a shuffle):
+//! [`reduce_by_key`](#reduce_by_key) ·
+//! [`fold_by_key`](#fold_by_key) ·
+//! [`aggregate_by_key`](#aggregate_by_key) ·
+//! [`combine_by_key`](#combine_by_key) ·
+//! [`group_by_key`](#group_by_key) ·
+//! [`distinct`](#distinct) ·
+//! [`partition_by`](#partition_by) ·
+//! [`repartition`](#repartition)
+//!
+//! **Two-input wide operators:**
+//! [`cogroup`](#cogroup) ·
+//! [`join`](#join) ·
+//! [`left_outer_join`](#left_outer_join) ·
+//! [`right_outer_join`](#right_outer_join) ·
+//! [`full_outer_join`](#full_outer_join)
+//!
+//! **Attributes:**
+//! [`#[checkpoint]`](#checkpoint) ·
+//! [`#[checkpoint(local)]`](#checkpointlocal) ·
+//! [`#[cache]` and `#[persist(memory)]`](#cache-and-persistmemory)
+//!
+//! **After `new`:**
+//! [Actions](#actions) ·
+//! [`save_as_text_file`](#save_as_text_file) ·
+//! [Checkpoint and cache methods](#checkpoint-and-cache-methods)
+//!
+//! # Grammar
+//!
+//! ```text
+//! pipeline! { PIPELINE+ }
+//!
+//! PIPELINE := ATTRS VIS struct Name ( PARAM,* ) { NODE* }
+//! PARAM    := name: Type                  a value parameter
+//!           | name: Rdd<T>                an input node of elements T
+//! NODE     := NODE_ATTRS name: ElemType = SOURCE ;
+//!           | NODE_ATTRS name: ElemType = parent.operator(ARGS) ;
+//! SOURCE   := parallelize(iterable[, partitions])
+//!           | range(a..b[, partitions])
+//!           | text_file(path[, min_partitions])
+//! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(local)] | #[cache] | #[persist(memory)] )*
+//! ```
+//!
+//! - One invocation may declare several pipelines.
+//! - Every node declares its element type. Closure parameter types are inferred from the
+//!   parent's element type, so closures need no annotations; a closure returning the wrong type
+//!   is a compile error at the closure.
+//! - A node is a source call or exactly one operator applied to a parent: `a.map(f).filter(g)`
+//!   is an error; write one node per operator. Closures are pasted into each task as `move`
+//!   closures; a path to a function works too (`nums.map(double)`).
+//! - Nodes may be declared in any order; a parent may be declared after its child. The graph
+//!   must be acyclic, and every parent must be a node or an `Rdd<T>` parameter of the same
+//!   pipeline. Nodes and parameters share one namespace: a node cannot have the name of a
+//!   parameter (`struct P(words: Vec<String>) { words: String = parallelize(words); }` is a
+//!   "duplicate node" error).
+//! - Doc comments on the pipeline and on nodes carry over to the generated struct and fields.
+//!
+//! ```
+//! use rddflow::prelude::*;
+//!
+//! rddflow::pipeline! {
+//!     /// Lengths of the even numbers' decimal forms.
+//!     pub struct Lengths(n: u64) {
+//!         /// Declared before its parent: the order of nodes does not matter.
+//!         lengths: usize = texts.map(|s| s.len());
+//!         texts: String = evens.map(|x| x.to_string());
+//!         evens: u64 = nums.filter(|x| x % 2 == 0);
+//!         nums: u64 = range(0..n, 2);
+//!     }
+//!
+//!     /// A second pipeline in the same invocation.
+//!     pub struct Empty() {
+//!         nothing: u64 = range(0..0, 1);
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let p = Lengths::new(&ctx, 12)?;
+//! assert_eq!(p.lengths.collect()?, vec![1, 1, 1, 1, 1, 2]);
+//! assert_eq!(Empty::new(&ctx)?.nothing.count()?, 0);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Parameters
+//!
+//! The parameters of `struct Name(...)` become the parameters of `Name::new(&ctx, ...)`.
+//!
+//! **Value parameters** are any type that is `Clone + Send + Sync + serde::Serialize +
+//! 'static` (wrap large values in `Arc`). Source arguments and closures see them by name; each
+//! task gets its own clone. Closures also see consts, statics and functions visible where the
+//! macro is invoked, but **not local variables**: pass those as parameters. A task clones only
+//! the parameters its closure names (including names captured by a format string, as in
+//! `format!("{label}")`).
+//!
+//! ```
+//! use rddflow::prelude::*;
+//!
+//! const OFFSET: u64 = 100;
+//!
+//! fn shift(x: u64, by: u64) -> u64 {
+//!     x + by + OFFSET
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Shifted(n: u64, by: u64, label: String) {
+//!         nums: u64 = range(0..n, 2);
+//!         shifted: u64 = nums.map(|x| shift(x, by));
+//!         labelled: String = shifted.map(|x| format!("{label}{x}"));
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let s = Shifted::new(&ctx, 3, 10, "#".to_string())?;
+//! assert_eq!(s.labelled.collect()?, vec!["#110", "#111", "#112"]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! **Input parameters** have type [`Rdd<T>`](crate::Rdd): an RDD built elsewhere (by another
+//! pipeline, typically, via `.rdd()`) that the nodes of this pipeline use as a parent. This is
+//! how pipelines compose, for example one pipeline instance per iteration of an iterative
+//! algorithm, each fed the previous instance's output. The input is also a field of the
+//! pipeline struct.
+//!
+//! ```
+//! use rddflow::prelude::*;
+//!
+//! rddflow::pipeline! {
+//!     struct Source(n: u64) {
+//!         nums: u64 = range(0..n, 2);
+//!     }
+//!
+//!     /// One step: doubles its input.
+//!     struct Double(prev: Rdd<u64>) {
+//!         doubled: u64 = prev.map(|x| x * 2);
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let mut current: Rdd<u64> = Source::new(&ctx, 4)?.nums.rdd();
+//! for _ in 0..3 {
+//!     current = Double::new(&ctx, current)?.doubled.rdd();
+//! }
+//! assert_eq!(current.collect()?, vec![0, 8, 16, 24]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # What the macro generates
+//!
+//! For `struct Name(...) { node: T = ...; ... }`, with the pipeline's visibility:
+//!
+//! - **A struct per node**, named `<Name><Node>` in UpperCamelCase (`Digits` + `digit_ones` =
+//!   `DigitsDigitOnes`), implementing [`RddNode`](crate::RddNode) with `Item = T`. It holds
+//!   typed references to its parents; narrow chains are compiled into one monomorphized
+//!   iterator, with no boxing or dynamic dispatch between the nodes.
+//! - **The pipeline struct** `Name`, with one pub field per `Rdd<T>` parameter (an
+//!   [`Rdd<T>`](crate::Rdd)) and one pub field per node (a [`Node<NameNode>`](crate::Node)).
+//!   Fields implement [`Dataset`](crate::Dataset) (in the prelude): call the
+//!   [actions](#actions) and the [checkpoint and cache methods](#checkpoint-and-cache-methods)
+//!   on them, or `.rdd()` for the type-erased, cheaply cloned [`Rdd<T>`](crate::Rdd).
+//! - **`Name::new(&ctx, params...) -> rddflow::Result<Name>`**: builds the graph on a
+//!   [`Context`](crate::Context). It runs nothing (sources are listed, `text_file` inputs are
+//!   split, marks are set); jobs run when an action is called.
+//! - **`Name::graph() -> PipelineGraph`**: a static description of the nodes (name, declared
+//!   type, operator, kind, parents, attributes, doc), with
+//!   [`to_dot()`](crate::PipelineGraph::to_dot) and
+//!   [`to_mermaid()`](crate::PipelineGraph::to_mermaid).
+//!
+//! ```
+//! use rddflow::prelude::*;
+//! use rddflow::{NodeKind, RddNode};
+//!
+//! rddflow::pipeline! {
+//!     pub struct Digits(n: u64) {
+//!         nums: u64 = range(0..n, 2);
+//!         /// `(last digit, 1)`.
+//!         #[cache]
+//!         digit_ones: (u64, u64) = nums.map(|x| (x % 10, 1));
+//!         counts: (u64, u64) = digit_ones.reduce_by_key(|a, b| a + b);
+//!     }
+//! }
+//!
+//! // One struct per node, each an `RddNode` with the declared element type.
+//! fn element_count<N: RddNode<Item = (u64, u64)>>(node: &Node<N>) -> Result<u64> {
+//!     node.count()
+//! }
+//! let ctx = Context::new()?;
+//! let d: Digits = Digits::new(&ctx, 25)?;
+//! let ones: &Node<DigitsDigitOnes> = &d.digit_ones;
+//! assert_eq!(element_count(ones)?, 25);
+//! assert_eq!(element_count(&d.counts)?, 10);
+//! let erased: Rdd<(u64, u64)> = d.counts.rdd();
+//! assert_eq!(erased.count()?, 10);
+//!
+//! // The static graph.
+//! let g = Digits::graph();
+//! assert_eq!(g.name, "Digits");
+//! let names: Vec<&str> = g.nodes.iter().map(|n| n.name).collect();
+//! assert_eq!(names, ["nums", "digit_ones", "counts"]);
+//! let counts = g.node("counts").unwrap();
+//! assert_eq!((counts.op, counts.kind), ("reduce_by_key", NodeKind::Wide));
+//! assert_eq!(counts.parents, ["digit_ones"]);
+//! assert_eq!(g.node("digit_ones").unwrap().attrs, ["cache"]);
+//! assert_eq!(g.node("digit_ones").unwrap().ty, "(u64, u64)");
+//! assert_eq!(g.node("digit_ones").unwrap().doc.trim(), "`(last digit, 1)`.");
+//! let edges: Vec<_> = g.edges().collect();
+//! assert_eq!(edges, [("nums", "digit_ones", false), ("digit_ones", "counts", true)]);
+//! assert!(g.to_dot().starts_with("digraph Digits {"));
+//! assert!(g.to_mermaid().contains("digit_ones -. shuffle .-> counts"));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Partition counts
+//!
+//! A source takes an optional partition count (for `text_file`, a minimum). Without one,
+//! `parallelize` and `range` use the context's
+//! [`default_parallelism`](crate::ContextBuilder::default_parallelism) (by default the
+//! thread count) and `text_file` uses `min(default_parallelism, 2)`.
+//!
+//! Narrow operators keep their parent's partition count (`union` adds both, `coalesce(n)`
+//! lowers it). The wide operators other than `partition_by` and `repartition`, and the two-input
+//! operators, take an optional last argument, the number of output partitions; without it, the output has `default_parallelism`
+//! partitions when it was set explicitly on the builder, else as many as the largest parent.
+//! `partition_by(n)` and `repartition(n)` require the count. Every partition count in a node is
+//! evaluated once, in `new`, and may use the value parameters.
+//!
+//! # Sources
+//!
+//! ## `parallelize`
+//!
+//! `parallelize(iterable[, partitions])`: the items of any `IntoIterator` (evaluated once in
+//! `new`), split into contiguous slices, in order.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct Words(words: Vec<String>) {
+//!         all: String = parallelize(words, 2);
+//!         squares: u32 = parallelize((1..=4u32).map(|x| x * x));
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let w = Words::new(&ctx, vec!["a".into(), "b".into(), "c".into()])?;
+//! assert_eq!(w.all.collect()?, vec!["a", "b", "c"]);
+//! assert_eq!(w.all.num_partitions(), 2);
+//! assert_eq!(w.squares.collect()?, vec![1, 4, 9, 16]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `range`
+//!
+//! `range(a..b[, partitions])`: the `u64`s from `a` (inclusive) to `b` (exclusive), split into
+//! contiguous ranges. The element type must be `u64`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct Nums(n: u64) {
+//!         nums: u64 = range(10..n, 3);
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let p = Nums::new(&ctx, 15)?;
+//! assert_eq!(p.nums.collect()?, vec![10, 11, 12, 13, 14]);
+//! assert_eq!(p.nums.num_partitions(), 3);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `text_file`
+//!
+//! `text_file(path[, min_partitions])`: the lines of a file, of every file of a directory (names
+//! starting with `.` or `_` are skipped), or of the files matching a glob, without their line
+//! terminators (`\n` or `\r\n`). Files are split into byte ranges on line boundaries, at least
+//! `min_partitions` of them; no line is lost or read twice. The element type must be `String`.
+//! The inputs are listed in `new`; a missing path is an error there.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! rddflow::pipeline! {
+//!     struct Lines(path: PathBuf) {
+//!         lines: String = text_file(path, 2);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let file = dir.path().join("input.txt");
+//! std::fs::write(&file, "first line\nsecond line\r\nthird\n").unwrap();
+//!
+//! let ctx = Context::new()?;
+//! let p = Lines::new(&ctx, file)?;
+//! assert_eq!(p.lines.collect()?, vec!["first line", "second line", "third"]);
+//! assert!(p.lines.num_partitions() >= 2);
+//!
+//! // A directory: every visible file in it, in name order.
+//! std::fs::write(dir.path().join("more.txt"), "fourth\n").unwrap();
+//! std::fs::write(dir.path().join("_SUCCESS"), "").unwrap();
+//! let all = Lines::new(&ctx, dir.path().to_path_buf())?;
+//! assert_eq!(all.lines.count()?, 4);
+//!
+//! assert!(Lines::new(&ctx, dir.path().join("missing.txt")).is_err());
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Narrow operators
+//!
+//! Each keeps the order of elements within a partition, so [`collect`](crate::Dataset::collect)
+//! returns them in a predictable order.
+//!
+//! ## `map`
+//!
+//! `parent.map(f)` with `f: FnMut(T) -> U`: one output element per input element.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..4, 2);
+//!         squares: u64 = nums.map(|x| x * x);
+//!         texts: String = nums.map(|x| format!("n{x}"));
+//!         doubled: u64 = nums.map(double);
+//!     }
+//! }
+//!
+//! fn double(x: u64) -> u64 {
+//!     2 * x
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.squares.collect()?, vec![0, 1, 4, 9]);
+//! assert_eq!(p.texts.collect()?, vec!["n0", "n1", "n2", "n3"]);
+//! assert_eq!(p.doubled.collect()?, vec![0, 2, 4, 6]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `filter`
+//!
+//! `parent.filter(f)` with `f: FnMut(&T) -> bool`: the elements for which `f` is true. Keeps the
+//! parent's partitioner.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10, 2);
+//!         odd: u64 = nums.filter(|x| x % 2 == 1);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.odd.collect()?, vec![1, 3, 5, 7, 9]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `flat_map`
+//!
+//! `parent.flat_map(f)` with `f: FnMut(T) -> impl IntoIterator<Item = U>`: zero or more output
+//! elements per input element. The returned iterator may not borrow from the element: return
+//! owned items (collect into a `Vec` if needed).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<String>) {
+//!         lines: String = parallelize(data, 2);
+//!         words: String = lines.flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+//!         repeated: usize = lines.flat_map(|l| vec![l.len(); 2]);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec!["a bc".into(), "".into(), "d".into()])?;
+//! assert_eq!(p.words.collect()?, vec!["a", "bc", "d"]);
+//! assert_eq!(p.repeated.collect()?, vec![4, 4, 0, 0, 1, 1]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `filter_map`
+//!
+//! `parent.filter_map(f)` with `f: FnMut(T) -> Option<U>`: the `Some` values.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<&'static str>) {
+//!         texts: &'static str = parallelize(data, 2);
+//!         numbers: i32 = texts.filter_map(|s| s.parse().ok());
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec!["1", "two", "3", "", "-4"])?;
+//! assert_eq!(p.numbers.collect()?, vec![1, 3, -4]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `map_partitions`
+//!
+//! `parent.map_partitions(f)` with `f: FnOnce(impl Iterator<Item = T>) -> impl
+//! IntoIterator<Item = U>`: a whole partition at once, called once per partition (per task
+//! attempt). Use it for per-partition setup or per-partition summaries.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10, 2);
+//!         // One sum per partition: 0+1+2+3+4 and 5+6+7+8+9.
+//!         sums: u64 = nums.map_partitions(|it| std::iter::once(it.sum::<u64>()));
+//!         // The position of each element within its partition.
+//!         positions: (usize, u64) = nums.map_partitions(|it| it.enumerate());
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.sums.collect()?, vec![10, 35]);
+//! assert_eq!(p.positions.take(6)?, vec![(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (0, 5)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `map_values`
+//!
+//! `parent.map_values(f)` on pairs `(K, V)`, with `f: FnMut(V) -> W`: `(k, v)` becomes
+//! `(k, f(v))`. Keeps the parent's partitioner, so a join after it still reads it without a
+//! shuffle when it was partitioned like the join's output.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(char, u32)>) {
+//!         pairs: (char, u32) = parallelize(data, 2);
+//!         doubled: (char, u32) = pairs.map_values(|v| v * 2);
+//!         texts: (char, String) = pairs.map_values(|v| v.to_string());
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![('a', 1), ('b', 2)])?;
+//! assert_eq!(p.doubled.collect()?, vec![('a', 2), ('b', 4)]);
+//! assert_eq!(p.texts.collect()?, vec![('a', "1".to_string()), ('b', "2".to_string())]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `flat_map_values`
+//!
+//! `parent.flat_map_values(f)` on pairs `(K, V)`, with `f: FnMut(V) -> impl IntoIterator<Item =
+//! W>`: `(k, v)` becomes `(k, w)` for each `w` of `f(v)`. Keeps the parent's partitioner.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(u32, String)>) {
+//!         pairs: (u32, String) = parallelize(data, 1);
+//!         chars: (u32, char) = pairs.flat_map_values(|s| s.chars().collect::<Vec<_>>());
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(1, "ab".into()), (2, String::new()), (3, "c".into())])?;
+//! assert_eq!(p.chars.collect()?, vec![(1, 'a'), (1, 'b'), (3, 'c')]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `key_by`
+//!
+//! `parent.key_by(f)` with `f: FnMut(&T) -> K`: each element `x` becomes `(f(&x), x)`; the
+//! node's type is `(K, T)`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<String>) {
+//!         words: String = parallelize(data, 2);
+//!         by_len: (usize, String) = words.key_by(|w| w.len());
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec!["to".into(), "be".into(), "or".into(), "not".into()])?;
+//! assert_eq!(
+//!     p.by_len.collect()?,
+//!     vec![(2, "to".into()), (2, "be".into()), (2, "or".into()), (3, "not".to_string())],
+//! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `sample`
+//!
+//! `parent.sample(fraction, seed)`: keeps each element with probability `fraction` (Bernoulli
+//! sampling, without replacement; `fraction` is clamped to `0.0..=1.0`). The sample is the same
+//! on every run, job and task attempt for the same `seed` and partitioning. Both arguments are
+//! value expressions and may use parameters. Keeps the parent's partitioner.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(fraction: f64) {
+//!         nums: u64 = range(0..1000, 4);
+//!         some: u64 = nums.sample(fraction, 42);
+//!         none: u64 = nums.sample(0.0, 7);
+//!         all: u64 = nums.sample(1.0, 7);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, 0.1)?;
+//! let some = p.some.collect()?;
+//! assert_eq!(some, p.some.collect()?); // reproducible
+//! assert!(some.windows(2).all(|w| w[0] < w[1])); // a subsequence, in order
+//! assert!((50..150).contains(&some.len()));
+//! assert_eq!(p.none.count()?, 0);
+//! assert_eq!(p.all.count()?, 1000);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `inspect`
+//!
+//! `parent.inspect(f)` with `f: FnMut(&T)`: the elements unchanged; `f` sees each as it passes
+//! (for logging or metrics). It runs whenever the partition is computed, so again in a later
+//! job unless the node or a descendant is cached or checkpointed.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! static SEEN: AtomicU64 = AtomicU64::new(0);
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..5, 2);
+//!         seen: u64 = nums.inspect(|_| {
+//!             SEEN.fetch_add(1, Ordering::Relaxed);
+//!         });
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.seen.collect()?, vec![0, 1, 2, 3, 4]);
+//! assert_eq!(SEEN.load(Ordering::Relaxed), 5);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `coalesce`
+//!
+//! `parent.coalesce(n)`: at most `n` partitions (at least one, never more than the parent's),
+//! without a shuffle: each output partition concatenates a contiguous run of parent partitions,
+//! so the order of elements is kept.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10, 5);
+//!         fewer: u64 = nums.coalesce(2);
+//!         same: u64 = nums.coalesce(100);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.fewer.num_partitions(), 2);
+//! assert_eq!(p.fewer.collect()?, (0..10).collect::<Vec<_>>());
+//! assert_eq!(p.same.num_partitions(), 5);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `union`
+//!
+//! `parent.union(other)`: the partitions of `parent` followed by those of `other` (no shuffle,
+//! duplicates kept). Both must have the node's element type. `other` may be any node or
+//! `Rdd<T>` parameter, including `parent` itself.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         low: u64 = range(0..3, 2);
+//!         high: u64 = range(10..12, 1);
+//!         both: u64 = low.union(high);
+//!         twice: u64 = high.union(high);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.both.collect()?, vec![0, 1, 2, 10, 11]);
+//! assert_eq!(p.both.num_partitions(), 3);
+//! assert_eq!(p.twice.collect()?, vec![10, 11, 10, 11]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Wide operators
+//!
+//! A wide operator shuffles its parent: every output partition may depend on every parent
+//! partition. The keyed ones take pairs `(K, V)` with `K: Hash + Eq`, and their output is
+//! hash-partitioned by key. The order of the output is not specified: the examples sort it, or
+//! collect it into a map. `reduce_by_key`, `fold_by_key`, `aggregate_by_key` and
+//! `combine_by_key` combine the values of a key on the map side before the shuffle. See
+//! [Partition counts](#partition-counts) for the optional last argument.
+//!
+//! ## `reduce_by_key`
+//!
+//! `parent.reduce_by_key(f[, partitions])` with `f: FnMut(V, V) -> V` associative and
+//! commutative: one `(k, v)` per key, its values combined with `f`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<&'static str>) {
+//!         words: &'static str = parallelize(data, 3);
+//!         ones: (&'static str, u32) = words.map(|w| (w, 1));
+//!         counts: (&'static str, u32) = ones.reduce_by_key(|a, b| a + b);
+//!         counts_in_two: (&'static str, u32) = ones.reduce_by_key(|a, b| a + b, 2);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec!["a", "b", "a", "c", "a", "b"])?;
+//! let mut counts = p.counts.collect()?;
+//! counts.sort();
+//! assert_eq!(counts, vec![("a", 3), ("b", 2), ("c", 1)]);
+//! assert_eq!(p.counts.num_partitions(), 3); // the parent's count
+//! assert_eq!(p.counts_in_two.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `fold_by_key`
+//!
+//! `parent.fold_by_key(zero, f[, partitions])` with `zero: V` and `f: FnMut(V, V) -> V`: like
+//! `reduce_by_key`, with the values of a key folded from `zero`. `zero` is a value expression,
+//! evaluated in each task and used once per key and map partition, so it should be neutral for
+//! `f`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(char, Vec<u32>)>) {
+//!         pairs: (char, Vec<u32>) = parallelize(data, 2);
+//!         joined: (char, Vec<u32>) = pairs.fold_by_key(Vec::new(), |mut a, mut b| {
+//!             a.append(&mut b);
+//!             a
+//!         });
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![('x', vec![1]), ('y', vec![2]), ('x', vec![3, 4])])?;
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! for (_, v) in &mut joined {
+//!     v.sort();
+//! }
+//! assert_eq!(joined, vec![('x', vec![1, 3, 4]), ('y', vec![2])]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `aggregate_by_key`
+//!
+//! `parent.aggregate_by_key(zero, seq, comb[, partitions])` with `zero: U`, `seq: FnMut(U, V)
+//! -> U` and `comb: FnMut(U, U) -> U`: one `(k, u)` per key, where the values of each map
+//! partition are folded into a copy of `zero` with `seq` and the partial results merged with
+//! `comb`. The result type `U` may differ from `V`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(&'static str, f64)>) {
+//!         scores: (&'static str, f64) = parallelize(data, 2);
+//!         // (sum, count) per key.
+//!         stats: (&'static str, (f64, u32)) = scores.aggregate_by_key(
+//!             (0.0, 0),
+//!             |(s, n), v| (s + v, n + 1),
+//!             |(s1, n1), (s2, n2)| (s1 + s2, n1 + n2),
+//!         );
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![("a", 1.0), ("b", 4.0), ("a", 2.0), ("a", 3.0)])?;
+//! let stats = p.stats.collect_map()?;
+//! assert_eq!(stats["a"], (6.0, 3));
+//! assert_eq!(stats["b"], (4.0, 1));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `combine_by_key`
+//!
+//! `parent.combine_by_key(create, merge_value, merge_combiners[, partitions])` with `create:
+//! FnMut(V) -> C`, `merge_value: FnMut(C, V) -> C` and `merge_combiners: FnMut(C, C) -> C`:
+//! Spark's general per-key aggregation. `create` starts a combiner from a key's first value in
+//! a map partition, `merge_value` adds the next ones, `merge_combiners` merges the combiners
+//! of different map partitions.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(u8, i32)>) {
+//!         pairs: (u8, i32) = parallelize(data, 2);
+//!         // (min, max) per key.
+//!         ranges: (u8, (i32, i32)) = pairs.combine_by_key(
+//!             |v| (v, v),
+//!             |(lo, hi), v| (lo.min(v), hi.max(v)),
+//!             |(lo1, hi1), (lo2, hi2)| (lo1.min(lo2), hi1.max(hi2)),
+//!         );
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(1, 5), (2, 0), (1, -3), (1, 9), (2, 2)])?;
+//! let mut ranges = p.ranges.collect()?;
+//! ranges.sort();
+//! assert_eq!(ranges, vec![(1, (-3, 9)), (2, (0, 2))]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `group_by_key`
+//!
+//! `parent.group_by_key([partitions])`: one `(k, Vec<V>)` per key with all of its values. No
+//! map-side combining: every value crosses the shuffle (prefer `reduce_by_key` and friends to
+//! aggregate). The order of the values within a group is not specified.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(char, u32)>) {
+//!         pairs: (char, u32) = parallelize(data, 2);
+//!         groups: (char, Vec<u32>) = pairs.group_by_key();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![('a', 1), ('b', 2), ('a', 3), ('a', 2)])?;
+//! let mut groups = p.groups.collect()?;
+//! groups.sort();
+//! for (_, values) in &mut groups {
+//!     values.sort();
+//! }
+//! assert_eq!(groups, vec![('a', vec![1, 2, 3]), ('b', vec![2])]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `distinct`
+//!
+//! `parent.distinct([partitions])`: each distinct element once. Works on any element type that
+//! is `Hash + Eq`, not only pairs; duplicates are dropped on the map side first.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<u32>) {
+//!         items: u32 = parallelize(data, 3);
+//!         unique: u32 = items.distinct();
+//!         unique_in_one: u32 = items.distinct(1);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![3, 1, 3, 2, 1, 3])?;
+//! let mut unique = p.unique.collect()?;
+//! unique.sort();
+//! assert_eq!(unique, vec![1, 2, 3]);
+//! assert_eq!(p.unique_in_one.num_partitions(), 1);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `partition_by`
+//!
+//! `parent.partition_by(n)`: the same pairs, hash-partitioned by key into `n` partitions (the
+//! count is required). `cogroup` and the joins with the same partition count read the result
+//! without shuffling it again, so partitioning a large input once pays off when it is joined
+//! several times. (The one-input wide operators shuffle their input even when it is already
+//! partitioned by key.)
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..20, 4);
+//!         pairs: (u64, u64) = nums.map(|x| (x % 5, x));
+//!         by_key: (u64, u64) = pairs.partition_by(3);
+//!         names: (u64, String) = parallelize(vec![(0, "zero".to_string()), (4, "four".to_string())]);
+//!         // `by_key` is partitioned like the output: only `names` is shuffled.
+//!         named: (u64, (u64, String)) = by_key.join(names, 3);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.by_key.num_partitions(), 3);
+//! assert_eq!(p.by_key.partitioner(), Some(rddflow::Partitioner::hash(3)));
+//! let mut pairs = p.by_key.collect()?;
+//! pairs.sort();
+//! assert_eq!(pairs.len(), 20);
+//! assert_eq!(pairs[..2], [(0, 0), (0, 5)]);
+//! let mut named = p.named.collect()?;
+//! named.sort();
+//! assert_eq!(named[0], (0, (0, "zero".to_string())));
+//! assert_eq!(named.len(), 8);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! The lineage of `named` shows the one shuffle (`+-`), of `names`; `by_key` is read as it is:
+//!
+//! ```text
+//! (3) P.named[6] join partitioned hash(3)
+//!  |  P.by_key[4] partition_by partitioned hash(3)
+//!  +-(4) P.pairs[3] map
+//!     |  P.nums[1] range
+//!  +-(2) P.names[2] parallelize
+//! ```
+//!
+//! ## `repartition`
+//!
+//! `parent.repartition(n)`: the same elements (any type) spread over `n` partitions (the count
+//! is required) by a shuffle, to rebalance or to raise the parallelism. The output has no key
+//! partitioner.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..100, 1);
+//!         spread: u64 = nums.repartition(4);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.spread.num_partitions(), 4);
+//! assert_eq!(p.spread.partitioner(), None);
+//! let mut all = p.spread.collect()?;
+//! all.sort();
+//! assert_eq!(all, (0..100).collect::<Vec<_>>());
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Two-input wide operators
+//!
+//! `cogroup` and the joins bring their two inputs, the parent `(K, V)` and `other` `(K, W)`,
+//! to one hash partitioner on `K` (by default with as many partitions as the larger input;
+//! see [Partition counts](#partition-counts)). An input already partitioned that way (by
+//! `partition_by(n)` with the same `n`, or by a keyed operator with `n` partitions) is read
+//! without a shuffle. `other` may be the parent itself (a self-join).
+//!
+//! ## `cogroup`
+//!
+//! `parent.cogroup(other[, partitions])`: one `(k, (Vec<V>, Vec<W>))` per key present on
+//! either side, with all of its values on each side (one of the two may be empty).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(l: Vec<(u32, char)>, r: Vec<(u32, &'static str)>) {
+//!         left: (u32, char) = parallelize(l, 2);
+//!         right: (u32, &'static str) = parallelize(r, 2);
+//!         both: (u32, (Vec<char>, Vec<&'static str>)) = left.cogroup(right);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(1, 'a'), (2, 'b')], vec![(1, "x"), (3, "y")])?;
+//! let mut both = p.both.collect()?;
+//! both.sort();
+//! assert_eq!(
+//!     both,
+//!     vec![(1, (vec!['a'], vec!["x"])), (2, (vec!['b'], vec![])), (3, (vec![], vec!["y"]))],
+//! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `join`
+//!
+//! `parent.join(other[, partitions])`: the inner join, `(k, (v, w))` for every pair of a value
+//! `v` of the parent and a value `w` of `other` with the same key.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(ps: Vec<(u32, &'static str)>, os: Vec<(u32, u32)>) {
+//!         people: (u32, &'static str) = parallelize(ps, 2);
+//!         orders: (u32, u32) = parallelize(os, 2);
+//!         joined: (u32, (&'static str, u32)) = people.join(orders);
+//!         joined_in_one: (u32, (&'static str, u32)) = people.join(orders, 1);
+//!     }
+//! }
+//!
+//! let p = P::new(
+//!     &Context::new()?,
+//!     vec![(1, "ann"), (2, "bob"), (3, "cy")],
+//!     vec![(1, 10), (1, 11), (3, 30), (4, 40)],
+//! )?;
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! assert_eq!(joined, vec![(1, ("ann", 10)), (1, ("ann", 11)), (3, ("cy", 30))]);
+//! assert_eq!(p.joined_in_one.num_partitions(), 1);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `left_outer_join`
+//!
+//! `parent.left_outer_join(other[, partitions])`: `(k, (v, Some(w)))` for every matching pair,
+//! and `(k, (v, None))` for each value `v` of the parent whose key is not in `other`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(l: Vec<(u32, char)>, r: Vec<(u32, u8)>) {
+//!         left: (u32, char) = parallelize(l, 2);
+//!         right: (u32, u8) = parallelize(r, 1);
+//!         joined: (u32, (char, Option<u8>)) = left.left_outer_join(right);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(1, 'a'), (2, 'b')], vec![(1, 7), (3, 9)])?;
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! assert_eq!(joined, vec![(1, ('a', Some(7))), (2, ('b', None))]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `right_outer_join`
+//!
+//! `parent.right_outer_join(other[, partitions])`: `(k, (Some(v), w))` for every matching pair,
+//! and `(k, (None, w))` for each value `w` of `other` whose key is not in the parent.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(l: Vec<(u32, char)>, r: Vec<(u32, u8)>) {
+//!         left: (u32, char) = parallelize(l, 2);
+//!         right: (u32, u8) = parallelize(r, 1);
+//!         joined: (u32, (Option<char>, u8)) = left.right_outer_join(right);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(1, 'a'), (2, 'b')], vec![(1, 7), (3, 9)])?;
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! assert_eq!(joined, vec![(1, (Some('a'), 7)), (3, (None, 9))]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `full_outer_join`
+//!
+//! `parent.full_outer_join(other[, partitions])`: every matching pair as `(k, (Some(v),
+//! Some(w)))`, and the values without a match on the other side as `(k, (Some(v), None))` or
+//! `(k, (None, Some(w)))`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(l: Vec<(u32, char)>, r: Vec<(u32, u8)>) {
+//!         left: (u32, char) = parallelize(l, 2);
+//!         right: (u32, u8) = parallelize(r, 1);
+//!         joined: (u32, (Option<char>, Option<u8>)) = left.full_outer_join(right);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(1, 'a'), (2, 'b')], vec![(1, 7), (3, 9)])?;
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! assert_eq!(
+//!     joined,
+//!     vec![(1, (Some('a'), Some(7))), (2, (Some('b'), None)), (3, (None, Some(9)))],
+//! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Attributes
+//!
+//! A node takes at most one checkpoint attribute and at most one storage attribute, in any
+//! order, with its doc comments. `Name::graph()` lists them as written.
+//!
+//! ## `#[checkpoint]`
+//!
+//! A reliable checkpoint, written to the context's
+//! [`checkpoint_dir`](crate::ContextBuilder::checkpoint_dir) by the first job that computes the
+//! node (as a side output of that job: nothing is computed twice). After that job, the node's
+//! lineage is truncated: later jobs read the checkpoint files instead of recomputing its
+//! ancestors. The element type must be `serde::Serialize + serde::de::DeserializeOwned`.
+//! Without a checkpoint directory, `new` fails with
+//! [`Error::CheckpointDirNotSet`](crate::Error::CheckpointDirNotSet). `#[checkpoint(reliable)]`
+//! is the same.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(n: u64) {
+//!         nums: u64 = range(0..n, 2);
+//!         #[checkpoint]
+//!         squares: u64 = nums.map(|x| x * x);
+//!         odd: u64 = squares.filter(|x| x % 2 == 1);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let ctx = Context::builder().checkpoint_dir(dir.path()).build()?;
+//! let p = P::new(&ctx, 6)?;
+//! assert!(!p.squares.is_checkpointed());
+//! assert_eq!(p.odd.collect()?, vec![1, 9, 25]); // this job also writes the checkpoint
+//! assert!(p.squares.is_checkpointed());
+//! assert!(p.squares.checkpoint_file().unwrap().starts_with(dir.path()));
+//! assert!(!p.odd.lineage().contains("P.nums")); // lineage truncated
+//! assert_eq!(p.odd.count()?, 3); // reads the checkpoint
+//!
+//! let no_dir = Context::new()?;
+//! assert!(matches!(P::new(&no_dir, 6), Err(rddflow::Error::CheckpointDirNotSet { .. })));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `#[checkpoint(local)]`
+//!
+//! A local checkpoint: the partitions are kept in the engine's memory by the first job that
+//! computes the node, and its lineage is truncated. Needs no checkpoint directory and no serde
+//! bounds, but does not survive the process.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..6, 2);
+//!         #[checkpoint(local)]
+//!         squares: u64 = nums.map(|x| x * x);
+//!         sum: u64 = squares.map_partitions(|it| std::iter::once(it.sum::<u64>()));
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.sum.collect()?, vec![5, 50]);
+//! assert!(p.squares.is_checkpointed());
+//! assert_eq!(p.squares.checkpoint_file(), None); // nothing on disk
+//! assert!(!p.sum.lineage().contains("P.nums"));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `#[cache]` and `#[persist(memory)]`
+//!
+//! The two are the same: the node's partitions are kept in memory once computed, and later jobs
+//! read them instead of recomputing the node. Unlike a checkpoint, the lineage is kept.
+//! `.unpersist()` drops the cached partitions. `#[persist(disk)]` and
+//! `#[persist(memory_and_disk)]` are not supported yet (a compile error).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! static CALLS: AtomicU64 = AtomicU64::new(0);
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..4, 2);
+//!         #[cache]
+//!         squares: u64 = nums.map(|x| {
+//!             CALLS.fetch_add(1, Ordering::Relaxed);
+//!             x * x
+//!         });
+//!         #[persist(memory)]
+//!         halves: u64 = squares.map(|x| x / 2);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.squares.collect()?, vec![0, 1, 4, 9]);
+//! assert_eq!(p.halves.collect()?, vec![0, 0, 2, 4]); // reads `squares` from the cache
+//! assert_eq!(CALLS.load(Ordering::Relaxed), 4);
+//! assert_eq!(P::graph().node("halves").unwrap().attrs, ["persist(memory)"]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Actions
+//!
+//! Actions are the methods of [`Dataset`](crate::Dataset) (in the prelude), callable on every
+//! node field and on every [`Rdd<T>`](crate::Rdd). Each runs one job, split into stages at
+//! shuffle boundaries, one task per partition, and returns a [`Result`](crate::Result): user
+//! code that panics is retried (`task_max_failures` attempts in all, default 4) and then
+//! reported as [`Error::TaskFailed`](crate::Error::TaskFailed), never as a panic.
+//!
+//! | action | result |
+//! |---|---|
+//! | [`collect()`](crate::Dataset::collect) | `Vec<T>`, in partition order |
+//! | [`count()`](crate::Dataset::count) | `u64` |
+//! | [`reduce(f)`](crate::Dataset::reduce) | `Option<T>`, `None` when empty |
+//! | [`fold(zero, f)`](crate::Dataset::fold) | `T` |
+//! | [`aggregate(zero, seq, comb)`](crate::Dataset::aggregate) | `U` |
+//! | [`take(n)`](crate::Dataset::take) | the first `n` elements, scanning as few partitions as possible |
+//! | [`first()`](crate::Dataset::first) | `Option<T>` |
+//! | [`for_each(f)`](crate::Dataset::for_each) | `()`; `f` runs on every element, in parallel |
+//! | [`count_by_key()`](crate::Dataset::count_by_key) | `HashMap<K, u64>` (pairs) |
+//! | [`count_by_value()`](crate::Dataset::count_by_value) | `HashMap<T, u64>` |
+//! | [`collect_map()`](crate::Dataset::collect_map) | `HashMap<K, V>` (pairs; a later value for a key wins) |
+//! | [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) | `()`; see [below](#save_as_text_file) |
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(1..6, 2);
+//!         pairs: (bool, u64) = nums.map(|x| (x % 2 == 0, x));
+//!         panics: u64 = nums.map(|x| if x == 3 { panic!("three") } else { x });
+//!     }
+//! }
+//!
+//! let ctx = Context::builder().task_max_failures(1).build()?;
+//! let p = P::new(&ctx)?;
+//! assert_eq!(p.nums.collect()?, vec![1, 2, 3, 4, 5]);
+//! assert_eq!(p.nums.count()?, 5);
+//! assert_eq!(p.nums.reduce(|a, b| a + b)?, Some(15));
+//! assert_eq!(p.nums.fold(0, |a, b| a + b)?, 15);
+//! assert_eq!(p.nums.aggregate(String::new(), |s, x| s + &x.to_string(), |a, b| a + &b)?, "12345");
+//! assert_eq!(p.nums.take(2)?, vec![1, 2]);
+//! assert_eq!(p.nums.first()?, Some(1));
+//! let total = AtomicU64::new(0);
+//! p.nums.for_each(|x| {
+//!     total.fetch_add(x, Ordering::Relaxed);
+//! })?;
+//! assert_eq!(total.into_inner(), 15);
+//! assert_eq!(p.pairs.count_by_key()?[&false], 3);
+//! assert_eq!(p.pairs.count_by_value()?[&(true, 4)], 1);
+//! assert_eq!(p.pairs.collect_map()?[&true], 4); // the last value for the key
+//!
+//! let err = p.panics.count().unwrap_err();
+//! assert!(matches!(err, rddflow::Error::TaskFailed { .. }));
+//! assert!(err.to_string().contains("three"));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `save_as_text_file`
+//!
+//! [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) writes one `part-NNNNN` file
+//! per partition into `dir`, which must not exist yet, one `Display` line per element, and then
+//! an empty `_SUCCESS` file. `text_file(dir)` reads it back.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! rddflow::pipeline! {
+//!     struct Write() {
+//!         nums: u64 = range(0..5, 2);
+//!     }
+//!     struct Read(dir: PathBuf) {
+//!         lines: String = text_file(dir);
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("out");
+//! let ctx = Context::new()?;
+//! Write::new(&ctx)?.nums.save_as_text_file(&out)?;
+//! assert_eq!(std::fs::read_to_string(out.join("part-00000")).unwrap(), "0\n1\n");
+//! assert_eq!(std::fs::read_to_string(out.join("part-00001")).unwrap(), "2\n3\n4\n");
+//! assert!(out.join("_SUCCESS").exists());
+//! assert_eq!(Read::new(&ctx, out.clone())?.lines.collect()?, vec!["0", "1", "2", "3", "4"]);
+//! assert!(Write::new(&ctx)?.nums.save_as_text_file(&out).is_err()); // exists already
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Checkpoint and cache methods
+//!
+//! The attributes have method forms, for marks decided at run time:
+//! [`checkpoint()`](crate::Dataset::checkpoint) (reliable),
+//! [`local_checkpoint()`](crate::Dataset::local_checkpoint),
+//! [`cache()`](crate::Dataset::cache) and [`unpersist()`](crate::Dataset::unpersist). A mark
+//! made after a job has run is honoured by the next job. The handles also report
+//! [`is_checkpointed()`](crate::Dataset::is_checkpointed),
+//! [`checkpoint_file()`](crate::Dataset::checkpoint_file),
+//! [`lineage()`](crate::Dataset::lineage) (like Spark's `toDebugString`),
+//! [`num_partitions()`](crate::Dataset::num_partitions),
+//! [`partitioner()`](crate::Dataset::partitioner) and [`id()`](crate::Dataset::id).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10, 2);
+//!         pairs: (u64, u64) = nums.map(|x| (x % 3, x));
+//!         sums: (u64, u64) = pairs.reduce_by_key(|a, b| a + b);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let ctx = Context::builder().checkpoint_dir(dir.path()).build()?;
+//! let p = P::new(&ctx)?;
+//! assert_eq!(p.sums.count()?, 3);
+//! p.pairs.checkpoint()?; // marked after a job: the next job writes it
+//! assert!(!p.pairs.is_checkpointed());
+//! assert_eq!(p.sums.count()?, 3);
+//! assert!(p.pairs.is_checkpointed());
+//! let lineage = p.sums.lineage();
+//! assert!(lineage.contains("P.sums") && lineage.contains("checkpoint (reliable)"));
+//! assert_eq!(p.sums.partitioner(), Some(rddflow::Partitioner::hash(2)));
+//! assert_ne!(p.sums.id(), p.pairs.id());
+//! # Ok::<(), rddflow::Error>(())
+//! ```

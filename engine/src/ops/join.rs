@@ -2,7 +2,7 @@
 //! `w` of `k` on the right (keys on one side only give nothing). The groups of `cogroup`
 //! (shuffle, co-partitioning and map side are there), flattened.
 
-use super::cogroup::{Cross, bucket_pairs, group};
+use super::cogroup::{Cross, Groups, bucket_pairs, group};
 use crate::data::{Key, Pair};
 use crate::partitioner::Partitioner;
 use crate::task::Site;
@@ -33,7 +33,17 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (In::Value, R::Value)>,
     {
-        group(left, right)
+        Self::flatten::<R>(group(left, right))
+    }
+
+    /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
+    /// name the input iterators' (see `task::guard1`).
+    fn flatten<R>(groups: Groups<In::Key, In::Value, R::Value>) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (In::Value, R::Value)>,
+    {
+        groups
             .into_iter()
             .flat_map(|(k, (vs, ws))| Cross::new(k, vs, ws))
             .map(|(k, vw)| Out::from_parts(k, vw))

@@ -2,7 +2,7 @@
 //! for each value of a key that the right side does not have. The groups of `cogroup`
 //! (shuffle, co-partitioning and map side are there), flattened.
 
-use super::cogroup::{Cross, bucket_pairs, each, group};
+use super::cogroup::{Cross, Groups, bucket_pairs, each, group};
 use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::partitioner::Partitioner;
@@ -35,7 +35,17 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (In::Value, Option<R::Value>)>,
     {
-        group(left, right)
+        Self::flatten::<R>(group(left, right))
+    }
+
+    /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
+    /// name the input iterators' (see `task::guard1`).
+    fn flatten<R>(groups: Groups<In::Key, In::Value, R::Value>) -> impl Iterator<Item = Out>
+    where
+        R: Pair<Key = In::Key>,
+        Out: Pair<Key = In::Key, Value = (In::Value, Option<R::Value>)>,
+    {
+        groups
             .into_iter()
             .flat_map(|(k, (vs, ws))| {
                 if ws.is_empty() {

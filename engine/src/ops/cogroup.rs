@@ -58,10 +58,14 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (Vec<In::Value>, Vec<R::Value>)>,
     {
-        group(left, right)
-            .into_iter()
-            .map(|(k, g)| Out::from_parts(k, g))
+        group(left, right).into_iter().map(from_group::<Out>)
     }
+}
+
+/// `(k, (vs, ws))` as the declared pair type; a function, not a closure in `reduce_side`, so
+/// the output type does not name the input iterators' (see `task::guard1`).
+fn from_group<Out: Pair>((k, g): (Out::Key, Out::Value)) -> Out {
+    Out::from_parts(k, g)
 }
 
 /// Whether `parent` is already partitioned by `partitioner`, so that it needs no shuffle.

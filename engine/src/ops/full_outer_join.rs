@@ -3,10 +3,9 @@
 //! for each value of a key only on the right. The groups of `cogroup` (shuffle,
 //! co-partitioning and map side are there), flattened.
 
-use super::cogroup::{Cross, Groups, bucket_pairs, each, group};
+use super::cogroup::{Cross, Groups, each, group};
 use super::union::Either;
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
 use crate::task::Site;
 
 /// The `full_outer_join` operator.
@@ -16,15 +15,6 @@ impl<In: Pair, Out> Op<In, Out>
 where
     In::Key: Key,
 {
-    /// Buckets one map partition of either input by key.
-    pub fn map_side<P: Pair<Key = In::Key>>(
-        _site: Site,
-        input: impl Iterator<Item = P>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<P>> {
-        bucket_pairs(input, partitioner)
-    }
-
     /// The pairs of one output partition: every value of either side, with each matching value
     /// of the other side or with `None`.
     #[allow(clippy::type_complexity)]

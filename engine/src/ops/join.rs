@@ -1,10 +1,10 @@
 //! `join(other)`: `(k, (v, w))` for every pair of a value `v` of `k` on the left and a value
 //! `w` of `k` on the right (keys on one side only give nothing). The groups of `cogroup`
-//! (shuffle, co-partitioning and map side are there), flattened.
+//! (shuffle, co-partitioning and the map side, which the generated code calls for every
+//! two-input operator, are there), flattened.
 
-use super::cogroup::{Cross, Groups, bucket_pairs, group};
+use super::cogroup::{Cross, Groups, group};
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
 use crate::task::Site;
 
 /// The `join` operator.
@@ -14,15 +14,6 @@ impl<In: Pair, Out> Op<In, Out>
 where
     In::Key: Key,
 {
-    /// Buckets one map partition of either input by key.
-    pub fn map_side<P: Pair<Key = In::Key>>(
-        _site: Site,
-        input: impl Iterator<Item = P>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<P>> {
-        bucket_pairs(input, partitioner)
-    }
-
     /// Every matching pair of one output partition, per key with `v` in the outer loop.
     pub fn reduce_side<R>(
         _site: Site,

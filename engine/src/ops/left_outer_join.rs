@@ -1,11 +1,11 @@
 //! `left_outer_join(other)`: `(k, (v, Some(w)))` for every matching pair, and `(k, (v, None))`
 //! for each value of a key that the right side does not have. The groups of `cogroup`
-//! (shuffle, co-partitioning and map side are there), flattened.
+//! (shuffle, co-partitioning and the map side, which the generated code calls for every
+//! two-input operator, are there), flattened.
 
-use super::cogroup::{Cross, Groups, bucket_pairs, each, group};
+use super::cogroup::{Cross, Groups, each, group};
 use super::union::Either;
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
 use crate::task::Site;
 
 /// The `left_outer_join` operator.
@@ -15,15 +15,6 @@ impl<In: Pair, Out> Op<In, Out>
 where
     In::Key: Key,
 {
-    /// Buckets one map partition of either input by key.
-    pub fn map_side<P: Pair<Key = In::Key>>(
-        _site: Site,
-        input: impl Iterator<Item = P>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<P>> {
-        bucket_pairs(input, partitioner)
-    }
-
     /// The pairs of one output partition: every left value, with each matching right value or
     /// with `None`.
     pub fn reduce_side<R>(

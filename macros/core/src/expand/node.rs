@@ -154,6 +154,10 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                     // shuffle stage: its partitions are read directly.
                     let right_ty = parent_elem(c, c.parents[i][1]);
                     let cogroup = quote_spanned!(op_span=> ::rddflow::__private::ops::cogroup);
+                    // Every two-input operator buckets its inputs the same way: `cogroup`'s map
+                    // side; the operators differ only in how they flatten the groups.
+                    let map_side =
+                        quote_spanned!(op_span=> #cogroup::Op::<#in_ty, #item>::map_side);
                     fields.extend(quote_spanned!(op_span=>
                         #[allow(clippy::type_complexity)]
                         __shuffle_left: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#in_ty>>,

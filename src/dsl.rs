@@ -121,7 +121,11 @@
 //! task gets its own clone. Closures also see consts, statics and functions visible where the
 //! macro is invoked, but **not local variables**: pass those as parameters. A task clones only
 //! the parameters its closure names (including names captured by a format string, as in
-//! `format!("{label}")`).
+//! `format!("{label}")`). A free `snake_case` name used as a value in a closure or argument
+//! (an operand, a receiver, a range end, a whole argument) is reported at compile time, at the
+//! name, with this advice; callees and callback arguments (`f(x)`, `xs.map(f)`) are left to
+//! rustc, since they may name functions. Consts and statics are `UPPER_CASE`, as Rust's lints
+//! expect.
 //!
 //! ```
 //! use rddflow::prelude::*;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use syn::{Expr, Ident};
 
+use crate::captures;
 use crate::ctxt::Ctxt;
 use crate::model::{NodeExpr, Pipeline};
 use crate::ops::{self, Arg, Input, OpSpec, SourceSpec};
@@ -91,6 +92,9 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
                         2,
                         &format!("{}({}[, partitions])", s.name, s.arg),
                     );
+                    for a in args {
+                        captures::check_arg(p, a, false, &mut cx);
+                    }
                     resolved.push(Some(Resolved::Source(s)));
                 }
                 None => {
@@ -142,6 +146,17 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
                                         ),
                                     ),
                                 }
+                            }
+                        }
+                        for (k, a) in args.iter().enumerate() {
+                            match spec.args.get(k) {
+                                Some(Arg::Node(_)) => {}
+                                kind => captures::check_arg(
+                                    p,
+                                    a,
+                                    matches!(kind, Some(Arg::Closure(_))),
+                                    &mut cx,
+                                ),
                             }
                         }
                         resolved.push(Some(Resolved::Op(spec)));

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod attr;
+mod captures;
 mod ctxt;
 mod expand;
 mod graph;

@@ -452,3 +452,67 @@ fn one_invalid_pipeline_does_not_hide_another() {
     // The stand-in for `Bad` keeps its struct and `new`.
     assert!(text.contains("struct Bad"), "{text}");
 }
+
+#[test]
+fn local_variables_in_closures_and_arguments_are_explained() {
+    // Operands, receivers, range ends, field bases, closure bodies and plain value arguments.
+    for (input, name) in [
+        (
+            quote! { pub struct P() { w: String = text_file("a"); l: String = w.filter(|w| w.len() > threshold); } },
+            "threshold",
+        ),
+        (
+            quote! { pub struct P() { w: String = text_file("a"); l: String = w.filter(|w| !stop.contains(w)); } },
+            "stop",
+        ),
+        (
+            quote! { pub struct P() { n: u64 = range(0..limit); } },
+            "limit",
+        ),
+        (
+            quote! { pub struct P() { w: String = text_file(path); } },
+            "path",
+        ),
+        (
+            quote! { pub struct P() { n: u64 = range(0..9); m: u64 = n.map(|x| x + cfg.offset); } },
+            "cfg",
+        ),
+        (
+            quote! { pub struct P() { n: u64 = range(0..9); m: u64 = n.map(|_| seed); } },
+            "seed",
+        ),
+    ] {
+        assert_rejected(
+            input,
+            &format!("`{name}` is not visible in a pipeline's closures"),
+        );
+    }
+
+    // A node named inside a closure gets its own explanation.
+    assert_rejected(
+        quote! { pub struct P() { n: u64 = range(0..9); m: u64 = n.map(|x| x + n); } },
+        "`n` is a node of this pipeline, not a value",
+    );
+}
+
+#[test]
+fn names_that_may_be_items_or_are_bound_are_not_flagged() {
+    let errs = errors(quote! {
+        pub struct P(factor: u64, words: Rdd<String>) {
+            nums: u64 = range(0..LIMIT);
+            // Params, consts, callees, callbacks and paths.
+            a: u64 = nums.map(|x| x * factor + OFFSET + helper(x) + util::twice(x));
+            b: u64 = a.map(double);
+            c: Vec<u64> = b.map(|x| vec![x].into_iter().map(halve).collect());
+            // Names bound by closure parameters, `let`, `match`, `for` and nested closures.
+            d: u64 = nums.map(|x| {
+                let (y, z) = (x, 2);
+                let mut t = 0;
+                for i in 0..z { t += i; }
+                match Some(y) { Some(v) => v + t, None => (|q: u64| q)(y) }
+            });
+            e: (String, usize) = words.map(|w| { let n = w.len(); (w, n) });
+        }
+    });
+    assert_eq!(errs, Vec::<String>::new());
+}

@@ -1,3 +1,0 @@
-rddflow::pipeline! {}
-
-fn main() {}

@@ -106,10 +106,23 @@ impl<R: Data> ShuffleSlot<R> {
             )));
             Vec::new()
         });
+        self.read_outputs(site, outputs)
+    }
+
+    /// Partition `site.part` of one map output made in this very task: how a keyed operator
+    /// whose input is already partitioned by its partitioner reads that input without a
+    /// shuffle (the map side ran on the parent's partition `site.part`, so every record is in
+    /// bucket `site.part`).
+    pub fn read_local(&self, site: &Site, output: MapOutput<R>) -> ShuffleRead<R> {
+        self.read_outputs(site, vec![Arc::new(output)])
+    }
+
+    fn read_outputs(&self, site: &Site, outputs: Vec<Arc<MapOutput<R>>>) -> ShuffleRead<R> {
         let mut runs = Vec::new();
         let mut memory = Vec::new();
         for o in outputs {
             match &*o {
+                MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing
                 MapOutput::Memory(_) => memory.push(o),
                 MapOutput::Spilled(rs) => {
                     let codec = self.codec.as_ref().expect("spilled shuffles have a codec");
@@ -120,6 +133,8 @@ impl<R: Data> ShuffleSlot<R> {
                             Err(e) => site.cx.fail(e),
                         }
                     }
+                    // The runs' files live as long as the reader needs them.
+                    memory.push(o);
                 }
             }
         }

@@ -13,7 +13,9 @@ pub(crate) enum Shape {
     /// Fewer partitions, no shuffle.
     Coalesce,
     /// A shuffle: `map_side` and `reduce_side`. `by_key`: the output is hash-partitioned by
-    /// key (every keyed shuffle; not `repartition`). `sampled`: range-partitioned from a
+    /// key (the keyed shuffles; not `repartition`, `distinct`), and an input already
+    /// partitioned by that partitioner is not shuffled: `map_side` and `reduce_side` run in
+    /// one task on its partition (a narrow dependency). `sampled`: range-partitioned from a
     /// sample of the input (the sorts): the node keeps its bounds and samples them in
     /// `prepare_map_stage`, and `map_side` takes them after the writer.
     Wide { by_key: bool, sampled: bool },
@@ -143,7 +145,12 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         ],
     ),
     wide("group_by_key", &[]),
+    // Hashed by the whole element, not by a key: its output has no key partitioner.
     OpSpec {
+        shape: Wide {
+            by_key: false,
+            sampled: false,
+        },
         input: Any,
         ..wide("distinct", &[])
     },

@@ -106,15 +106,41 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                         )
                     };
                 }
-                Shape::Wide { sampled, .. } => {
+                Shape::Wide { by_key, sampled } => {
                     let record = quote_spanned!(op_span=> <#op_ty as ::rddflow::__private::ops::WideOp>::Record);
                     fields.extend(quote_spanned!(op_span=>
                         #[allow(clippy::type_complexity)]
                         __shuffle: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#record>>,
                     ));
+                    // A keyed shuffle whose input is already partitioned by its partitioner
+                    // (`__narrow`, decided in `new`) runs both halves here on the parent's
+                    // partition: no shuffle stage.
+                    let (read, dependency) = if by_key {
+                        fields.extend(quote!(__narrow: bool,));
+                        (
+                            quote_spanned! {op_span=>
+                                if self.__narrow {
+                                    let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                                    let __writer = self.__shuffle.writer(&__site);
+                                    #clones
+                                    let __output = #map_side(::core::clone::Clone::clone(&__site), __input, __writer, #(#pasted),*);
+                                    self.__shuffle.read_local(&__site, __output)
+                                } else {
+                                    self.__shuffle.read(&__site)
+                                }
+                            },
+                            quote! {
+                                if self.__narrow {
+                                    return ::std::vec![::rddflow::Dependency::Narrow(::rddflow::Dataset::erased(&__parents.0))];
+                                }
+                            },
+                        )
+                    } else {
+                        (quote!(self.__shuffle.read(&__site)), quote!())
+                    };
                     compute_body = quote_spanned! {op_span=>
                         let __site = ::rddflow::Site::new(__cx, #lbl, __part);
-                        let __read = self.__shuffle.read(&__site);
+                        let __read = #read;
                         #clones
                         #reduce_side(__site, __read, #(#pasted),*)
                     };
@@ -140,6 +166,7 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                     };
                     methods.extend(quote_spanned! {op_span=>
                         fn dependencies(&self, __parents: &Self::Parents) -> ::std::vec::Vec<::rddflow::Dependency> {
+                            #dependency
                             ::std::vec![::rddflow::Dependency::Shuffle(::rddflow::ShuffleDep {
                                 parent: ::rddflow::Dataset::erased(&__parents.0),
                                 owner: self.__core.erased(),

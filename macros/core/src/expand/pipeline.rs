@@ -239,12 +239,17 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
             let in_ty = super::parent_elem(c, c.parents[i][0]);
             let opname = syn::Ident::new(spec.name, op_span);
             let shuffle_field = match spec.shape {
-                Shape::Wide { sampled, .. } => {
+                Shape::Wide { by_key, sampled } => {
                     let codec = codec(quote_spanned!(op_span=>
                         <::rddflow::__private::ops::#opname::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record
                     ));
                     let range = if sampled {
                         quote!(__range: ::rddflow::__private::range::Bounds::new(),)
+                    } else {
+                        quote!()
+                    };
+                    let narrow = if by_key {
+                        quote!(__narrow: ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),)
                     } else {
                         quote!()
                     };
@@ -256,6 +261,7 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                             #codec,
                         ),
                         #range
+                        #narrow
                     }
                 }
                 // An input already partitioned like the output is read directly (no shuffle);

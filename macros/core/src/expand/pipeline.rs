@@ -229,7 +229,18 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
             let op_span = n.expr.op_name().span();
             // The spill codec of each shuffle's records, picked at compile time: `None` when
             // they are not serde-serializable (that shuffle then stays in memory).
-            let codec = |rec: TokenStream| {
+            // Types that borrow (`&'static str`) are never `DeserializeOwned`, and probing
+            // them would be a hard lifetime error rather than a fallback: they do not spill.
+            let borrows = |tys: &[&syn::Type]| {
+                tys.iter().any(|t| {
+                    let s = quote!(#t).to_string();
+                    s.contains('&') || s.contains('\'')
+                })
+            };
+            let codec = |rec: TokenStream, tys: &[&syn::Type]| {
+                if borrows(tys) {
+                    return quote!(::core::option::Option::None);
+                }
                 quote_spanned! {op_span=> {
                     #[allow(unused_imports)]
                     use ::rddflow::__private::spill::{NotSpillable as _, Spillable as _};
@@ -240,9 +251,12 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
             let opname = syn::Ident::new(spec.name, op_span);
             let shuffle_field = match spec.shape {
                 Shape::Wide { by_key, sampled } => {
-                    let codec = codec(quote_spanned!(op_span=>
-                        <::rddflow::__private::ops::#opname::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record
-                    ));
+                    let codec = codec(
+                        quote_spanned!(op_span=>
+                            <::rddflow::__private::ops::#opname::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record
+                        ),
+                        &[in_ty, item],
+                    );
                     let range = if sampled {
                         quote!(__range: ::rddflow::__private::range::Bounds::new(),)
                     } else {
@@ -268,7 +282,10 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                 // decided here, once: a node's partitioner never changes (a checkpoint keeps it).
                 Shape::Join => {
                     let right_ty = super::parent_elem(c, c.parents[i][1]);
-                    let (lc, rc) = (codec(quote!(#in_ty)), codec(quote!(#right_ty)));
+                    let (lc, rc) = (
+                        codec(quote!(#in_ty), &[in_ty]),
+                        codec(quote!(#right_ty), &[right_ty]),
+                    );
                     quote_spanned! {op_span=>
                         __shuffle_left: ::rddflow::__private::shuffle::ShuffleSlot::new(
                             __ctx,

@@ -179,8 +179,10 @@ mod tests {
         assert_eq!(d, vec![75, 50, 25]);
         assert_eq!(partition_of(&d, &99, false), 0);
         assert_eq!(partition_of(&d, &0, false), 3);
-        // One key only: no bound, everything in partition 0.
-        assert!(determine_bounds(vec![(10, vec![7; 10])], 3, true).is_empty());
+        // One key only: one bound at most (never two equal ones), everything in partition 0.
+        let one = determine_bounds(vec![(10, vec![7; 10])], 3, true);
+        assert_eq!(one, vec![7]);
+        assert_eq!(partition_of(&one, &7, true), 0);
         assert!(determine_bounds(Vec::<(u64, Vec<u8>)>::new(), 3, true).is_empty());
     }
 }

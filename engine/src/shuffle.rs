@@ -301,7 +301,9 @@ pub fn bucket<T, S: Ord>(
     };
     let mut sort_key = sort_key;
     let per_task = sink.budget().per_task;
-    let slot = std::mem::size_of::<(usize, T)>();
+    // The buffer slot, plus the cached sort key and index of `sort_by_cached_key` when it
+    // spills (the buffer is sorted in place).
+    let slot = std::mem::size_of::<(usize, T)>() + SORT_KEY_BYTES;
     let mut buf: Vec<(usize, T)> = Vec::new();
     let mut used = 0u64;
     let mut input = input;
@@ -327,6 +329,10 @@ pub fn bucket<T, S: Ord>(
     }
 }
 
+/// Bytes charged per buffered record for the sort key (and index) that
+/// `sort_by_cached_key` caches when a buffer is spilled: a hash or a small key.
+const SORT_KEY_BYTES: usize = 32;
+
 /// Map-side combine: one combiner per key, built by `step(None, v)` for the key's first value
 /// and `step(Some(c), v)` for the next ones, then bucketed by the partitioner. One closure
 /// rather than Spark's `createCombiner` and `mergeValue` pair, so an operator can use the same
@@ -343,8 +349,13 @@ pub fn combine_values<K: Key, V, C: Data>(
     let partitioner = out.partitioner.clone();
     let mut sink = out.sink;
     let per_task = sink.as_ref().map_or(u64::MAX, |s| s.budget().per_task);
-    // Hash-table slot plus control byte; `estimate` adds the sampled serialized size.
-    let slot = std::mem::size_of::<(K, Option<C>)>() + 1;
+    // A hash-table slot and control byte, twice (a table grown by doubling is at least half
+    // empty right after it grows), plus what spilling it needs: the entry's slot in the
+    // vector it is drained into and the sort key cached for it. `estimate` adds the sampled
+    // serialized size, standing for the heap bytes of the key and combiner.
+    let slot = 2 * (std::mem::size_of::<(K, Option<C>)>() + 1)
+        + std::mem::size_of::<(usize, (K, C))>()
+        + SORT_KEY_BYTES;
     let mut used = 0u64;
     let mut input = input;
     // `try_for_each` (internal iteration) lets each adapter of the fused chain run its own loop.
@@ -406,8 +417,9 @@ fn spill_map<K: Key, C: Data>(
     sink: &mut RunSink<(K, C)>,
     partitioner: &Partitioner,
 ) -> Result<()> {
-    let mut buf: Vec<(usize, (K, C))> = map
-        .drain()
+    // Taken, not drained: the table is freed once moved into the vector.
+    let mut buf: Vec<(usize, (K, C))> = std::mem::take(map)
+        .into_iter()
         .map(|(k, c)| (partitioner.partition(&k), (k, c.expect("combiner present"))))
         .collect();
     sink.spill(&mut buf, |(k, _)| key_hash(k))

@@ -37,7 +37,10 @@
 //! [`group_by_key`](#group_by_key) ·
 //! [`distinct`](#distinct) ·
 //! [`partition_by`](#partition_by) ·
-//! [`repartition`](#repartition)
+//! [`repartition`](#repartition) ·
+//! [`sort_by_key`](#sort_by_key) ·
+//! [`sort_by`](#sort_by) ·
+//! [Memory limit and spilling](#memory-limit-and-spilling)
 //!
 //! **Two-input wide operators:**
 //! [`cogroup`](#cogroup) ·
@@ -791,8 +794,11 @@
 //! `parent.partition_by(n)`: the same pairs, hash-partitioned by key into `n` partitions (the
 //! count is required). `cogroup` and the joins with the same partition count read the result
 //! without shuffling it again, so partitioning a large input once pays off when it is joined
-//! several times. (The one-input wide operators shuffle their input even when it is already
-//! partitioned by key.)
+//! or aggregated several times: the keyed one-input operators (`reduce_by_key`, `fold_by_key`,
+//! `aggregate_by_key`, `combine_by_key`, `group_by_key`, `partition_by`) with the same
+//! partition count also run without a shuffle stage, on each partition as it is. Operators
+//! that keep keys in place (`filter`, `map_values`, `flat_map_values`, `sample`, `inspect`)
+//! keep the partitioner; `map` and the others forget it.
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -852,6 +858,93 @@
 //! let mut all = p.spread.collect()?;
 //! all.sort();
 //! assert_eq!(all, (0..100).collect::<Vec<_>>());
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `sort_by_key`
+//!
+//! `parent.sort_by_key(ascending[, partitions])` with `ascending: bool` (a value expression)
+//! and `K: Ord`: the pairs sorted by key, ascending or descending, *across* partitions:
+//! partition 0 holds the smallest keys (the largest when descending), and collecting gives one
+//! sorted sequence. The sort is stable: equal keys keep their input order. Before its shuffle
+//! the operator runs a small sampling job over its input to choose the range bounds (as
+//! Spark's `RangePartitioner` does); `new` still runs nothing. The output has no key
+//! partitioner (its ranges are not a hash partitioner).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<(u32, char)>) {
+//!         pairs: (u32, char) = parallelize(data, 3);
+//!         up: (u32, char) = pairs.sort_by_key(true);
+//!         down: (u32, char) = pairs.sort_by_key(false, 2);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?, vec![(3, 'c'), (1, 'a'), (2, 'b'), (1, 'z'), (5, 'e')])?;
+//! assert_eq!(p.up.collect()?, vec![(1, 'a'), (1, 'z'), (2, 'b'), (3, 'c'), (5, 'e')]);
+//! assert_eq!(p.down.collect()?, vec![(5, 'e'), (3, 'c'), (2, 'b'), (1, 'a'), (1, 'z')]);
+//! assert_eq!(p.down.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `sort_by`
+//!
+//! `parent.sort_by(key_fn, ascending[, partitions])` with `key_fn: Fn(&T) -> K`, `K: Ord`:
+//! the elements (any type) sorted by `key_fn`, like `sort_by_key` (global, stable, sampled
+//! range bounds).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(data: Vec<String>) {
+//!         words: String = parallelize(data, 2);
+//!         by_len: String = words.sort_by(|w| w.len(), true);
+//!         longest_first: String = words.sort_by(|w| w.len(), false, 1);
+//!     }
+//! }
+//!
+//! let words = ["ccc", "a", "dddd", "bb"].map(String::from).to_vec();
+//! let p = P::new(&Context::new()?, words)?;
+//! assert_eq!(p.by_len.collect()?, ["a", "bb", "ccc", "dddd"]);
+//! assert_eq!(p.longest_first.collect()?, ["dddd", "ccc", "bb", "a"]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## Memory limit and spilling
+//!
+//! With `Context::builder().memory_limit(bytes)`, shuffles stay within a budget: each map task
+//! may buffer `bytes / threads` (estimated: the record's in-memory size plus its serialized
+//! size, which stands for the heap it owns); past that it writes its buffer as a sorted run to
+//! a temporary file and starts over. Reduce tasks merge the runs of their partition (a k-way
+//! merge), so `reduce_by_key` and friends, `group_by_key` and the sorts hold one key (or one
+//! record per run) at a time rather than the whole partition. Spill files are removed when
+//! the shuffle is dropped or released, when a failing task unwinds, and with the context's
+//! temporary directory. Records must be `serde::Serialize + DeserializeOwned` to spill (a
+//! shuffle of other types stays in memory, with a warning); a single record larger than the
+//! whole limit is [`Error::RecordTooLarge`](crate::Error::RecordTooLarge).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..20_000, 4);
+//!         pairs: (u64, u64) = nums.map(|x| (x % 5_000, x));
+//!         sums: (u64, u64) = pairs.reduce_by_key(|a, b| a + b);
+//!         sorted: (u64, u64) = sums.sort_by_key(false);
+//!     }
+//! }
+//!
+//! let scratch = tempfile::tempdir().unwrap();
+//! let ctx = Context::builder()
+//!     .threads(2)
+//!     .memory_limit(16 * 1024)
+//!     .spill_dir(scratch.path())
+//!     .build()?;
+//! let p = P::new(&ctx)?;
+//! let top = p.sorted.take(2)?;
+//! assert_eq!(top, vec![(4_999, 4_999 + 9_999 + 14_999 + 19_999), (4_998, 4_998 + 9_998 + 14_998 + 19_998)]);
+//! assert!(ctx.spilled_bytes() > 0);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

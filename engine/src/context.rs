@@ -34,6 +34,8 @@ struct Inner {
     /// `setCheckpointDir`), so two applications sharing a directory never collide.
     run_dir: OnceLock<PathBuf>,
     next_id: AtomicUsize,
+    /// Shuffle spilling: the memory limit, where spill files go, bytes spilled so far.
+    spill: crate::spill::SpillConfig,
 }
 
 impl std::fmt::Debug for Context {
@@ -54,6 +56,8 @@ pub struct ContextBuilder {
     checkpoint_dir: Option<PathBuf>,
     checkpoint_all_marked_ancestors: bool,
     task_max_failures: Option<u32>,
+    memory_limit: Option<u64>,
+    spill_dir: Option<PathBuf>,
 }
 
 impl ContextBuilder {
@@ -91,6 +95,23 @@ impl ContextBuilder {
         self
     }
 
+    /// Bytes of memory that shuffle buffers may use in all (split evenly between the worker
+    /// threads). A map task whose buffer would grow past its share writes it to a sorted run in
+    /// a temporary file; reduce tasks merge the runs as they read. Default: no limit, shuffles
+    /// stay in memory. See `ARCHITECTURE.md` for how memory is estimated.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Directory under which spill files are written, in a fresh temporary sub-directory per
+    /// context that is removed when the context is dropped (default: the system's temporary
+    /// directory).
+    pub fn spill_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.spill_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
     /// Builds the context and its thread pool.
     pub fn build(self) -> Result<Context> {
         let threads = match self.threads {
@@ -101,6 +122,11 @@ impl ContextBuilder {
         if self.default_parallelism == Some(0) {
             return Err(Error::InvalidArgument(
                 "default_parallelism must be at least 1".into(),
+            ));
+        }
+        if self.memory_limit == Some(0) {
+            return Err(Error::InvalidArgument(
+                "memory_limit must be at least 1 byte".into(),
             ));
         }
         if self.task_max_failures == Some(0) {
@@ -125,6 +151,7 @@ impl ContextBuilder {
                 task_max_failures: self.task_max_failures.unwrap_or(4),
                 run_dir: OnceLock::new(),
                 next_id: AtomicUsize::new(1),
+                spill: crate::spill::SpillConfig::new(self.memory_limit, self.spill_dir),
             }),
         })
     }
@@ -174,6 +201,21 @@ impl Context {
     /// Attempts per task.
     pub fn task_max_failures(&self) -> u32 {
         self.inner.task_max_failures
+    }
+
+    /// The memory limit of shuffle buffers, if one was set.
+    pub fn memory_limit(&self) -> Option<u64> {
+        self.inner.spill.limit()
+    }
+
+    /// Bytes written to spill files by this context's shuffles so far.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.inner.spill.spilled_bytes()
+    }
+
+    /// The context's spill settings and scratch directory.
+    pub(crate) fn spill(&self) -> &crate::spill::SpillConfig {
+        &self.inner.spill
     }
 
     /// The directory of this context's reliable checkpoints, created on first call.

@@ -81,6 +81,21 @@ pub enum Error {
         reason: String,
     },
 
+    /// A single shuffle record is larger than the whole memory limit, so no spill run can
+    /// hold it within the limit.
+    #[error(
+        "node `{node}` shuffles a record of {bytes} bytes (serialized), larger than the memory \
+         limit of {limit} bytes on its own; raise `memory_limit` or make the record smaller"
+    )]
+    RecordTooLarge {
+        /// The node whose shuffle met the record.
+        node: String,
+        /// The record's serialized size.
+        bytes: u64,
+        /// The configured memory limit.
+        limit: u64,
+    },
+
     /// An internal invariant was broken: a bug in rddflow, reported instead of a panic.
     #[error("internal error (please report): {0}")]
     Internal(String),

@@ -200,6 +200,8 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn dependencies(&self) -> Vec<Dependency>;
     /// Runs map task `part` of shuffle `dep`.
     fn run_map_task(&self, cx: &TaskContext, dep: usize, part: usize) -> Result<()>;
+    /// Runs before the map stage of shuffle `dep` (a sort samples its input here).
+    fn prepare_map_stage(&self, dep: usize) -> Result<()>;
     /// Computes partition `part` and drops the elements (side outputs still happen).
     fn drain_partition(&self, cx: &TaskContext, part: usize);
     /// Spark's `doCheckpoint` recursion from this node.
@@ -264,6 +266,13 @@ pub trait RddNode: Send + Sync + Sized + 'static {
             "node `{}` has no shuffle {dep}",
             self.core().info().label
         )))
+    }
+
+    /// Runs on the driver before the map stage of shuffle `dep`, outside any task: where a
+    /// sort samples its input (a job of its own) to find its range bounds.
+    fn prepare_map_stage(&self, parents: &Self::Parents, dep: usize) -> Result<()> {
+        let _ = (parents, dep);
+        Ok(())
     }
 
     /// Drops shuffle outputs (after a checkpoint truncated the lineage).
@@ -339,6 +348,13 @@ impl<N: RddNode> NodeDyn for N {
     fn run_map_task(&self, cx: &TaskContext, dep: usize, part: usize) -> Result<()> {
         match self.parents().get() {
             Some(p) => RddNode::run_map_task(self, &p, cx, dep, part),
+            None => Ok(()),
+        }
+    }
+
+    fn prepare_map_stage(&self, dep: usize) -> Result<()> {
+        match self.parents().get() {
+            Some(p) => RddNode::prepare_map_stage(self, &p, dep),
             None => Ok(()),
         }
     }

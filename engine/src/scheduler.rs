@@ -163,6 +163,9 @@ pub(crate) fn run_missing_shuffles(ctx: &Context, root: &Arc<dyn NodeDyn>) -> Re
             .enumerate()
             .flat_map(|(i, s)| s.dep.status.missing().into_iter().map(move |p| (i, p)))
             .collect();
+        for s in &wave {
+            s.dep.owner.prepare_map_stage(s.dep.index)?;
+        }
         let span = tracing::info_span!("stage", kind = "shuffle_map", tasks = tasks.len());
         let _e = span.enter();
         run_tasks(

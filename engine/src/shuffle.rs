@@ -9,10 +9,12 @@ use rustc_hash::FxHashMap;
 
 use crate::context::Context;
 use crate::data::{Data, Key};
-use crate::error::Error;
+use crate::error::{Error, Result};
+use crate::ops::union::Either;
 use crate::partitioner::Partitioner;
+use crate::spill::{Codec, HashGroups, Merge, Run, RunReader, RunSink, key_hash};
 use crate::storage::lock;
-use crate::task::{PanicScope, Site};
+use crate::task::{PanicScope, Site, TaskContext};
 
 /// Whether a shuffle's map outputs are all there (what the scheduler needs to know).
 pub trait ShuffleStatus: Send + Sync {
@@ -24,22 +26,36 @@ pub trait ShuffleStatus: Send + Sync {
     fn missing(&self) -> Vec<usize>;
 }
 
-/// Map outputs of one shuffle: for each map partition, one bucket per output partition.
+/// Map outputs of one shuffle: for each map partition, one bucket per output partition (or,
+/// when it spilled, its sorted runs on disk).
 pub struct ShuffleSlot<R> {
     id: usize,
     partitioner: Partitioner,
-    outputs: Mutex<Vec<Option<MapOutput<R>>>>,
+    codec: Option<Codec<R>>,
+    outputs: Mutex<Vec<Option<Arc<MapOutput<R>>>>>,
 }
 
-/// The buckets written by one map task, one per output partition.
-type MapOutput<R> = Arc<Vec<Vec<R>>>;
+/// What one map task wrote.
+pub enum MapOutput<R> {
+    /// One bucket per output partition, in memory.
+    Memory(Vec<Vec<R>>),
+    /// Sorted runs in spill files (the context has a memory limit).
+    Spilled(Vec<Run>),
+}
 
 impl<R: Data> ShuffleSlot<R> {
-    /// A shuffle from `map_partitions` partitions through `partitioner`.
-    pub fn new(ctx: &Context, map_partitions: usize, partitioner: Partitioner) -> Arc<Self> {
+    /// A shuffle from `map_partitions` partitions through `partitioner`; `codec` (from
+    /// [`crate::spill::Probe`]) lets it spill under a memory limit.
+    pub fn new(
+        ctx: &Context,
+        map_partitions: usize,
+        partitioner: Partitioner,
+        codec: Option<Codec<R>>,
+    ) -> Arc<Self> {
         Arc::new(ShuffleSlot {
             id: ctx.next_id(),
             partitioner,
+            codec,
             outputs: Mutex::new(vec![None; map_partitions]),
         })
     }
@@ -49,13 +65,33 @@ impl<R: Data> ShuffleSlot<R> {
         &self.partitioner
     }
 
-    /// Stores the buckets of map partition `part`. Outputs are deterministic, so when two jobs
-    /// race the first one stays.
-    pub fn put(&self, part: usize, buckets: Vec<Vec<R>>) {
-        debug_assert_eq!(buckets.len(), self.partitioner.num_partitions());
+    /// Where map task `site.part` writes: in memory, or to spill runs when the context has a
+    /// memory limit and the records can be serialized.
+    pub fn writer(&self, site: &Site) -> MapWriter<R> {
+        MapWriter {
+            partitioner: self.partitioner.clone(),
+            sink: RunSink::new(
+                &site.cx,
+                site.node,
+                self.partitioner.num_partitions(),
+                self.codec.as_ref(),
+            ),
+            cx: site.cx.clone(),
+        }
+    }
+
+    /// Stores the output of map partition `part`, unless its task failed. Outputs are
+    /// deterministic, so when two jobs race the first one stays.
+    pub fn put(&self, cx: &TaskContext, part: usize, output: MapOutput<R>) {
+        if cx.failed() {
+            return;
+        }
+        if let MapOutput::Memory(b) = &output {
+            debug_assert_eq!(b.len(), self.partitioner.num_partitions());
+        }
         let mut o = lock(&self.outputs);
         if o[part].is_none() {
-            o[part] = Some(Arc::new(buckets));
+            o[part] = Some(Arc::new(output));
         }
     }
 
@@ -70,15 +106,50 @@ impl<R: Data> ShuffleSlot<R> {
             )));
             Vec::new()
         });
+        self.read_outputs(site, outputs)
+    }
+
+    /// Partition `site.part` of one map output made in this very task: how a keyed operator
+    /// whose input is already partitioned by its partitioner reads that input without a
+    /// shuffle (the map side ran on the parent's partition `site.part`, so every record is in
+    /// bucket `site.part`).
+    pub fn read_local(&self, site: &Site, output: MapOutput<R>) -> ShuffleRead<R> {
+        self.read_outputs(site, vec![Arc::new(output)])
+    }
+
+    fn read_outputs(&self, site: &Site, outputs: Vec<Arc<MapOutput<R>>>) -> ShuffleRead<R> {
+        let mut runs = Vec::new();
+        let mut memory = Vec::new();
+        for o in outputs {
+            match &*o {
+                MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing
+                MapOutput::Memory(_) => memory.push(o),
+                MapOutput::Spilled(rs) => {
+                    let codec = self.codec.as_ref().expect("spilled shuffles have a codec");
+                    for r in rs {
+                        match r.open(site.part, codec, &site.cx) {
+                            Ok(Some(reader)) => runs.push(reader),
+                            Ok(None) => {}
+                            Err(e) => site.cx.fail(e),
+                        }
+                    }
+                    // The runs' files live as long as the reader needs them.
+                    memory.push(o);
+                }
+            }
+        }
         ShuffleRead {
-            outputs,
+            outputs: memory,
             part: site.part,
             map: 0,
             pos: 0,
+            runs: runs.into_iter(),
+            current: None,
         }
     }
 
-    /// Drops every map output (after the reading RDD was checkpointed).
+    /// Drops every map output (after the reading RDD was checkpointed); spill files go with
+    /// them.
     pub fn clear(&self) {
         lock(&self.outputs).iter_mut().for_each(|o| *o = None);
     }
@@ -103,94 +174,284 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
     }
 }
 
-/// Iterates one output partition across all map outputs, cloning records (map outputs stay for
-/// later jobs, as Spark keeps shuffle files).
+/// What a map task writes through: the partitioner, and the spill sink when spilling is on.
+pub struct MapWriter<R> {
+    partitioner: Partitioner,
+    sink: Option<RunSink<R>>,
+    cx: TaskContext,
+}
+
+impl<R> MapWriter<R> {
+    /// The partitioner of the output.
+    pub fn partitioner(&self) -> &Partitioner {
+        &self.partitioner
+    }
+
+    /// Number of output partitions.
+    pub fn num_partitions(&self) -> usize {
+        self.partitioner.num_partitions()
+    }
+
+    /// A failed map task's output: the error is recorded on the task, nothing is stored.
+    pub fn fail(self, e: Error) -> MapOutput<R> {
+        self.failed(e)
+    }
+
+    fn failed(&self, e: Error) -> MapOutput<R> {
+        self.cx.fail(e);
+        MapOutput::Memory(Vec::new())
+    }
+}
+
+/// Iterates one output partition across all map outputs, cloning in-memory records (map
+/// outputs stay for later jobs, as Spark keeps shuffle files) and then reading spilled runs.
 pub struct ShuffleRead<R> {
-    outputs: Vec<Arc<Vec<Vec<R>>>>,
+    outputs: Vec<Arc<MapOutput<R>>>,
     part: usize,
     map: usize,
     pos: usize,
+    runs: std::vec::IntoIter<RunReader<R>>,
+    current: Option<RunReader<R>>,
 }
 
-impl<R: Clone> Iterator for ShuffleRead<R> {
+impl<R: Data> ShuffleRead<R> {
+    /// Whether some of this partition's records are in spill runs (then operators merge
+    /// them by key rather than hashing the whole partition).
+    pub fn is_spilled(&self) -> bool {
+        self.runs.len() > 0 || self.current.is_some()
+    }
+
+    /// The records merged in `key` order (stable: ties in map order): the in-memory ones
+    /// sorted here, the runs already sorted by the map side with the same key.
+    pub fn merged<S: Ord, F: FnMut(&R) -> S>(mut self, mut key: F) -> Merge<R, S, F> {
+        let runs = std::mem::replace(&mut self.runs, Vec::new().into_iter());
+        let mut memory: Vec<R> = Vec::new();
+        (&mut self).for_each(|r| memory.push(r));
+        memory.sort_by_cached_key(&mut key);
+        let mut sources: Vec<Box<dyn Iterator<Item = R>>> = vec![Box::new(memory.into_iter())];
+        sources.extend(runs.map(|r| Box::new(r) as Box<dyn Iterator<Item = R>>));
+        Merge::new(sources, key)
+    }
+
+    fn bucket(&self, map: usize) -> &[R] {
+        match &*self.outputs[map] {
+            MapOutput::Memory(b) => &b[self.part],
+            MapOutput::Spilled(_) => &[],
+        }
+    }
+}
+
+impl<R: Data> Iterator for ShuffleRead<R> {
     type Item = R;
 
     #[inline]
     fn next(&mut self) -> Option<R> {
-        while let Some(out) = self.outputs.get(self.map) {
-            if let Some(r) = out[self.part].get(self.pos) {
+        while self.map < self.outputs.len() {
+            if let Some(r) = self.bucket(self.map).get(self.pos).cloned() {
                 self.pos += 1;
-                return Some(r.clone());
+                return Some(r);
             }
             self.map += 1;
             self.pos = 0;
         }
-        None
+        loop {
+            if let Some(r) = self.current.as_mut().and_then(Iterator::next) {
+                return Some(r);
+            }
+            self.current = Some(self.runs.next()?);
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n: usize = self.outputs[self.map.min(self.outputs.len())..]
-            .iter()
-            .map(|o| o[self.part].len())
+        let n: usize = (self.map.min(self.outputs.len())..self.outputs.len())
+            .map(|m| self.bucket(m).len())
             .sum::<usize>()
             .saturating_sub(self.pos);
-        (n, Some(n))
+        if self.is_spilled() {
+            (n, None)
+        } else {
+            (n, Some(n))
+        }
     }
 }
 
-/// Splits records into one bucket per output partition, by `partition_of`.
-pub fn bucket<T>(
+/// Splits records into one bucket per output partition, by `partition_of`. When spilling is
+/// on, the records are buffered instead and written as runs sorted by `(partition,
+/// sort_key)` whenever the buffer outgrows the task's budget.
+pub fn bucket<T, S: Ord>(
     input: impl Iterator<Item = T>,
-    partitions: usize,
+    out: MapWriter<T>,
     mut partition_of: impl FnMut(&T) -> usize,
-) -> Vec<Vec<T>> {
-    let mut buckets: Vec<Vec<T>> = (0..partitions).map(|_| Vec::new()).collect();
-    input.for_each(|x| {
+    sort_key: impl FnMut(&T) -> S,
+) -> MapOutput<T> {
+    let MapWriter {
+        partitioner,
+        sink,
+        cx,
+    } = out;
+    let Some(mut sink) = sink else {
+        let mut buckets: Vec<Vec<T>> = (0..partitioner.num_partitions())
+            .map(|_| Vec::new())
+            .collect();
+        input.for_each(|x| {
+            let p = partition_of(&x);
+            buckets[p].push(x);
+        });
+        return MapOutput::Memory(buckets);
+    };
+    let mut sort_key = sort_key;
+    let per_task = sink.budget().per_task;
+    // The buffer slot, plus the cached sort key and index of `sort_by_cached_key` when it
+    // spills (the buffer is sorted in place).
+    let slot = std::mem::size_of::<(usize, T)>() + SORT_KEY_BYTES;
+    let mut buf: Vec<(usize, T)> = Vec::new();
+    let mut used = 0u64;
+    let mut input = input;
+    let done = input.try_for_each(|x| {
+        used += sink.measure(slot, &x)?;
         let p = partition_of(&x);
-        buckets[p].push(x);
+        buf.push((p, x));
+        if used > per_task {
+            sink.spill(&mut buf, &mut sort_key)?;
+            used = 0;
+        }
+        Ok(())
     });
-    buckets
+    let done = done.and_then(|()| sink.spill(&mut buf, &mut sort_key));
+    let out = MapWriter {
+        partitioner,
+        sink: None,
+        cx,
+    };
+    match done {
+        Ok(()) => MapOutput::Spilled(sink.into_runs()),
+        Err(e) => out.failed(e),
+    }
 }
+
+/// Bytes charged per buffered record for the sort key (and index) that
+/// `sort_by_cached_key` caches when a buffer is spilled: a hash or a small key.
+const SORT_KEY_BYTES: usize = 32;
 
 /// Map-side combine: one combiner per key, built by `step(None, v)` for the key's first value
 /// and `step(Some(c), v)` for the next ones, then bucketed by the partitioner. One closure
 /// rather than Spark's `createCombiner` and `mergeValue` pair, so an operator can use the same
-/// user function for both.
-pub fn combine_values<K: Key, V, C>(
+/// user function for both. When spilling is on and the map of combiners outgrows the task's
+/// budget, it is written as a run sorted by key hash and started afresh.
+pub fn combine_values<K: Key, V, C: Data>(
     node: &'static str,
     input: impl Iterator<Item = (K, V)>,
-    partitioner: &Partitioner,
+    out: MapWriter<(K, C)>,
     mut step: impl FnMut(Option<C>, V) -> C,
-) -> Vec<Vec<(K, C)>> {
+) -> MapOutput<(K, C)> {
     // `Option` lets a combiner be moved out and back without a `Default` bound.
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
-    // `for_each` (internal iteration) lets each adapter of the fused chain run its own loop.
-    input.for_each(|(k, v)| {
+    let partitioner = out.partitioner.clone();
+    let mut sink = out.sink;
+    let per_task = sink.as_ref().map_or(u64::MAX, |s| s.budget().per_task);
+    // A hash-table slot and control byte, twice (a table grown by doubling is at least half
+    // empty right after it grows), plus what spilling it needs: the entry's slot in the
+    // vector it is drained into and the sort key cached for it. `estimate` adds the sampled
+    // serialized size, standing for the heap bytes of the key and combiner.
+    let slot = 2 * (std::mem::size_of::<(K, Option<C>)>() + 1)
+        + std::mem::size_of::<(usize, (K, C))>()
+        + SORT_KEY_BYTES;
+    let mut used = 0u64;
+    let mut input = input;
+    // `try_for_each` (internal iteration) lets each adapter of the fused chain run its own loop.
+    let done = input.try_for_each(|(k, v)| {
         let g = PanicScope::enter(node);
         match map.entry(k) {
             Entry::Occupied(mut e) => {
                 let slot = e.get_mut();
                 let old = slot.take();
                 *slot = Some(step(old, v));
+                g.exit();
             }
             Entry::Vacant(e) => {
-                e.insert(Some(step(None, v)));
+                let c = step(None, v);
+                g.exit();
+                let e = e.insert_entry(Some(c));
+                if let Some(sink) = sink.as_mut() {
+                    used += sink.estimate(slot, || {
+                        Some((e.key().clone(), e.get().clone().expect("combiner present")))
+                    });
+                }
             }
         }
-        g.exit();
+        if used > per_task
+            && let Some(sink) = sink.as_mut()
+        {
+            spill_map(&mut map, sink, &partitioner)?;
+            used = 0;
+        }
+        Ok::<(), Error>(())
     });
-    let n = partitioner.num_partitions();
-    let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
-    for (k, c) in map {
-        let p = partitioner.partition(&k);
-        buckets[p].push((k, c.expect("combiner present")));
+    let cx = out.cx;
+    match sink {
+        None => {
+            let n = partitioner.num_partitions();
+            let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
+            for (k, c) in map {
+                let p = partitioner.partition(&k);
+                buckets[p].push((k, c.expect("combiner present")));
+            }
+            MapOutput::Memory(buckets)
+        }
+        Some(mut sink) => {
+            let done = done.and_then(|()| spill_map(&mut map, &mut sink, &partitioner));
+            match done {
+                Ok(()) => MapOutput::Spilled(sink.into_runs()),
+                Err(e) => {
+                    cx.fail(e);
+                    MapOutput::Memory(Vec::new())
+                }
+            }
+        }
     }
-    buckets
 }
 
-/// Reduce-side merge of combiners per key.
-pub fn merge_combiners<K: Key, C>(
+/// Writes a map of combiners as one run sorted by key hash, and empties it.
+fn spill_map<K: Key, C: Data>(
+    map: &mut FxHashMap<K, Option<C>>,
+    sink: &mut RunSink<(K, C)>,
+    partitioner: &Partitioner,
+) -> Result<()> {
+    // Taken, not drained: the table is freed once moved into the vector.
+    let mut buf: Vec<(usize, (K, C))> = std::mem::take(map)
+        .into_iter()
+        .map(|(k, c)| (partitioner.partition(&k), (k, c.expect("combiner present"))))
+        .collect();
+    sink.spill(&mut buf, |(k, _)| key_hash(k))
+}
+
+/// Reduce-side merge of combiners per key: a hash map of the partition, or, when the
+/// shuffle spilled, a streaming merge of the runs by key hash (one key at a time in memory).
+pub fn merge_combiners<K: Key, C: Data>(
     node: &'static str,
+    input: ShuffleRead<(K, C)>,
+    merge: impl FnMut(C, C) -> C,
+) -> impl Iterator<Item = (K, C)> {
+    let merge = guard_merge(node, merge);
+    if input.is_spilled() {
+        let sorted = input.merged(|(k, _)| key_hash(k));
+        Either::Right(HashGroups::new(sorted, |c| c, merge))
+    } else {
+        Either::Left(merge_in_memory(input, merge))
+    }
+}
+
+/// `merge` as user code of `node` (built here, not in a function generic over iterators).
+fn guard_merge<C>(node: &'static str, mut merge: impl FnMut(C, C) -> C) -> impl FnMut(C, C) -> C {
+    move |a, b| {
+        let g = PanicScope::enter(node);
+        let r = merge(a, b);
+        g.exit();
+        r
+    }
+}
+
+fn merge_in_memory<K: Key, C>(
     input: impl Iterator<Item = (K, C)>,
     mut merge: impl FnMut(C, C) -> C,
 ) -> impl Iterator<Item = (K, C)> {
@@ -200,9 +461,7 @@ pub fn merge_combiners<K: Key, C>(
             Entry::Occupied(mut e) => {
                 let slot = e.get_mut();
                 let old = slot.take().expect("combiner present");
-                let g = PanicScope::enter(node);
                 *slot = Some(merge(old, c));
-                g.exit();
             }
             Entry::Vacant(e) => {
                 e.insert(Some(c));

@@ -2,8 +2,7 @@
 //! `seq` from a copy of `zero` in each map partition, partial results merged with `comb`.
 
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
 use crate::task::Site;
 
 /// The `aggregate_by_key` operator.
@@ -24,15 +23,15 @@ where
     pub fn map_side(
         site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
+        out: MapWriter<Record<In, Out>>,
         zero: Out::Value,
         mut seq: impl FnMut(Out::Value, In::Value) -> Out::Value,
         _comb: impl FnMut(Out::Value, Out::Value) -> Out::Value,
-    ) -> Vec<Vec<Record<In, Out>>> {
+    ) -> MapOutput<Record<In, Out>> {
         combine_values(
             site.node,
             input.map(Pair::into_parts),
-            partitioner,
+            out,
             |acc, v| seq(acc.unwrap_or_else(|| zero.clone()), v),
         )
     }

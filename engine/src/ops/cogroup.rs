@@ -28,7 +28,8 @@ use crate::data::{Key, Pair};
 use crate::node::{Dependency, NodeDyn, ShuffleDep};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
-use crate::shuffle::{ShuffleRead, ShuffleSlot, bucket};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, ShuffleSlot, bucket};
+use crate::spill::key_hash;
 use crate::task::Site;
 
 /// The `cogroup` operator.
@@ -42,9 +43,9 @@ where
     pub fn map_side<P: Pair<Key = In::Key>>(
         _site: Site,
         input: impl Iterator<Item = P>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<P>> {
-        bucket_pairs(input, partitioner)
+        out: MapWriter<P>,
+    ) -> MapOutput<P> {
+        bucket_pairs(input, out)
     }
 
     /// One `(k, (vs, ws))` per key of either input, each list in arrival order (empty when
@@ -110,16 +111,17 @@ pub fn read<D: Dataset>(
 }
 
 /// Map side of every two-input operator: the pairs, bucketed by the partitioner.
-pub(crate) fn bucket_pairs<P: Pair>(
-    input: impl Iterator<Item = P>,
-    partitioner: &Partitioner,
-) -> Vec<Vec<P>>
+pub(crate) fn bucket_pairs<P: Pair>(input: impl Iterator<Item = P>, out: MapWriter<P>) -> MapOutput<P>
 where
     P::Key: Key,
 {
-    bucket(input, partitioner.num_partitions(), |kv| {
-        partitioner.partition(kv.key())
-    })
+    let partitioner = out.partitioner().clone();
+    bucket(
+        input,
+        out,
+        move |kv| partitioner.partition(kv.key()),
+        |kv| key_hash(kv.key()),
+    )
 }
 
 /// Each key's values on the left and on the right.

@@ -3,8 +3,7 @@
 //! adds the next values, `merge_combiners` merges combiners across map partitions.
 
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
 use crate::task::Site;
 
 /// The `combine_by_key` operator.
@@ -25,15 +24,15 @@ where
     pub fn map_side(
         site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
+        out: MapWriter<Record<In, Out>>,
         mut create: impl FnMut(In::Value) -> Out::Value,
         mut merge_value: impl FnMut(Out::Value, In::Value) -> Out::Value,
         _merge_combiners: impl FnMut(Out::Value, Out::Value) -> Out::Value,
-    ) -> Vec<Vec<Record<In, Out>>> {
+    ) -> MapOutput<Record<In, Out>> {
         combine_values(
             site.node,
             input.map(Pair::into_parts),
-            partitioner,
+            out,
             |acc, v| match acc {
                 None => create(v),
                 Some(c) => merge_value(c, v),

@@ -1,8 +1,7 @@
 //! `distinct()`: each distinct element once; duplicates are dropped on the map side first.
 
 use crate::data::Key;
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
 use crate::task::Site;
 
 /// The `distinct` operator.
@@ -20,9 +19,9 @@ impl<In: Key> Op<In, In> {
     pub fn map_side(
         site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<Record<In, In>>> {
-        combine_values(site.node, input.map(|x| (x, ())), partitioner, |_, ()| ())
+        out: MapWriter<Record<In, In>>,
+    ) -> MapOutput<Record<In, In>> {
+        combine_values(site.node, input.map(|x| (x, ())), out, |_, ()| ())
     }
 
     /// Drops duplicates across map partitions.

@@ -3,8 +3,7 @@
 //! side.
 
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
 use crate::task::Site;
 
 /// The `fold_by_key` operator.
@@ -25,14 +24,14 @@ where
     pub fn map_side(
         site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
+        out: MapWriter<Record<In, Out>>,
         zero: In::Value,
         mut f: impl FnMut(In::Value, In::Value) -> In::Value,
-    ) -> Vec<Vec<Record<In, Out>>> {
+    ) -> MapOutput<Record<In, Out>> {
         combine_values(
             site.node,
             input.map(Pair::into_parts),
-            partitioner,
+            out,
             |acc, v| f(acc.unwrap_or_else(|| zero.clone()), v),
         )
     }

@@ -4,8 +4,9 @@
 use rustc_hash::FxHashMap;
 
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, bucket};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
+use crate::ops::union::Either;
+use crate::spill::{HashGroups, key_hash};
 use crate::task::Site;
 
 /// The `group_by_key` operator.
@@ -26,24 +27,38 @@ where
     pub fn map_side(
         _site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<Record<In, Out>>> {
+        out: MapWriter<Record<In, Out>>,
+    ) -> MapOutput<Record<In, Out>> {
+        let partitioner = out.partitioner().clone();
         bucket(
             input.map(Pair::into_parts),
-            partitioner.num_partitions(),
-            |r| partitioner.partition(&r.0),
+            out,
+            move |r| partitioner.partition(&r.0),
+            |r| key_hash(&r.0),
         )
     }
 
-    /// Groups the values of one output partition by key, in arrival order.
+    /// Groups the values of one output partition by key, in arrival order: in a hash map, or,
+    /// when the shuffle spilled, streaming over the runs merged by key hash.
     pub fn reduce_side(
         _site: Site,
         read: ShuffleRead<Record<In, Out>>,
     ) -> impl Iterator<Item = Out> {
-        let mut groups: FxHashMap<In::Key, Vec<In::Value>> = FxHashMap::default();
-        for (k, v) in read {
-            groups.entry(k).or_default().push(v);
-        }
-        groups.into_iter().map(|(k, vs)| Out::from_parts(k, vs))
+        let groups = if read.is_spilled() {
+            let sorted = read.merged(|(k, _)| key_hash(k));
+            Either::Right(HashGroups::new(sorted, |v| vec![v], push))
+        } else {
+            let mut groups: FxHashMap<In::Key, Vec<In::Value>> = FxHashMap::default();
+            for (k, v) in read {
+                groups.entry(k).or_default().push(v);
+            }
+            Either::Left(groups.into_iter())
+        };
+        groups.map(|(k, vs)| Out::from_parts(k, vs))
     }
+}
+
+fn push<V>(mut vs: Vec<V>, v: V) -> Vec<V> {
+    vs.push(v);
+    vs
 }

@@ -35,6 +35,8 @@ pub mod reduce_by_key;
 pub mod repartition;
 pub mod right_outer_join;
 pub mod sample;
+pub mod sort_by;
+pub mod sort_by_key;
 pub mod union;
 
 use std::marker::PhantomData;

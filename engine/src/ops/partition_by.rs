@@ -2,8 +2,7 @@
 //! operators on the same keys and partitioner need no shuffle).
 
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, bucket};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
 use crate::task::Site;
 
 /// The `partition_by` operator.
@@ -22,14 +21,14 @@ where
     pub fn map_side(
         _site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<In>> {
-        bucket(input, partitioner.num_partitions(), |kv| {
-            partitioner.partition(kv.key())
-        })
+        out: MapWriter<In>,
+    ) -> MapOutput<In> {
+        let partitioner = out.partitioner().clone();
+        // Runs need no order within a partition: `()` keeps map order.
+        bucket(input, out, move |kv| partitioner.partition(kv.key()), |_| ())
     }
 
-    /// The pairs of one output partition, in map-partition order.
+    /// The pairs of one output partition, in map-partition order (runs after in-memory outputs).
     pub fn reduce_side(_site: Site, read: ShuffleRead<In>) -> impl Iterator<Item = In> {
         read
     }

@@ -2,8 +2,7 @@
 //! commutative), combined on the map side before the shuffle.
 
 use crate::data::{Key, Pair};
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
 use crate::task::Site;
 
 /// The `reduce_by_key` operator.
@@ -24,13 +23,13 @@ where
     pub fn map_side(
         site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
+        out: MapWriter<Record<In, Out>>,
         mut f: impl FnMut(In::Value, In::Value) -> In::Value,
-    ) -> Vec<Vec<Record<In, Out>>> {
+    ) -> MapOutput<Record<In, Out>> {
         combine_values(
             site.node,
             input.map(Pair::into_parts),
-            partitioner,
+            out,
             |acc, v| match acc {
                 None => v,
                 Some(a) => f(a, v),

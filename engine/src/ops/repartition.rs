@@ -2,8 +2,7 @@
 //! (round-robin from a start that depends on the map partition, as Spark does).
 
 use crate::data::Data;
-use crate::partitioner::Partitioner;
-use crate::shuffle::{ShuffleRead, bucket};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
 use crate::task::Site;
 
 /// The `repartition` operator.
@@ -19,17 +18,22 @@ impl<In: Data> Op<In, In> {
     pub fn map_side(
         site: Site,
         input: impl Iterator<Item = In>,
-        partitioner: &Partitioner,
-    ) -> Vec<Vec<In>> {
-        let n = partitioner.num_partitions();
+        out: MapWriter<In>,
+    ) -> MapOutput<In> {
+        let n = out.num_partitions();
         // Different map partitions start at different outputs, so small partitions do not
         // all land in output 0.
         let mut next = site.part.wrapping_mul(0x9E37_79B9) % n;
-        bucket(input, n, |_| {
-            let p = next;
-            next = (next + 1) % n;
-            p
-        })
+        bucket(
+            input,
+            out,
+            move |_| {
+                let p = next;
+                next = (next + 1) % n;
+                p
+            },
+            |_| (),
+        )
     }
 
     /// The elements of one output partition, in map-partition order.

@@ -13,8 +13,12 @@ pub(crate) enum Shape {
     /// Fewer partitions, no shuffle.
     Coalesce,
     /// A shuffle: `map_side` and `reduce_side`. `by_key`: the output is hash-partitioned by
-    /// key (every keyed shuffle; not `repartition`).
-    Wide { by_key: bool },
+    /// key (the keyed shuffles; not `repartition`, `distinct`), and an input already
+    /// partitioned by that partitioner is not shuffled: `map_side` and `reduce_side` run in
+    /// one task on its partition (a narrow dependency). `sampled`: range-partitioned from a
+    /// sample of the input (the sorts): the node keeps its bounds and samples them in
+    /// `prepare_map_stage`, and `map_side` takes them after the writer.
+    Wide { by_key: bool, sampled: bool },
     /// Two inputs (the parent and `other`) brought to one hash partitioner, `cogroup` and the
     /// joins: `map_side` per shuffled input, `reduce_side` over both. An input already
     /// partitioned by the output's partitioner is read directly (narrow), the other shuffled.
@@ -80,7 +84,10 @@ const fn narrow_pairs(name: &'static str, keeps: bool, args: &'static [Arg]) -> 
 const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
     OpSpec {
         name,
-        shape: Wide { by_key: true },
+        shape: Wide {
+            by_key: true,
+            sampled: false,
+        },
         args,
         optional_partitions: true,
         input: KeyedPairs,
@@ -138,7 +145,12 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         ],
     ),
     wide("group_by_key", &[]),
+    // Hashed by the whole element, not by a key: its output has no key partitioner.
     OpSpec {
+        shape: Wide {
+            by_key: false,
+            sampled: false,
+        },
         input: Any,
         ..wide("distinct", &[])
     },
@@ -147,10 +159,29 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         ..wide("partition_by", &[Partitions])
     },
     OpSpec {
-        shape: Wide { by_key: false },
+        shape: Wide {
+            by_key: false,
+            sampled: false,
+        },
         optional_partitions: false,
         input: Any,
         ..wide("repartition", &[Partitions])
+    },
+    OpSpec {
+        shape: Wide {
+            by_key: false,
+            sampled: true,
+        },
+        input: Pairs,
+        ..wide("sort_by_key", &[Value("ascending")])
+    },
+    OpSpec {
+        shape: Wide {
+            by_key: false,
+            sampled: true,
+        },
+        input: Any,
+        ..wide("sort_by", &[Closure("f"), Value("ascending")])
     },
     join("join"),
     join("left_outer_join"),

@@ -71,7 +71,8 @@ fn expansion_snapshot() {
         text.contains("::rddflow::__private::ops::reduce_by_key::Op::<"),
         "{text}"
     );
-    assert_eq!(text.matches("::map_side(").count(), 1, "{text}");
+    // `map_side` twice: in the map task, and in `compute` for a co-partitioned input.
+    assert_eq!(text.matches("::map_side(").count(), 2, "{text}");
     assert_eq!(text.matches("::reduce_side(").count(), 1, "{text}");
 
     insta::assert_snapshot!("expansion", text);

@@ -106,20 +106,67 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                         )
                     };
                 }
-                Shape::Wide { .. } => {
+                Shape::Wide { by_key, sampled } => {
                     let record = quote_spanned!(op_span=> <#op_ty as ::rddflow::__private::ops::WideOp>::Record);
                     fields.extend(quote_spanned!(op_span=>
                         #[allow(clippy::type_complexity)]
                         __shuffle: ::std::sync::Arc<::rddflow::__private::shuffle::ShuffleSlot<#record>>,
                     ));
+                    // A keyed shuffle whose input is already partitioned by its partitioner
+                    // (`__narrow`, decided in `new`) runs both halves here on the parent's
+                    // partition: no shuffle stage.
+                    let (read, dependency) = if by_key {
+                        fields.extend(quote!(__narrow: bool,));
+                        (
+                            quote_spanned! {op_span=>
+                                if self.__narrow {
+                                    let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                                    let __writer = self.__shuffle.writer(&__site);
+                                    #clones
+                                    let __output = #map_side(::core::clone::Clone::clone(&__site), __input, __writer, #(#pasted),*);
+                                    self.__shuffle.read_local(&__site, __output)
+                                } else {
+                                    self.__shuffle.read(&__site)
+                                }
+                            },
+                            quote! {
+                                if self.__narrow {
+                                    return ::std::vec![::rddflow::Dependency::Narrow(::rddflow::Dataset::erased(&__parents.0))];
+                                }
+                            },
+                        )
+                    } else {
+                        (quote!(self.__shuffle.read(&__site)), quote!())
+                    };
                     compute_body = quote_spanned! {op_span=>
                         let __site = ::rddflow::Site::new(__cx, #lbl, __part);
-                        let __read = self.__shuffle.read(&__site);
+                        let __read = #read;
                         #clones
                         #reduce_side(__site, __read, #(#pasted),*)
                     };
+                    // A sort keeps its range bounds, sampled before its map stage.
+                    let bounds = if sampled {
+                        fields.extend(quote!(__range: ::rddflow::__private::range::Bounds,));
+                        let prepare = op_fn("prepare");
+                        methods.extend(quote_spanned! {op_span=>
+                            fn prepare_map_stage(&self, __parents: &Self::Parents, _dep: usize) -> ::rddflow::Result<()> {
+                                #clones
+                                #prepare(
+                                    #lbl,
+                                    &__parents.0,
+                                    self.__shuffle.partitioner().num_partitions(),
+                                    &self.__range,
+                                    #(#pasted),*
+                                )
+                            }
+                        });
+                        quote!(&self.__range,)
+                    } else {
+                        quote!()
+                    };
                     methods.extend(quote_spanned! {op_span=>
                         fn dependencies(&self, __parents: &Self::Parents) -> ::std::vec::Vec<::rddflow::Dependency> {
+                            #dependency
                             ::std::vec![::rddflow::Dependency::Shuffle(::rddflow::ShuffleDep {
                                 parent: ::rddflow::Dataset::erased(&__parents.0),
                                 owner: self.__core.erased(),
@@ -137,9 +184,10 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                         ) -> ::rddflow::Result<()> {
                             let __site = ::rddflow::Site::new(__cx, #lbl, __part);
                             let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                            let __writer = self.__shuffle.writer(&__site);
                             #clones
-                            let __buckets = #map_side(__site, __input, self.__shuffle.partitioner(), #(#pasted),*);
-                            self.__shuffle.put(__part, __buckets);
+                            let __output = #map_side(__site, __input, __writer, #bounds #(#pasted),*);
+                            self.__shuffle.put(__cx, __part, __output);
                             ::core::result::Result::Ok(())
                         }
 
@@ -190,13 +238,15 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                             match __dep {
                                 0 => {
                                     let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
-                                    let __buckets = #map_side(__site, __input, self.__shuffle_left.partitioner());
-                                    self.__shuffle_left.put(__part, __buckets);
+                                    let __writer = self.__shuffle_left.writer(&__site);
+                                    let __output = #map_side(__site, __input, __writer);
+                                    self.__shuffle_left.put(__cx, __part, __output);
                                 }
                                 1 => {
                                     let __input = ::rddflow::Dataset::iter_partition(&__parents.1, __cx, __part);
-                                    let __buckets = #map_side(__site, __input, self.__shuffle_right.partitioner());
-                                    self.__shuffle_right.put(__part, __buckets);
+                                    let __writer = self.__shuffle_right.writer(&__site);
+                                    let __output = #map_side(__site, __input, __writer);
+                                    self.__shuffle_right.put(__cx, __part, __output);
                                 }
                                 _ => {
                                     return ::core::result::Result::Err(::rddflow::Error::InvalidArgument(

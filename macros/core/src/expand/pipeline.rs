@@ -185,7 +185,7 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                         quote!(),
                     )
                 }
-                Shape::Wide { by_key } => {
+                Shape::Wide { by_key, .. } => {
                     let n = parts_expr.clone().unwrap_or_else(|| {
                         quote!(
                             __ctx.shuffle_partitions(&[::rddflow::Dataset::num_partitions(
@@ -227,32 +227,84 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                 }
             };
             let op_span = n.expr.op_name().span();
+            // The spill codec of each shuffle's records, picked at compile time: `None` when
+            // they are not serde-serializable (that shuffle then stays in memory).
+            // Types that borrow (`&'static str`) are never `DeserializeOwned`, and probing
+            // them would be a hard lifetime error rather than a fallback: they do not spill.
+            let borrows = |tys: &[&syn::Type]| {
+                tys.iter().any(|t| {
+                    let s = quote!(#t).to_string();
+                    s.contains('&') || s.contains('\'')
+                })
+            };
+            let codec = |rec: TokenStream, tys: &[&syn::Type]| {
+                if borrows(tys) {
+                    return quote!(::core::option::Option::None);
+                }
+                quote_spanned! {op_span=> {
+                    #[allow(unused_imports)]
+                    use ::rddflow::__private::spill::{NotSpillable as _, Spillable as _};
+                    (&::rddflow::__private::spill::Probe::<#rec>::new()).codec()
+                }}
+            };
+            let in_ty = super::parent_elem(c, c.parents[i][0]);
+            let opname = syn::Ident::new(spec.name, op_span);
             let shuffle_field = match spec.shape {
-                Shape::Wide { .. } => quote_spanned! {op_span=>
-                    __shuffle: ::rddflow::__private::shuffle::ShuffleSlot::new(
-                        __ctx,
-                        ::rddflow::Dataset::num_partitions(&__parents.0),
-                        ::core::clone::Clone::clone(&__partitioner),
-                    ),
-                },
+                Shape::Wide { by_key, sampled } => {
+                    let codec = codec(
+                        quote_spanned!(op_span=>
+                            <::rddflow::__private::ops::#opname::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record
+                        ),
+                        &[in_ty, item],
+                    );
+                    let range = if sampled {
+                        quote!(__range: ::rddflow::__private::range::Bounds::new(),)
+                    } else {
+                        quote!()
+                    };
+                    let narrow = if by_key {
+                        quote!(__narrow: ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),)
+                    } else {
+                        quote!()
+                    };
+                    quote_spanned! {op_span=>
+                        __shuffle: ::rddflow::__private::shuffle::ShuffleSlot::new(
+                            __ctx,
+                            ::rddflow::Dataset::num_partitions(&__parents.0),
+                            ::core::clone::Clone::clone(&__partitioner),
+                            #codec,
+                        ),
+                        #range
+                        #narrow
+                    }
+                }
                 // An input already partitioned like the output is read directly (no shuffle);
                 // decided here, once: a node's partitioner never changes (a checkpoint keeps it).
-                Shape::Join => quote_spanned! {op_span=>
-                    __shuffle_left: ::rddflow::__private::shuffle::ShuffleSlot::new(
-                        __ctx,
-                        ::rddflow::Dataset::num_partitions(&__parents.0),
-                        ::core::clone::Clone::clone(&__partitioner),
-                    ),
-                    __shuffle_right: ::rddflow::__private::shuffle::ShuffleSlot::new(
-                        __ctx,
-                        ::rddflow::Dataset::num_partitions(&__parents.1),
-                        ::core::clone::Clone::clone(&__partitioner),
-                    ),
-                    __narrow: [
-                        ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),
-                        ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.1, &__partitioner),
-                    ],
-                },
+                Shape::Join => {
+                    let right_ty = super::parent_elem(c, c.parents[i][1]);
+                    let (lc, rc) = (
+                        codec(quote!(#in_ty), &[in_ty]),
+                        codec(quote!(#right_ty), &[right_ty]),
+                    );
+                    quote_spanned! {op_span=>
+                        __shuffle_left: ::rddflow::__private::shuffle::ShuffleSlot::new(
+                            __ctx,
+                            ::rddflow::Dataset::num_partitions(&__parents.0),
+                            ::core::clone::Clone::clone(&__partitioner),
+                            #lc,
+                        ),
+                        __shuffle_right: ::rddflow::__private::shuffle::ShuffleSlot::new(
+                            __ctx,
+                            ::rddflow::Dataset::num_partitions(&__parents.1),
+                            ::core::clone::Clone::clone(&__partitioner),
+                            #rc,
+                        ),
+                        __narrow: [
+                            ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),
+                            ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.1, &__partitioner),
+                        ],
+                    }
+                }
                 _ => quote!(),
             };
             // Spanned at the node: errors in building it point at its declaration.

@@ -52,7 +52,8 @@ fn child(dir: &Path) -> rddflow::Result<()> {
         .resume(true)
         .build()?;
     let p = Crash::new(&ctx, N)?;
-    let resumed = usize::from(p.records.checkpoint_resumed()) + usize::from(p.sums.checkpoint_resumed());
+    let resumed =
+        usize::from(p.records.checkpoint_resumed()) + usize::from(p.sums.checkpoint_resumed());
     let mut v = p.sums.collect()?;
     v.sort();
     println!("RESUMED {resumed}");

@@ -66,10 +66,20 @@ fn run_once() -> rddflow::Result<()> {
     };
     let t = Instant::now();
     let words = p.words.count()?;
-    report("stage 1 (words) ", p.words.checkpoint_resumed(), t, format!("{words} words"));
+    report(
+        "stage 1 (words) ",
+        p.words.checkpoint_resumed(),
+        t,
+        format!("{words} words"),
+    );
     let t = Instant::now();
     let distinct = p.counts.count()?;
-    report("stage 2 (counts)", p.counts.checkpoint_resumed(), t, format!("{distinct} distinct"));
+    report(
+        "stage 2 (counts)",
+        p.counts.checkpoint_resumed(),
+        t,
+        format!("{distinct} distinct"),
+    );
     let t = Instant::now();
     let mut groups = p.groups.collect()?;
     groups.sort();

@@ -70,10 +70,7 @@ fn parse(stdout: &str) -> Outcome {
     // expect the markers at the start of a line.
     for line in stdout.lines() {
         if let Some(r) = line.find("RESUMED ").map(|i| &line[i + 8..]) {
-            o.resumed = Some((
-                r.contains("records=true"),
-                r.contains("sums=true"),
-            ));
+            o.resumed = Some((r.contains("records=true"), r.contains("sums=true")));
         } else if let Some(r) = line.find("RESULT ").map(|i| &line[i + 7..]) {
             o.result = Some(r.to_string());
         }
@@ -118,8 +115,18 @@ fn inspect(dir: &Path) -> State {
             Some(m) => {
                 for (i, info) in m.parts.iter().enumerate() {
                     let bytes = std::fs::read(part_path(&d, i)).expect("committed part exists");
-                    assert_eq!(bytes.len() as u64, info.bytes, "part {i} of {}", d.display());
-                    assert_eq!(crc32fast::hash(&bytes), info.crc32, "part {i} of {}", d.display());
+                    assert_eq!(
+                        bytes.len() as u64,
+                        info.bytes,
+                        "part {i} of {}",
+                        d.display()
+                    );
+                    assert_eq!(
+                        crc32fast::hash(&bytes),
+                        info.crc32,
+                        "part {i} of {}",
+                        d.display()
+                    );
                 }
                 st.committed += 1;
             }

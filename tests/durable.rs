@@ -95,7 +95,11 @@ fn same_fingerprint_resumes_without_running_the_lineage() -> rddflow::Result<()>
     assert!(p.scaled.checkpoint_resumed());
     assert!(p.keyed.lineage().contains("[checkpointed, resumed]"));
     assert_eq!(sorted(p.big.collect()?), expected_big(500, 3, 10));
-    assert_eq!(calls(tag), 500, "the marked node's closure did not run again");
+    assert_eq!(
+        calls(tag),
+        500,
+        "the marked node's closure did not run again"
+    );
     assert_eq!(calls(tag + 1), 5, "nor did the second marked node's");
 
     // A parameter used only downstream of the checkpoints does not change their fingerprints.
@@ -327,10 +331,18 @@ fn clean_checkpoints_removes_files_with_the_rdd_and_the_run_dir_with_the_context
         drop(p);
         assert!(files.join(MANIFEST).is_file());
         drop(words);
-        assert_eq!(!files.exists(), clean, "files removed iff clean_checkpoints");
+        assert_eq!(
+            !files.exists(),
+            clean,
+            "files removed iff clean_checkpoints"
+        );
         assert!(run_dir.is_dir(), "the context is still alive");
         drop(c);
-        assert_eq!(!run_dir.exists(), clean, "run dir removed iff clean_checkpoints");
+        assert_eq!(
+            !run_dir.exists(),
+            clean,
+            "run dir removed iff clean_checkpoints"
+        );
     }
     Ok(())
 }
@@ -466,11 +478,20 @@ fn manifest_fields_are_checked_against_the_reader() {
     let pristine = std::fs::read(&manifest).unwrap();
     type Edit = Box<dyn Fn(&mut Manifest)>;
     let cases: Vec<(&str, Edit)> = vec![
-        ("element type", Box::new(|m| m.element_type = "(u64, u32)".into())),
+        (
+            "element type",
+            Box::new(|m| m.element_type = "(u64, u32)".into()),
+        ),
         ("codec", Box::new(|m| m.codec = "bincode".into())),
-        ("unknown compression", Box::new(|m| m.compression = "snappy".into())),
+        (
+            "unknown compression",
+            Box::new(|m| m.compression = "snappy".into()),
+        ),
         ("format version", Box::new(|m| m.format = 99)),
-        ("fingerprint", Box::new(|m| m.fingerprint = Some("0".repeat(32)))),
+        (
+            "fingerprint",
+            Box::new(|m| m.fingerprint = Some("0".repeat(32))),
+        ),
         ("node", Box::new(|m| m.node = "Small.other".into())),
         (
             "partitioner",
@@ -578,9 +599,7 @@ static FAULTS: Mutex<Vec<(u64, PathBuf, Fault)>> = Mutex::new(Vec::new());
 fn fault_point(tag: u64) {
     let hit = {
         let mut f = FAULTS.lock().unwrap();
-        f.iter()
-            .position(|(t, ..)| *t == tag)
-            .map(|i| f.remove(i))
+        f.iter().position(|(t, ..)| *t == tag).map(|i| f.remove(i))
     };
     if let Some((_, dir, fault)) = hit {
         match fault {
@@ -647,7 +666,11 @@ fn assert_nothing_visible(dir: &Path) {
     for p in walk(dir) {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name != MANIFEST, "no manifest may exist: {}", p.display());
-        assert!(!name.ends_with(".tmp"), "temporary file left: {}", p.display());
+        assert!(
+            !name.ends_with(".tmp"),
+            "temporary file left: {}",
+            p.display()
+        );
     }
 }
 

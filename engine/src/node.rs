@@ -377,8 +377,7 @@ pub(crate) fn iter_node<N: RddNode>(
                 compression,
                 committed,
             } => {
-                match crate::checkpoint::file::read_part(&dir, part, &info, &*codec, compression)
-                {
+                match crate::checkpoint::file::read_part(&dir, part, &info, &*codec, compression) {
                     Ok(v) => return NodeIter::Owned(v.into_iter()),
                     Err(e) if !committed => {
                         tracing::warn!(node = core.info().label, part, "recomputing: {e}");

@@ -134,7 +134,10 @@ mod tests {
         b.param("x", "a").unwrap().param("y", "bc").unwrap();
         assert_ne!(a.finish(), b.finish());
         // XXH3-128 is specified: this value must never change between releases.
-        assert_eq!(format!("{:032x}", definition_hash("rddflow")), "95bd31032340961420576a2548740b08");
+        assert_eq!(
+            format!("{:032x}", definition_hash("rddflow")),
+            "95bd31032340961420576a2548740b08"
+        );
         let mut c = Fingerprinter::new(1);
         c.parent(None);
         assert_eq!(c.finish(), None);

@@ -37,7 +37,12 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
 
     /// Adopts a checkpoint committed by an earlier process (its manifest already checked):
     /// the RDD is checkpointed from the start and its lineage is never run.
-    pub(crate) fn resume(&mut self, codec: Arc<dyn ElemCodec<T>>, dir: PathBuf, manifest: Manifest) {
+    pub(crate) fn resume(
+        &mut self,
+        codec: Arc<dyn ElemCodec<T>>,
+        dir: PathBuf,
+        manifest: Manifest,
+    ) {
         if matches!(self.ckpt, Ckpt::None) {
             self.ckpt = Ckpt::Done(Done::Reliable {
                 dir,

@@ -120,20 +120,16 @@ fn build_node(c: &Checked, i: usize, definition: u128) -> TokenStream {
     let item = &n.ty;
     // The node's fingerprint: its definition, its parents' fingerprints, the value parameters
     // its own arguments use (ancestors' come through their fingerprints), its input files.
-    let used_hashes: Vec<Ident> = super::used_params(
-        p,
-        n.expr.args().iter().map(|a| quote!(#a)).collect(),
-    )
-    .into_iter()
-    .map(super::param_hash_var)
-    .collect();
-    let used_names: Vec<String> = super::used_params(
-        p,
-        n.expr.args().iter().map(|a| quote!(#a)).collect(),
-    )
-    .into_iter()
-    .map(|x| x.to_string())
-    .collect();
+    let used_hashes: Vec<Ident> =
+        super::used_params(p, n.expr.args().iter().map(|a| quote!(#a)).collect())
+            .into_iter()
+            .map(super::param_hash_var)
+            .collect();
+    let used_names: Vec<String> =
+        super::used_params(p, n.expr.args().iter().map(|a| quote!(#a)).collect())
+            .into_iter()
+            .map(|x| x.to_string())
+            .collect();
     let definition = proc_macro2::Literal::u128_suffixed(definition);
     let fingerprint = |source: TokenStream| {
         quote! {

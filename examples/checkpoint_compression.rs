@@ -150,7 +150,11 @@ fn main() -> rddflow::Result<()> {
             let t = Instant::now();
             p.pairs.count()?;
             let read = t.elapsed();
-            Ok((write, read, part_bytes(&p.pairs.checkpoint_file().unwrap_or_default())))
+            Ok((
+                write,
+                read,
+                part_bytes(&p.pairs.checkpoint_file().unwrap_or_default()),
+            ))
         })?;
         rows.push((setting, row));
     }
@@ -167,7 +171,11 @@ fn main() -> rddflow::Result<()> {
             let t = Instant::now();
             p.pairs.count()?;
             let read = t.elapsed();
-            Ok((write, read, part_bytes(&p.pairs.checkpoint_file().unwrap_or_default())))
+            Ok((
+                write,
+                read,
+                part_bytes(&p.pairs.checkpoint_file().unwrap_or_default()),
+            ))
         })?;
         rows.push((setting, row));
     }

@@ -156,6 +156,11 @@ impl<T: Data> NodeCore<T> {
             )?;
             tracing::info!(node = label, dir = %dir.display(), "resuming checkpoint");
             slots.resume(codec, dir, m);
+            drop(slots);
+            // Truncated at once, as after a commit: its ancestors are never needed.
+            if let Some(node) = self.this.get().and_then(Weak::upgrade) {
+                node.truncate_lineage();
+            }
             return Ok(());
         }
         slots.mark_reliable(codec, dir, self.ctx.checkpoint_compression(), resumable);
@@ -292,6 +297,8 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn disarm(&self);
     /// Commits the checkpoint if every partition was written, then truncates the lineage.
     fn commit_checkpoint(&self) -> Result<bool>;
+    /// Drops every reference to the ancestors (parents, shuffle outputs), once checkpointed.
+    fn truncate_lineage(&self);
     /// Partitions still missing from a pending checkpoint.
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>>;
 }
@@ -460,14 +467,18 @@ impl<N: RddNode> NodeDyn for N {
         let outcome = lock(&self.core().slots).try_commit(self.core().info())?;
         match outcome {
             CommitOutcome::Committed => {
-                // Truncation: drop every reference to the ancestors so they can be freed.
-                self.parents().clear();
-                self.release_shuffles();
+                self.truncate_lineage();
                 tracing::debug!(node = self.core().info().label, "checkpoint committed");
                 Ok(true)
             }
             CommitOutcome::Missing | CommitOutcome::Nothing => Ok(false),
         }
+    }
+
+    fn truncate_lineage(&self) {
+        // Drop every reference to the ancestors so they can be freed.
+        self.parents().clear();
+        self.release_shuffles();
     }
 
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>> {

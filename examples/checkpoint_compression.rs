@@ -86,12 +86,12 @@ struct Row {
     bytes: u64,
 }
 
+/// What one measured job returns: write time, read-back time, bytes of the part files.
+type Measured = rddflow::Result<(Duration, Duration, u64)>;
+
 /// Runs `job` (build a pipeline, time the job writing the checkpoint and one reading it back,
 /// measure the part files) on fresh contexts; the files go with each pipeline.
-fn measure(
-    compress: bool,
-    job: &dyn Fn(&Context) -> rddflow::Result<(Duration, Duration, u64)>,
-) -> rddflow::Result<Row> {
+fn measure(compress: bool, job: &dyn Fn(&Context) -> Measured) -> rddflow::Result<Row> {
     let tmp = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/compression-bench");
     let (mut w, mut r, mut bytes) = (Vec::new(), Vec::new(), 0);
     for i in 0..=REPS {

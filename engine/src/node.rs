@@ -140,8 +140,19 @@ impl<T: Data> NodeCore<T> {
         if !matches!(slots.ckpt, crate::checkpoint::Ckpt::None) {
             return Ok(());
         }
+        // A damaged resumable checkpoint is reported, not silently replaced: the user decides.
+        let hint = |e: Error| match e {
+            Error::CorruptCheckpoint { path, reason } => Error::CorruptCheckpoint {
+                path,
+                reason: format!(
+                    "{reason} (remove {} to compute this checkpoint again)",
+                    dir.display()
+                ),
+            },
+            other => other,
+        };
         if resumable.is_some()
-            && let Some(m) = Manifest::read_if_exists(&dir)?
+            && let Some(m) = Manifest::read_if_exists(&dir).map_err(hint)?
         {
             m.check(
                 &dir,
@@ -153,7 +164,8 @@ impl<T: Data> NodeCore<T> {
                     partitions: self.info.partitions,
                     partitioner: self.info.partitioner.as_ref(),
                 },
-            )?;
+            )
+            .map_err(hint)?;
             tracing::info!(node = label, dir = %dir.display(), "resuming checkpoint");
             slots.resume(codec, dir, m);
             drop(slots);

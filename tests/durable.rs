@@ -246,6 +246,26 @@ fn rdd_param_contributes_the_fingerprint_of_its_rdd() -> rddflow::Result<()> {
     Ok(())
 }
 
+#[test]
+fn an_rdd_without_fingerprint_is_never_resumed() -> rddflow::Result<()> {
+    // A hand-built source has no fingerprint: nothing downstream of it can be matched with an
+    // earlier run, so its checkpoints go to the context's own directory and are recomputed.
+    let dir = tempfile::tempdir().unwrap();
+    let ts = 450;
+    for round in 1..=2 {
+        let c = ctx(dir.path());
+        let src = rddflow::sources::range::range(&c, "Hand.nums", 0..5, 2)?;
+        assert_eq!(src.fingerprint(), None);
+        let s = Step::new(&c, src.rdd(), ts)?;
+        assert_eq!(s.plus.fingerprint(), None);
+        assert_eq!(s.plus.collect()?, vec![1, 2, 3, 4, 5]);
+        assert!(!s.plus.checkpoint_resumed());
+        assert!(!s.plus.checkpoint_file().unwrap().starts_with(dir.path().join("resumable")));
+        assert_eq!(calls(ts), 5 * round);
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------------------------------
 // Compression and cleanup.
 // ------------------------------------------------------------------------------------------

@@ -210,6 +210,17 @@ fn sigkill_at_random_moments_never_exposes_a_partial_checkpoint() {
             before.committed,
             "round {rounds}: resumed what was committed, and nothing else"
         );
+        // Temporary files of the killed runs were removed by the re-run (their processes are
+        // gone), where `/proc` tells.
+        if Path::new("/proc/self").exists() {
+            let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.join("resumable"))
+                .unwrap()
+                .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+                .collect();
+            assert!(leftovers.is_empty(), "round {rounds}: {leftovers:?}");
+        }
         // Both are committed now, unless `sums` was committed and resumed: then `records`,
         // behind it, is never needed (nor computed) again.
         let after = inspect(&dir);

@@ -260,7 +260,12 @@ fn an_rdd_without_fingerprint_is_never_resumed() -> rddflow::Result<()> {
         assert_eq!(s.plus.fingerprint(), None);
         assert_eq!(s.plus.collect()?, vec![1, 2, 3, 4, 5]);
         assert!(!s.plus.checkpoint_resumed());
-        assert!(!s.plus.checkpoint_file().unwrap().starts_with(dir.path().join("resumable")));
+        assert!(
+            !s.plus
+                .checkpoint_file()
+                .unwrap()
+                .starts_with(dir.path().join("resumable"))
+        );
         assert_eq!(calls(ts), 5 * round);
     }
     Ok(())

@@ -151,6 +151,9 @@ impl<T: Data> NodeCore<T> {
             },
             other => other,
         };
+        if resumable.is_some() {
+            crate::checkpoint::manifest::remove_stale_temp_files(&dir);
+        }
         if resumable.is_some()
             && let Some(m) = Manifest::read_if_exists(&dir).map_err(hint)?
         {

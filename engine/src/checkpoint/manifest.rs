@@ -100,6 +100,36 @@ pub(crate) fn temp_name(dir: &Path, stem: &str) -> PathBuf {
     dir.join(format!(".{stem}.{}-{n}.tmp", std::process::id()))
 }
 
+/// Removes the temporary files that dead processes left in `dir` (killed while writing a
+/// checkpoint that a later process now resumes or rewrites). A file is removed only when the
+/// process id in its name is known not to run: on systems without `/proc` nothing is removed.
+pub(crate) fn remove_stale_temp_files(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        // `.<stem>.<pid>-<n>.tmp`, as `temp_name` makes them.
+        let pid = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".tmp"))
+            .and_then(|n| n.rsplit_once('.'))
+            .and_then(|(_, id)| id.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != me
+            && !Path::new("/proc").join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 impl Manifest {
     /// The compression named in the manifest (validated by [`Manifest::read`]).
     pub fn compression(&self) -> Compression {

@@ -1121,6 +1121,37 @@
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
+//! ### Resuming across runs
+//!
+//! With [`resume(true)`](crate::ContextBuilder::resume), a reliable checkpoint is keyed by the
+//! node's fingerprint: its definition and its ancestors' (hashed by the macro), the value
+//! parameters it uses (hence `serde::Serialize`) and its input files' path, length and
+//! modification time. A later run (another process, or here another context) with the same
+//! fingerprint reads the committed checkpoint and never runs the lineage behind it; a changed
+//! parameter or input gives another fingerprint and a recomputation.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(n: u64) {
+//!         nums: u64 = range(0..n, 2);
+//!         #[checkpoint]
+//!         squares: u64 = nums.map(|x| x * x);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let run = |n: u64| -> rddflow::Result<(Vec<u64>, bool)> {
+//!     let ctx = Context::builder().checkpoint_dir(dir.path()).resume(true).build()?;
+//!     let p = P::new(&ctx, n)?;
+//!     Ok((p.squares.collect()?, p.squares.checkpoint_resumed()))
+//! };
+//! assert_eq!(run(4)?, (vec![0, 1, 4, 9], false)); // computed, checkpoint committed
+//! assert_eq!(run(4)?, (vec![0, 1, 4, 9], true)); // read from that checkpoint
+//! assert_eq!(run(5)?, (vec![0, 1, 4, 9, 16], false)); // another `n`: computed
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
 //! ## `#[checkpoint(local)]`
 //!
 //! A local checkpoint: the partitions are kept in the engine's memory by the first job that

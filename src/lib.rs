@@ -107,6 +107,7 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use rddflow_engine::checkpoint::fingerprint::{Fingerprinter, param_hash};
     pub use rddflow_engine::mark_checkpoint;
     pub use rddflow_engine::{ops, range, shuffle, sources, spill};
 
@@ -115,8 +116,4 @@ pub mod __private {
     pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> Box<dyn Iterator<Item = T> + 'a> {
         Box::new(it)
     }
-
-    /// Requires a pipeline's value parameter to be usable as one (spanned at its type).
-    #[inline(always)]
-    pub fn assert_param<T: rddflow_engine::Param>() {}
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::checkpoint::compress::Compression;
 use crate::error::{Error, Result};
 use crate::task;
 
@@ -30,12 +31,29 @@ struct Inner {
     checkpoint_dir: Option<PathBuf>,
     checkpoint_all_marked_ancestors: bool,
     task_max_failures: u32,
+    checkpoint_compression: bool,
+    clean_checkpoints: bool,
+    resume: bool,
     /// `<checkpoint_dir>/<uuid>`: one directory per context, made on first use (like Spark's
     /// `setCheckpointDir`), so two applications sharing a directory never collide.
     run_dir: OnceLock<PathBuf>,
     next_id: AtomicUsize,
     /// Shuffle spilling: the memory limit, where spill files go, bytes spilled so far.
     spill: crate::spill::SpillConfig,
+}
+
+impl Drop for Inner {
+    /// The last handle to the context (every RDD holds one) is gone: with
+    /// `clean_checkpoints(true)` the run directory goes too.
+    fn drop(&mut self) {
+        if self.clean_checkpoints
+            && let Some(dir) = self.run_dir.get()
+            && let Err(e) = std::fs::remove_dir_all(dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!("cannot remove checkpoint directory {}: {e}", dir.display());
+        }
+    }
 }
 
 impl std::fmt::Debug for Context {
@@ -58,6 +76,9 @@ pub struct ContextBuilder {
     task_max_failures: Option<u32>,
     memory_limit: Option<u64>,
     spill_dir: Option<PathBuf>,
+    checkpoint_compression: bool,
+    clean_checkpoints: bool,
+    resume: bool,
 }
 
 impl ContextBuilder {
@@ -86,6 +107,40 @@ impl ContextBuilder {
     /// each path is.
     pub fn checkpoint_all_marked_ancestors(mut self, on: bool) -> Self {
         self.checkpoint_all_marked_ancestors = on;
+        self
+    }
+
+    /// Compresses reliable checkpoint files with LZ4 (default off). The manifest records it,
+    /// so any reader decodes a checkpoint as it was written.
+    pub fn checkpoint_compression(mut self, on: bool) -> Self {
+        self.checkpoint_compression = on;
+        self
+    }
+
+    /// Removes a reliable checkpoint's files when the last handle to its RDD is dropped, and
+    /// the context's checkpoint directory when the context is dropped (default off, as Spark's
+    /// `spark.cleaner.referenceTracking.cleanCheckpoints`). Resumable checkpoints (see
+    /// [`ContextBuilder::resume`]) are kept: they exist for later processes.
+    pub fn clean_checkpoints(mut self, on: bool) -> Self {
+        self.clean_checkpoints = on;
+        self
+    }
+
+    /// Resumes across processes (default off): reliable checkpoints are kept under
+    /// `<checkpoint_dir>/resumable/<Pipeline.node>-<fingerprint>`, where the fingerprint hashes
+    /// the node's definition and its ancestors', the parameters it uses and its input files'
+    /// path, length and modification time. A node marked `#[checkpoint]` whose checkpoint was
+    /// committed there by an earlier run is read from it; its lineage is not run.
+    ///
+    /// ```
+    /// use rddflow_engine::Context;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let ctx = Context::builder().checkpoint_dir(dir.path()).resume(true).build()?;
+    /// assert!(ctx.resume());
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    pub fn resume(mut self, on: bool) -> Self {
+        self.resume = on;
         self
     }
 
@@ -149,6 +204,9 @@ impl ContextBuilder {
                 checkpoint_dir: self.checkpoint_dir,
                 checkpoint_all_marked_ancestors: self.checkpoint_all_marked_ancestors,
                 task_max_failures: self.task_max_failures.unwrap_or(4),
+                checkpoint_compression: self.checkpoint_compression,
+                clean_checkpoints: self.clean_checkpoints,
+                resume: self.resume,
                 run_dir: OnceLock::new(),
                 next_id: AtomicUsize::new(1),
                 spill: crate::spill::SpillConfig::new(self.memory_limit, self.spill_dir),
@@ -216,6 +274,38 @@ impl Context {
     /// The context's spill settings and scratch directory.
     pub(crate) fn spill(&self) -> &crate::spill::SpillConfig {
         &self.inner.spill
+    }
+
+    /// Whether reliable checkpoint files are compressed.
+    pub(crate) fn checkpoint_compression(&self) -> Compression {
+        if self.inner.checkpoint_compression {
+            Compression::Lz4
+        } else {
+            Compression::None
+        }
+    }
+
+    /// Whether checkpoint files are removed with their RDD and the run directory with the
+    /// context.
+    pub fn clean_checkpoints(&self) -> bool {
+        self.inner.clean_checkpoints
+    }
+
+    /// Whether checkpoints are resumed across processes.
+    pub fn resume(&self) -> bool {
+        self.inner.resume
+    }
+
+    /// `<checkpoint_dir>/resumable`: where resumable checkpoints live, keyed by fingerprint.
+    pub fn resume_dir(&self, node: &str) -> Result<PathBuf> {
+        let base =
+            self.inner
+                .checkpoint_dir
+                .as_ref()
+                .ok_or_else(|| Error::CheckpointDirNotSet {
+                    node: node.to_string(),
+                })?;
+        Ok(base.join("resumable"))
     }
 
     /// The directory of this context's reliable checkpoints, created on first call.

@@ -44,6 +44,9 @@ pub fn render(root: &Arc<dyn NodeDyn>) -> String {
             CheckpointStatus::Marked(k) => {
                 let _ = write!(out, " [marked for {} checkpoint]", kind(k));
             }
+            CheckpointStatus::Checkpointed { .. } if node.checkpoint_resumed() => {
+                out.push_str(" [checkpointed, resumed]")
+            }
             CheckpointStatus::Checkpointed { .. } => out.push_str(" [checkpointed]"),
         }
         if let Some(n) = node.cached_partitions() {

@@ -5,6 +5,8 @@ use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
+use crate::checkpoint::fingerprint::Fingerprint;
+use crate::checkpoint::manifest::{Expected, Manifest};
 use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
 use crate::context::Context;
 use crate::data::Data;
@@ -37,6 +39,29 @@ pub struct NodeCore<T> {
     ctx: Context,
     pub(crate) slots: Arc<Mutex<Slots<T>>>,
     this: OnceLock<Weak<dyn NodeDyn>>,
+    fingerprint: Option<Fingerprint>,
+}
+
+impl<T> Drop for NodeCore<T> {
+    /// The last handle to the RDD is gone: with `clean_checkpoints(true)`, its checkpoint
+    /// files go too (not those of resumable checkpoints, which exist for later processes).
+    fn drop(&mut self) {
+        if !self.ctx.clean_checkpoints() {
+            return;
+        }
+        let slots = lock(&self.slots);
+        if let Some(dir) = slots.ckpt.owned_dir() {
+            match std::fs::remove_dir_all(dir) {
+                Ok(()) => tracing::debug!(node = self.info.label, "checkpoint files removed"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(
+                    node = self.info.label,
+                    "cannot remove checkpoint {}: {e}",
+                    dir.display()
+                ),
+            }
+        }
+    }
 }
 
 impl<T: Data> NodeCore<T> {
@@ -59,7 +84,20 @@ impl<T: Data> NodeCore<T> {
             ctx: ctx.clone(),
             slots: Arc::new(Mutex::new(Slots::new(partitions))),
             this: OnceLock::new(),
+            fingerprint: None,
         }
+    }
+
+    /// Sets the node's fingerprint (see [`crate::checkpoint::fingerprint`]); `pipeline!` does
+    /// this for every node it builds. Without one, a checkpoint is never resumed.
+    pub fn with_fingerprint(mut self, fingerprint: Option<Fingerprint>) -> Self {
+        self.fingerprint = fingerprint;
+        self
+    }
+
+    /// The node's fingerprint, if it has one.
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        self.fingerprint
     }
 
     /// Static facts about the node.
@@ -81,16 +119,72 @@ impl<T: Data> NodeCore<T> {
     }
 
     /// Marks the node for a reliable checkpoint in the context's checkpoint directory.
+    ///
+    /// With `resume(true)` and a fingerprint, the checkpoint lives in a directory named by the
+    /// fingerprint; if an earlier process committed it there, its manifest is checked against
+    /// this node and the node is checkpointed at once: no job will compute its lineage.
     pub fn mark_reliable(
         &self,
         codec: Arc<dyn crate::checkpoint::codec::ElemCodec<T>>,
     ) -> Result<()> {
-        let dir = self
-            .ctx
-            .checkpoint_run_dir(self.info.label)?
-            .join(format!("rdd-{}", self.info.id));
-        lock(&self.slots).mark_reliable(codec, dir);
+        let label = self.info.label;
+        let resumable = self.fingerprint.filter(|_| self.ctx.resume());
+        let dir = match resumable {
+            Some(fp) => self.ctx.resume_dir(label)?.join(format!("{label}-{fp}")),
+            None => self
+                .ctx
+                .checkpoint_run_dir(label)?
+                .join(format!("rdd-{}", self.info.id)),
+        };
+        let mut slots = lock(&self.slots);
+        if !matches!(slots.ckpt, crate::checkpoint::Ckpt::None) {
+            return Ok(());
+        }
+        // A damaged resumable checkpoint is reported, not silently replaced: the user decides.
+        let hint = |e: Error| match e {
+            Error::CorruptCheckpoint { path, reason } => Error::CorruptCheckpoint {
+                path,
+                reason: format!(
+                    "{reason} (remove {} to compute this checkpoint again)",
+                    dir.display()
+                ),
+            },
+            other => other,
+        };
+        if resumable.is_some() {
+            crate::checkpoint::manifest::remove_stale_temp_files(&dir);
+        }
+        if resumable.is_some()
+            && let Some(m) = Manifest::read_if_exists(&dir).map_err(hint)?
+        {
+            m.check(
+                &dir,
+                &Expected {
+                    node: label,
+                    element_type: std::any::type_name::<T>(),
+                    codec: codec.name(),
+                    fingerprint: resumable.map(|f| f.to_string()),
+                    partitions: self.info.partitions,
+                    partitioner: self.info.partitioner.as_ref(),
+                },
+            )
+            .map_err(hint)?;
+            tracing::info!(node = label, dir = %dir.display(), "resuming checkpoint");
+            slots.resume(codec, dir, m);
+            drop(slots);
+            // Truncated at once, as after a commit: its ancestors are never needed.
+            if let Some(node) = self.this.get().and_then(Weak::upgrade) {
+                node.truncate_lineage();
+            }
+            return Ok(());
+        }
+        slots.mark_reliable(codec, dir, self.ctx.checkpoint_compression(), resumable);
         Ok(())
+    }
+
+    /// Whether the node's checkpoint was committed by an earlier process and resumed.
+    pub fn checkpoint_resumed(&self) -> bool {
+        lock(&self.slots).ckpt.resumed()
     }
 
     /// Marks the node for a local checkpoint.
@@ -208,6 +302,10 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn do_checkpoint_dyn(&self, pass: &mut CheckpointPass);
     /// Checkpoint state.
     fn checkpoint_status(&self) -> CheckpointStatus;
+    /// Whether the checkpoint was committed by an earlier process and resumed.
+    fn checkpoint_resumed(&self) -> bool {
+        false
+    }
     /// Number of cached partitions, when caching is on.
     fn cached_partitions(&self) -> Option<usize>;
     /// Starts writing partitions as a side output.
@@ -216,6 +314,8 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn disarm(&self);
     /// Commits the checkpoint if every partition was written, then truncates the lineage.
     fn commit_checkpoint(&self) -> Result<bool>;
+    /// Drops every reference to the ancestors (parents, shuffle outputs), once checkpointed.
+    fn truncate_lineage(&self);
     /// Partitions still missing from a pending checkpoint.
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>>;
 }
@@ -291,9 +391,10 @@ pub(crate) fn iter_node<N: RddNode>(
     part: usize,
 ) -> NodeIter<N::Item, impl Iterator<Item = N::Item> + use<N>> {
     let core = node.core();
-    // Two rounds at most: parents are cleared only after the checkpoint is committed, so if
-    // they are gone the second plan reads the checkpoint.
-    for _ in 0..2 {
+    // Three rounds at most: parents are cleared only after the checkpoint is committed, so if
+    // they are gone the next plan reads the checkpoint; a part recorded before the commit
+    // that cannot be read is forgotten, so the next plan computes it.
+    for _ in 0..3 {
         let plan = {
             let slots = lock(&core.slots);
             slots.plan(part, &core.slots)
@@ -304,14 +405,20 @@ pub(crate) fn iter_node<N: RddNode>(
                 part,
                 info,
                 codec,
+                compression,
+                committed,
             } => {
-                return match crate::checkpoint::file::read_part(&dir, part, &info, &*codec) {
-                    Ok(v) => NodeIter::Owned(v.into_iter()),
+                match crate::checkpoint::file::read_part(&dir, part, &info, &*codec, compression) {
+                    Ok(v) => return NodeIter::Owned(v.into_iter()),
+                    Err(e) if !committed => {
+                        tracing::warn!(node = core.info().label, part, "recomputing: {e}");
+                        lock(&core.slots).forget_part(part);
+                    }
                     Err(e) => {
                         cx.fail(e);
-                        NodeIter::Owned(Vec::new().into_iter())
+                        return NodeIter::Owned(Vec::new().into_iter());
                     }
-                };
+                }
             }
             Plan::Block(b) => return NodeIter::Shared(crate::iter::SharedIter::new(b)),
             Plan::Compute(sinks) => {
@@ -371,6 +478,10 @@ impl<N: RddNode> NodeDyn for N {
         self.core().checkpoint_status()
     }
 
+    fn checkpoint_resumed(&self) -> bool {
+        self.core().checkpoint_resumed()
+    }
+
     fn cached_partitions(&self) -> Option<usize> {
         lock(&self.core().slots).cached_partitions()
     }
@@ -387,14 +498,18 @@ impl<N: RddNode> NodeDyn for N {
         let outcome = lock(&self.core().slots).try_commit(self.core().info())?;
         match outcome {
             CommitOutcome::Committed => {
-                // Truncation: drop every reference to the ancestors so they can be freed.
-                self.parents().clear();
-                self.release_shuffles();
+                self.truncate_lineage();
                 tracing::debug!(node = self.core().info().label, "checkpoint committed");
                 Ok(true)
             }
             CommitOutcome::Missing | CommitOutcome::Nothing => Ok(false),
         }
+    }
+
+    fn truncate_lineage(&self) {
+        // Drop every reference to the ancestors so they can be freed.
+        self.parents().clear();
+        self.release_shuffles();
     }
 
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>> {

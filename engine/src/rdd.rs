@@ -97,6 +97,17 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         self.core().checkpoint_status()
     }
 
+    /// Whether the checkpoint was committed by an earlier process and resumed
+    /// (`Context::builder().resume(true)`): the RDD's lineage never ran in this process.
+    fn checkpoint_resumed(&self) -> bool {
+        self.core().checkpoint_resumed()
+    }
+
+    /// The node's fingerprint, which keys resumable checkpoints; `None` for hand-built nodes.
+    fn fingerprint(&self) -> Option<crate::checkpoint::fingerprint::Fingerprint> {
+        self.core().fingerprint()
+    }
+
     /// The directory of a materialized reliable checkpoint (one `part-NNNNN` per partition).
     fn checkpoint_file(&self) -> Option<PathBuf> {
         match self.core().checkpoint_status() {

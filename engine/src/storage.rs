@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::checkpoint::codec::ElemCodec;
+use crate::checkpoint::compress::Compression;
 use crate::checkpoint::file::FileSink;
 use crate::checkpoint::manifest::PartInfo;
 use crate::checkpoint::{Ckpt, Done, Kind, Written};
@@ -40,6 +41,10 @@ pub(crate) enum Plan<T> {
         part: usize,
         info: PartInfo,
         codec: Arc<dyn ElemCodec<T>>,
+        compression: Compression,
+        /// Part of a committed checkpoint (else recorded by an earlier job, before the commit,
+        /// and recomputed if it cannot be read).
+        committed: bool,
     },
     /// Clone out of an in-memory block.
     Block(Arc<Vec<T>>),
@@ -114,23 +119,36 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
                 dir,
                 manifest,
                 codec,
+                ..
             }) => {
                 return Plan::File {
                     dir: dir.clone(),
                     part,
                     info: manifest.parts[part],
                     codec: codec.clone(),
+                    compression: manifest.compression(),
+                    committed: true,
                 };
             }
             Ckpt::Done(Done::Local { blocks }) => return Plan::Block(blocks[part].clone()),
             Ckpt::Pending(p) => match (&p.parts[part], &p.kind) {
                 // Committed by an earlier job (say a `take`): already valid data of this RDD.
-                (Some(Written::File(info)), Kind::Reliable { codec, dir }) => {
+                (
+                    Some(Written::File(info)),
+                    Kind::Reliable {
+                        codec,
+                        dir,
+                        compression,
+                        ..
+                    },
+                ) => {
                     return Plan::File {
                         dir: dir.clone(),
                         part,
                         info: *info,
                         codec: codec.clone(),
+                        compression: *compression,
+                        committed: false,
                     };
                 }
                 (Some(Written::Block(b)), _) => return Plan::Block(b.clone()),
@@ -143,10 +161,16 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
             && p.armed > 0
         {
             match &p.kind {
-                Kind::Reliable { codec, dir } => sinks.push(Box::new(FileSink::open(
+                Kind::Reliable {
+                    codec,
+                    dir,
+                    compression,
+                    ..
+                } => sinks.push(Box::new(FileSink::open(
                     dir,
                     part,
                     codec.clone(),
+                    *compression,
                     this.clone(),
                 ))),
                 Kind::Local => sinks.push(self.block_sink(part, this, BlockUse::LocalCheckpoint)),

@@ -1,31 +1,28 @@
 //! Part files of reliable checkpoints: written through a temporary name and renamed on commit;
 //! read back only after their length and checksum match the manifest.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::codec::ElemCodec;
-use super::manifest::{PartInfo, part_path};
+use super::compress::{Compression, CrcWriter, Encoder};
+use super::manifest::{PartInfo, part_path, temp_name};
 use crate::error::{Error, Result};
 use crate::storage::{Sink, Slots, lock};
 use crate::task::{Commit, TaskContext};
 
 const FLUSH_AT: usize = 1 << 20;
 
-/// Streams one partition into `.part-NNNNN.<unique>.tmp` while the job computes it.
+/// Streams one partition into `.part-NNNNN.<pid>-<n>.tmp` while the job computes it.
 pub(crate) struct FileSink<T> {
     codec: Arc<dyn ElemCodec<T>>,
     slots: Arc<Mutex<Slots<T>>>,
     part: usize,
     tmp: PathBuf,
     target: PathBuf,
-    file: Option<std::fs::File>,
+    out: Option<Encoder<std::fs::File>>,
     buf: Vec<u8>,
-    crc: crc32fast::Hasher,
     records: u64,
-    bytes: u64,
     error: Option<Error>,
 }
 
@@ -34,13 +31,20 @@ impl<T: 'static> FileSink<T> {
         dir: &Path,
         part: usize,
         codec: Arc<dyn ElemCodec<T>>,
+        compression: Compression,
         slots: Arc<Mutex<Slots<T>>>,
     ) -> Self {
-        static UNIQUE: AtomicU64 = AtomicU64::new(0);
-        let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".part-{part:05}.{}-{n}.tmp", std::process::id()));
-        let (file, error) = match std::fs::File::create(&tmp) {
-            Ok(f) => (Some(f), None),
+        let tmp = temp_name(dir, &format!("part-{part:05}"));
+        let (out, error) = match std::fs::File::create(&tmp) {
+            Ok(f) => {
+                let w = CrcWriter {
+                    inner: f,
+                    crc: crc32fast::Hasher::new(),
+                    bytes: 0,
+                    limit: super::faults::limit_for(&tmp),
+                };
+                (Some(Encoder::new(compression, w)), None)
+            }
             Err(e) => (None, Some(Error::io("create checkpoint file", &tmp, e))),
         };
         FileSink {
@@ -49,28 +53,20 @@ impl<T: 'static> FileSink<T> {
             part,
             target: part_path(dir, part),
             tmp,
-            file,
+            out,
             buf: Vec::with_capacity(FLUSH_AT + 4096),
-            crc: crc32fast::Hasher::new(),
             records: 0,
-            bytes: 0,
             error,
         }
     }
 
     fn flush_buf(&mut self) {
-        if self.error.is_some() || self.buf.is_empty() {
-            self.buf.clear();
-            return;
-        }
-        if let Some(f) = self.file.as_mut() {
-            match f.write_all(&self.buf) {
-                Ok(()) => {
-                    self.crc.update(&self.buf);
-                    self.bytes += self.buf.len() as u64;
-                }
-                Err(e) => self.error = Some(Error::io("write checkpoint file", &self.tmp, e)),
-            }
+        if self.error.is_none()
+            && !self.buf.is_empty()
+            && let Some(out) = self.out.as_mut()
+            && let Err(e) = out.write_all(&self.buf)
+        {
+            self.error = Some(Error::io("write checkpoint file", &self.tmp, e));
         }
         self.buf.clear();
     }
@@ -95,28 +91,35 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if let Some(f) = self.file.take() {
-            // Durable before it becomes visible: a crash leaves a temp file, never a short part.
-            f.sync_data()
-                .map_err(|e| Error::io("sync checkpoint file", &self.tmp, e))?;
-        }
+        let out = self
+            .out
+            .take()
+            .ok_or_else(|| Error::Internal("checkpoint file finished twice".into()))?;
+        let w = out
+            .finish()
+            .map_err(|e| Error::io("write checkpoint file", &self.tmp, e))?;
+        // Durable before it becomes visible: a crash leaves a temp file, never a short part.
+        w.inner
+            .sync_all()
+            .map_err(|e| Error::io("sync checkpoint file", &self.tmp, e))?;
         let info = PartInfo {
             records: self.records,
-            bytes: self.bytes,
-            crc32: self.crc.clone().finalize(),
+            bytes: w.bytes,
+            crc32: w.crc.finalize(),
         };
         let tmp = TempFile(std::mem::take(&mut self.tmp));
         let target = self.target.clone();
         let slots = self.slots.clone();
         let part = self.part;
         Ok(Box::new(move || {
-            // First committer wins: an identical part from another attempt may be there already.
-            if !target.exists() {
-                std::fs::rename(&tmp.0, &target)
-                    .map_err(|e| Error::io("rename checkpoint file into place", &target, e))?;
-            }
-            drop(tmp);
-            lock(&slots).record_file_part(part, info);
+            // Renamed and recorded under the node's lock, so the recorded length and checksum
+            // are those of the file in place even when two jobs computed the same partition.
+            // Renaming replaces a part left by a process that died before its manifest: without
+            // a manifest, that file was never part of a checkpoint.
+            let mut s = lock(&slots);
+            std::fs::rename(&tmp.0, &target)
+                .map_err(|e| Error::io("rename checkpoint file into place", &target, e))?;
+            s.record_file_part(part, info);
             Ok(())
         }))
     }
@@ -141,18 +144,31 @@ impl Drop for TempFile {
     }
 }
 
-/// Reads partition `part` of a committed checkpoint, validating it against the manifest.
+/// Reads partition `part` of a checkpoint, validating it against its manifest entry: length,
+/// CRC-32 (of the bytes on disk), decompression, then exactly `records` elements and nothing
+/// after them. Allocation is bounded by the file's size, never by a count read from it.
 pub(crate) fn read_part<T>(
     dir: &Path,
     part: usize,
     info: &PartInfo,
     codec: &dyn ElemCodec<T>,
+    compression: Compression,
 ) -> Result<Vec<T>> {
     let path = part_path(dir, part);
-    let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::corrupt(&path, "part file is missing"),
-        _ => Error::io("read checkpoint file", &path, e),
-    })?;
+    let len = match std::fs::metadata(&path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::corrupt(&path, "part file is missing"));
+        }
+        Err(e) => return Err(Error::io("read checkpoint file", &path, e)),
+    };
+    if len != info.bytes {
+        return Err(Error::corrupt(
+            &path,
+            format!("{len} bytes, the manifest says {}", info.bytes),
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io("read checkpoint file", &path, e))?;
     if bytes.len() as u64 != info.bytes {
         return Err(Error::corrupt(
             &path,
@@ -166,7 +182,10 @@ pub(crate) fn read_part<T>(
             format!("checksum {crc:08x}, the manifest says {:08x}", info.crc32),
         ));
     }
+    let plain = compression
+        .decompress(&bytes)
+        .map_err(|e| Error::corrupt(&path, e))?;
     codec
-        .decode_all(&bytes, info.records)
+        .decode_all(&plain, info.records)
         .map_err(|e| Error::corrupt(&path, e))
 }

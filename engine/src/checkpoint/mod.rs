@@ -2,17 +2,22 @@
 //! manifests. See `ARCHITECTURE.md` for the protocol.
 
 pub mod codec;
+pub mod compress;
+pub mod faults;
 pub(crate) mod file;
+pub mod fingerprint;
 pub mod manifest;
 mod state;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
 use crate::node::NodeDyn;
 use codec::ElemCodec;
+use compress::Compression;
+use fingerprint::Fingerprint;
 use manifest::{Manifest, PartInfo};
 
 /// Per-RDD checkpoint state. `Pending` holds the parts committed so far, which stay valid data
@@ -35,6 +40,9 @@ pub(crate) enum Kind<T> {
     Reliable {
         codec: Arc<dyn ElemCodec<T>>,
         dir: PathBuf,
+        compression: Compression,
+        /// Recorded in the manifest when the checkpoint is resumable.
+        fingerprint: Option<Fingerprint>,
     },
     Local,
 }
@@ -49,10 +57,42 @@ pub(crate) enum Done<T> {
         dir: PathBuf,
         manifest: Manifest,
         codec: Arc<dyn ElemCodec<T>>,
+        /// Committed by an earlier process and found by fingerprint (`resume(true)`).
+        resumed: bool,
     },
     Local {
         blocks: Vec<Arc<Vec<T>>>,
     },
+}
+
+impl<T> Ckpt<T> {
+    /// The directory of a reliable checkpoint that belongs to this process alone (not a
+    /// resumable one, which later processes may read): what `clean_checkpoints` removes.
+    pub(crate) fn owned_dir(&self) -> Option<&Path> {
+        match self {
+            Ckpt::Pending(Pending {
+                kind:
+                    Kind::Reliable {
+                        dir,
+                        fingerprint: None,
+                        ..
+                    },
+                ..
+            }) => Some(dir),
+            Ckpt::Done(Done::Reliable {
+                dir,
+                manifest,
+                resumed: false,
+                ..
+            }) if manifest.fingerprint.is_none() => Some(dir),
+            _ => None,
+        }
+    }
+
+    /// Whether the checkpoint was committed by an earlier process and resumed.
+    pub(crate) fn resumed(&self) -> bool {
+        matches!(self, Ckpt::Done(Done::Reliable { resumed: true, .. }))
+    }
 }
 
 /// What kind of checkpoint an RDD is marked for.

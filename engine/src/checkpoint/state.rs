@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::codec::ElemCodec;
+use super::compress::Compression;
+use super::fingerprint::Fingerprint;
 use super::manifest::{FORMAT_VERSION, Manifest, PartInfo};
 use super::{CheckpointKind, CheckpointStatus, Ckpt, CommitOutcome, Done, Kind, Pending, Written};
 use crate::error::{Error, Result};
@@ -12,13 +14,50 @@ use crate::storage::Slots;
 
 impl<T: Clone + Send + Sync + 'static> Slots<T> {
     /// Marks for a reliable checkpoint. Like Spark, never overrides an existing mark.
-    pub(crate) fn mark_reliable(&mut self, codec: Arc<dyn ElemCodec<T>>, dir: PathBuf) {
+    pub(crate) fn mark_reliable(
+        &mut self,
+        codec: Arc<dyn ElemCodec<T>>,
+        dir: PathBuf,
+        compression: Compression,
+        fingerprint: Option<Fingerprint>,
+    ) {
         if matches!(self.ckpt, Ckpt::None) {
             self.ckpt = Ckpt::Pending(Pending {
-                kind: Kind::Reliable { codec, dir },
+                kind: Kind::Reliable {
+                    codec,
+                    dir,
+                    compression,
+                    fingerprint,
+                },
                 armed: 0,
                 parts: (0..self.partitions).map(|_| None).collect(),
             });
+        }
+    }
+
+    /// Adopts a checkpoint committed by an earlier process (its manifest already checked):
+    /// the RDD is checkpointed from the start and its lineage is never run.
+    pub(crate) fn resume(
+        &mut self,
+        codec: Arc<dyn ElemCodec<T>>,
+        dir: PathBuf,
+        manifest: Manifest,
+    ) {
+        if matches!(self.ckpt, Ckpt::None) {
+            self.ckpt = Ckpt::Done(Done::Reliable {
+                dir,
+                manifest,
+                codec,
+                resumed: true,
+            });
+        }
+    }
+
+    /// Forgets a part recorded before the commit that could not be read back (its file was
+    /// removed, say): the lineage is still there, so the partition is computed again.
+    pub(crate) fn forget_part(&mut self, part: usize) {
+        if let Ckpt::Pending(p) = &mut self.ckpt {
+            p.parts[part] = None;
         }
     }
 
@@ -70,6 +109,13 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
         };
         if let Kind::Reliable { dir, .. } = &p.kind {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+            if !dir.is_dir() {
+                return Err(Error::io(
+                    "write checkpoints into",
+                    dir,
+                    std::io::Error::from(std::io::ErrorKind::NotADirectory),
+                ));
+            }
         }
         p.armed += 1;
         Ok(true)
@@ -101,7 +147,12 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
         // Nothing is taken out of `Pending` before the manifest is written: a failed commit
         // leaves the parts for a later attempt.
         let done = match &p.kind {
-            Kind::Reliable { codec, dir } => {
+            Kind::Reliable {
+                codec,
+                dir,
+                compression,
+                fingerprint,
+            } => {
                 let parts: Vec<PartInfo> = p
                     .parts
                     .iter()
@@ -115,6 +166,8 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
                     node: info.label.to_string(),
                     element_type: std::any::type_name::<T>().to_string(),
                     codec: codec.name().to_string(),
+                    compression: compression.name().to_string(),
+                    fingerprint: fingerprint.map(|f| f.to_string()),
                     partitions: parts.len(),
                     partitioner: info.partitioner.clone(),
                     parts,
@@ -131,6 +184,7 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
                     dir: dir.clone(),
                     manifest,
                     codec: codec.clone(),
+                    resumed: false,
                 }
             }
             Kind::Local => Done::Local {

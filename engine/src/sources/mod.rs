@@ -6,6 +6,7 @@ pub mod text_file;
 
 use crate::checkpoint::CheckpointPass;
 use crate::checkpoint::CheckpointStatus;
+use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
 use crate::data::Data;
 use crate::node::{Node, NodeCore, ParentSlot, RddNode};
@@ -19,6 +20,13 @@ pub trait Source: Send + Sync + 'static {
     fn num_partitions(&self) -> usize;
     /// Reads partition `site.part`.
     fn compute(&self, site: Site) -> impl Iterator<Item = Self::Item> + use<Self>;
+
+    /// Adds the identity of what the source reads outside the pipeline's parameters (input
+    /// files) to the node's fingerprint. Sources that read only their arguments add nothing.
+    fn fingerprint_input(&self, fp: &mut Fingerprinter) -> crate::Result<()> {
+        let _ = fp;
+        Ok(())
+    }
 }
 
 /// A node over a [`Source`], for programs that build lineage by hand (the macro generates its

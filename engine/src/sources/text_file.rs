@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Source, SourceNode};
+use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -135,6 +136,20 @@ impl Source for TextFileSource {
 
     fn compute(&self, site: Site) -> impl Iterator<Item = String> + use<> {
         LineReader::open(self.splits[site.part].clone(), site.cx)
+    }
+
+    /// Each input file's path, length and modification time: a changed file changes the
+    /// fingerprint, so its checkpoints are not resumed.
+    fn fingerprint_input(&self, fp: &mut Fingerprinter) -> Result<()> {
+        let mut last: Option<&Arc<PathBuf>> = None;
+        for s in &self.splits {
+            // Splits of one file are adjacent.
+            if last.is_none_or(|l| !Arc::ptr_eq(l, &s.path)) {
+                fp.input_file(&s.path)?;
+                last = Some(&s.path);
+            }
+        }
+        Ok(())
     }
 }
 

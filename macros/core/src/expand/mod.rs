@@ -3,6 +3,7 @@
 //! pipeline (`stand_in.rs`).
 
 mod describe;
+mod fingerprint;
 mod node;
 mod pipeline;
 mod stand_in;
@@ -73,6 +74,11 @@ pub(crate) fn node_struct(p: &Pipeline, node: &Ident) -> Ident {
         .collect();
     // Spanned at the node, so errors about the node's struct point at its declaration.
     format_ident!("{}{}", p.name, camel, span = node.span())
+}
+
+/// `__fp_name`: the local holding value parameter `name`'s hash in `new`.
+fn param_hash_var(name: &Ident) -> Ident {
+    format_ident!("__fp_{}", name)
 }
 
 fn params_struct(p: &Pipeline) -> Ident {

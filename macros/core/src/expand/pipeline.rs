@@ -1,6 +1,6 @@
 //! The pipeline struct, its parameters and `new`, which builds the graph without running it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -22,9 +22,13 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     let value_params: Vec<_> = p.params.iter().filter(|x| x.rdd_elem.is_none()).collect();
     let vp_names: Vec<_> = value_params.iter().map(|x| &x.name).collect();
     let vp_types: Vec<_> = value_params.iter().map(|x| &x.ty).collect();
-    let param_asserts = value_params.iter().map(|x| {
-        let ty = &x.ty;
-        quote_spanned!(ty.span()=> ::rddflow::__private::assert_param::<#ty>();)
+    // Each value parameter is hashed once for the fingerprints of the nodes that use it; the
+    // call requires `Param` (so `serde::Serialize`), and is spanned at the parameter's type.
+    let param_hashes = value_params.iter().map(|x| {
+        let (ty, n) = (&x.ty, &x.name);
+        let var = super::param_hash_var(n);
+        let name = n.to_string();
+        quote_spanned!(ty.span()=> let #var: u128 = ::rddflow::__private::param_hash::<#ty>(#name, &#n)?;)
     });
     let sig_params = p.params.iter().map(|x| {
         let (n, t) = (&x.name, &x.ty);
@@ -56,7 +60,8 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
         quote!(#doc pub #field: ::rddflow::Node<#s>,)
     });
     let node_names: Vec<_> = p.nodes.iter().map(|n| &n.name).collect();
-    let builds: TokenStream = c.order.iter().map(|&i| build_node(c, i)).collect();
+    let defs = super::fingerprint::definition_hashes(c);
+    let builds: TokenStream = c.order.iter().map(|&i| build_node(c, i, defs[i])).collect();
     let describe = super::describe::graph(c);
     let default_doc = if attrs.iter().any(|a| a.path().is_ident("doc")) {
         quote!()
@@ -88,7 +93,7 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
             /// called on a node.
             #[allow(clippy::too_many_arguments, clippy::redundant_clone)]
             #vis fn new(__ctx: &::rddflow::Context, #(#sig_params),*) -> ::rddflow::Result<Self> {
-                #(#param_asserts)*
+                #(#param_hashes)*
                 let __params = ::std::sync::Arc::new(#params { #(#vp_names,)* });
                 #builds
                 ::core::result::Result::Ok(#name {
@@ -103,7 +108,7 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
 }
 
 /// The statements of `new` that build node `i` (its parents are built already).
-fn build_node(c: &Checked, i: usize) -> TokenStream {
+fn build_node(c: &Checked, i: usize, definition: u128) -> TokenStream {
     let p = c.p;
     let n = &p.nodes[i];
     let var = &n.name;
@@ -113,6 +118,28 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
     let parent_vars: Vec<_> = c.parents[i].iter().map(|&r| parent_var(c, r)).collect();
     let parents = quote!((#(::core::clone::Clone::clone(&#parent_vars),)*));
     let item = &n.ty;
+    // The node's fingerprint: its definition, its parents' fingerprints, the value parameters
+    // its own arguments use (ancestors' come through their fingerprints), its input files.
+    let used_hashes: Vec<Ident> =
+        super::used_params(p, n.expr.args().iter().map(|a| quote!(#a)).collect())
+            .into_iter()
+            .map(super::param_hash_var)
+            .collect();
+    let used_names: Vec<String> =
+        super::used_params(p, n.expr.args().iter().map(|a| quote!(#a)).collect())
+            .into_iter()
+            .map(|x| x.to_string())
+            .collect();
+    let definition = proc_macro2::Literal::u128_suffixed(definition);
+    let fingerprint = |source: TokenStream| {
+        quote! {
+            let mut __f = ::rddflow::__private::Fingerprinter::new(#definition);
+            #( __f.parent(::rddflow::Dataset::fingerprint(&#parent_vars)); )*
+            #( __f.hashed_param(#used_names, #used_hashes); )*
+            #source
+            let __fp = __f.finish();
+        }
+    };
 
     let body = match &c.resolved[i] {
         Resolved::Source(src) => {
@@ -125,12 +152,17 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
             };
             let clones = clone_params(p, &params_ts, &args.iter().collect::<Vec<_>>());
             let op = src.name;
+            let fp = fingerprint(quote!(
+                ::rddflow::__private::sources::Source::fingerprint_input(&__source, &mut __f)?;
+            ));
             quote_spanned! {first.span()=>
                 #clones
                 let __source = <#ty>::new(__ctx, #first, #parts)?;
                 let __partitions = ::rddflow::__private::sources::Source::num_partitions(&__source);
+                #fp
                 ::rddflow::Node::new(#s {
-                    __core: ::rddflow::NodeCore::new(__ctx, #lbl, #op, __partitions, ::core::option::Option::None),
+                    __core: ::rddflow::NodeCore::new(__ctx, #lbl, #op, __partitions, ::core::option::Option::None)
+                        .with_fingerprint(__fp),
                     __parents: ::rddflow::ParentSlot::new(()),
                     __params: ::core::clone::Clone::clone(&__params),
                     __source,
@@ -307,14 +339,17 @@ fn build_node(c: &Checked, i: usize) -> TokenStream {
                 }
                 _ => quote!(),
             };
+            let fp = fingerprint(quote!());
             // Spanned at the node: errors in building it point at its declaration.
             quote_spanned! {var.span()=>
                 #clones
                 let __parents = #parents;
                 #shuffle
                 let __partitions: usize = #partitions;
+                #fp
                 ::rddflow::Node::new(#s {
-                    __core: ::rddflow::NodeCore::new(__ctx, #lbl, #op, __partitions, #partitioner),
+                    __core: ::rddflow::NodeCore::new(__ctx, #lbl, #op, __partitions, #partitioner)
+                        .with_fingerprint(__fp),
                     #shuffle_field
                     __parents: ::rddflow::ParentSlot::new(__parents),
                     __params: ::core::clone::Clone::clone(&__params),

@@ -1,0 +1,41 @@
+//! Fault injection for tests: make checkpoint writes fail as if the disk were full. Hidden
+//! from the documentation; it costs one lookup when a checkpoint file is opened.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+static FULL: Mutex<Vec<(String, u64)>> = Mutex::new(Vec::new());
+
+/// From now on, checkpoint files whose path starts with `prefix` (as a string, so a prefix
+/// may name files: `dir/._manifest.json` for the manifest's temporary file) fail once more than
+/// `after_bytes` bytes were written to one of them; `None` removes the fault. The longest
+/// matching prefix applies.
+#[doc(hidden)]
+pub fn simulate_disk_full(prefix: &Path, after_bytes: Option<u64>) {
+    let prefix = prefix.to_string_lossy().into_owned();
+    let mut f = FULL.lock().unwrap_or_else(|p| p.into_inner());
+    f.retain(|(d, _)| *d != prefix);
+    if let Some(n) = after_bytes {
+        f.push((prefix, n));
+    }
+}
+
+/// The simulated capacity for a file at `path`, if a fault covers it.
+pub(crate) fn limit_for(path: &Path) -> Option<u64> {
+    let f = FULL.lock().unwrap_or_else(|p| p.into_inner());
+    if f.is_empty() {
+        return None;
+    }
+    let path = path.to_string_lossy();
+    f.iter()
+        .filter(|(d, _)| path.starts_with(d.as_str()))
+        .max_by_key(|(d, _)| d.len())
+        .map(|(_, n)| *n)
+}
+
+pub(crate) fn disk_full() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::StorageFull,
+        "no space left on device (simulated)",
+    )
+}

@@ -107,7 +107,7 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use rddflow_engine::mark_checkpoint;
+    pub use rddflow_engine::{mark_checkpoint, persist};
     pub use rddflow_engine::{ops, shuffle, sources};
 
     /// Reads an iterator through a box: where the macro cuts a very long fused chain.

@@ -4,7 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use std::io::IsTerminal;
+
+use crate::block_store::BlockStore;
 use crate::error::{Error, Result};
+use crate::listener::{Event, Listener};
+use crate::progress::ProgressBars;
 use crate::task;
 
 /// Entry point of the engine: owns the thread pool and the settings every job runs with.
@@ -30,6 +35,10 @@ struct Inner {
     checkpoint_dir: Option<PathBuf>,
     checkpoint_all_marked_ancestors: bool,
     task_max_failures: u32,
+    memory_limit: Option<u64>,
+    blocks: Arc<BlockStore>,
+    /// Registered listeners, then the progress bars when shown.
+    listeners: Vec<Arc<dyn Listener>>,
     /// `<checkpoint_dir>/<uuid>`: one directory per context, made on first use (like Spark's
     /// `setCheckpointDir`), so two applications sharing a directory never collide.
     run_dir: OnceLock<PathBuf>,
@@ -47,13 +56,29 @@ impl std::fmt::Debug for Context {
 }
 
 /// Builder of a [`Context`]; see [`Context::builder`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ContextBuilder {
     threads: Option<usize>,
     default_parallelism: Option<usize>,
     checkpoint_dir: Option<PathBuf>,
     checkpoint_all_marked_ancestors: bool,
     task_max_failures: Option<u32>,
+    progress: bool,
+    memory_limit: Option<u64>,
+    listeners: Vec<Arc<dyn Listener>>,
+}
+
+impl std::fmt::Debug for ContextBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContextBuilder")
+            .field("threads", &self.threads)
+            .field("default_parallelism", &self.default_parallelism)
+            .field("checkpoint_dir", &self.checkpoint_dir)
+            .field("progress", &self.progress)
+            .field("memory_limit", &self.memory_limit)
+            .field("listeners", &self.listeners.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ContextBuilder {
@@ -91,6 +116,27 @@ impl ContextBuilder {
         self
     }
 
+    /// Shows a progress bar per running stage on stderr, like Spark's console progress bar,
+    /// when stderr is a terminal (default off; never shown when stderr is not a terminal).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+
+    /// Bytes of memory that blocks of cached and persisted RDDs may hold (estimated from the
+    /// elements' in-memory size); past it the least recently used blocks are evicted (or
+    /// spilled to disk for `StorageLevel::MemoryAndDisk`). Default: no limit.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Adds a listener of job, stage, task and checkpoint events (several may be added).
+    pub fn listener(mut self, listener: Arc<dyn Listener>) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
     /// Builds the context and its thread pool.
     pub fn build(self) -> Result<Context> {
         let threads = match self.threads {
@@ -114,6 +160,10 @@ impl ContextBuilder {
             .build()
             .map_err(|e| Error::InvalidArgument(format!("cannot start thread pool: {e}")))?;
         task::install_panic_hook();
+        let mut listeners = self.listeners;
+        if self.progress && std::io::stderr().is_terminal() {
+            listeners.push(Arc::new(ProgressBars::new()));
+        }
         Ok(Context {
             inner: Arc::new(Inner {
                 pool,
@@ -123,6 +173,9 @@ impl ContextBuilder {
                 checkpoint_dir: self.checkpoint_dir,
                 checkpoint_all_marked_ancestors: self.checkpoint_all_marked_ancestors,
                 task_max_failures: self.task_max_failures.unwrap_or(4),
+                memory_limit: self.memory_limit,
+                blocks: Arc::new(BlockStore::new(self.memory_limit)),
+                listeners,
                 run_dir: OnceLock::new(),
                 next_id: AtomicUsize::new(1),
             }),
@@ -174,6 +227,32 @@ impl Context {
     /// Attempts per task.
     pub fn task_max_failures(&self) -> u32 {
         self.inner.task_max_failures
+    }
+
+    /// The memory limit of cached blocks, if one was set.
+    pub fn memory_limit(&self) -> Option<u64> {
+        self.inner.memory_limit
+    }
+
+    /// Bytes held by in-memory blocks of cached and persisted RDDs (estimated), which the
+    /// memory limit bounds.
+    pub fn cached_bytes(&self) -> u64 {
+        self.inner.blocks.used()
+    }
+
+    pub(crate) fn block_store(&self) -> &Arc<BlockStore> {
+        &self.inner.blocks
+    }
+
+    /// Sends `event` to every listener.
+    pub(crate) fn emit(&self, event: impl FnOnce() -> Event) {
+        if self.inner.listeners.is_empty() {
+            return;
+        }
+        let event = event();
+        for l in &self.inner.listeners {
+            l.on_event(&event);
+        }
     }
 
     /// The directory of this context's reliable checkpoints, created on first call.

@@ -9,11 +9,12 @@ use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::iter::{NodeIter, Tee};
+use crate::iter::{Counted, NodeIter, Tee};
+use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
 use crate::shuffle::ShuffleStatus;
-use crate::storage::{Plan, Slots, lock};
+use crate::storage::{Plan, Slots, StorageLevel, StorageState, lock};
 use crate::task::TaskContext;
 
 /// Static facts about a node.
@@ -91,6 +92,20 @@ impl<T: Data> NodeCore<T> {
             .join(format!("rdd-{}", self.info.id));
         lock(&self.slots).mark_reliable(codec, dir);
         Ok(())
+    }
+
+    /// Keeps computed partitions at `level`; disk levels encode blocks with `codec`.
+    pub fn persist(
+        &self,
+        level: StorageLevel,
+        codec: Option<Arc<dyn crate::checkpoint::codec::ElemCodec<T>>>,
+    ) -> Result<()> {
+        lock(&self.slots).persist(level, codec, self.ctx.block_store(), self.info.id)
+    }
+
+    /// Drops the stored partitions and stops persisting.
+    pub fn unpersist(&self) {
+        lock(&self.slots).unpersist();
     }
 
     /// Marks the node for a local checkpoint.
@@ -206,8 +221,10 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn do_checkpoint_dyn(&self, pass: &mut CheckpointPass);
     /// Checkpoint state.
     fn checkpoint_status(&self) -> CheckpointStatus;
-    /// Number of cached partitions, when caching is on.
-    fn cached_partitions(&self) -> Option<usize>;
+    /// Where the persisted partitions are, when `cache()` or `persist()` is on.
+    fn storage_state(&self) -> Option<StorageState>;
+    /// What a committed checkpoint holds, for the listener event.
+    fn checkpoint_info(&self, job: usize) -> CheckpointInfo;
     /// Starts writing partitions as a side output.
     fn arm(&self) -> Result<bool>;
     /// Stops writing partitions as a side output.
@@ -297,18 +314,51 @@ pub(crate) fn iter_node<N: RddNode>(
                 codec,
             } => {
                 return match crate::checkpoint::file::read_part(&dir, part, &info, &*codec) {
-                    Ok(v) => NodeIter::Owned(v.into_iter()),
+                    Ok(v) => {
+                        read_block(cx, core.info(), part, ReadFrom::Checkpoint, v.len());
+                        NodeIter::Owned(v.into_iter())
+                    }
                     Err(e) => {
                         cx.fail(e);
                         NodeIter::Owned(Vec::new().into_iter())
                     }
                 };
             }
-            Plan::Block(b) => return NodeIter::Shared(crate::iter::SharedIter::new(b)),
+            Plan::Disk {
+                path,
+                records,
+                codec,
+            } => {
+                let read = std::fs::read(&path)
+                    .map_err(|e| Error::io("read block file", &path, e))
+                    .and_then(|bytes| {
+                        codec
+                            .decode_all(&bytes, records)
+                            .map_err(|e| Error::corrupt(&path, e))
+                    });
+                return match read {
+                    Ok(v) => {
+                        read_block(cx, core.info(), part, ReadFrom::Disk, v.len());
+                        NodeIter::Owned(v.into_iter())
+                    }
+                    Err(e) => {
+                        cx.fail(e);
+                        NodeIter::Owned(Vec::new().into_iter())
+                    }
+                };
+            }
+            Plan::Block(b, from) => {
+                read_block(cx, core.info(), part, from, b.len());
+                return NodeIter::Shared(crate::iter::SharedIter::new(b));
+            }
             Plan::Compute(sinks) => {
                 if let Some(parents) = node.parents().get() {
+                    let counted = Counted {
+                        input: parents.erased().is_empty(),
+                        output: cx.is_root(core.info().id),
+                    };
                     let it = node.compute(&parents, cx, part);
-                    return NodeIter::Computed(Tee::new(it, sinks, cx));
+                    return NodeIter::Computed(Tee::new(it, sinks, cx, counted));
                 }
             }
         }
@@ -318,6 +368,23 @@ pub(crate) fn iter_node<N: RddNode>(
         core.info().label
     )));
     NodeIter::Owned(Vec::new().into_iter())
+}
+
+/// Records in the task's metrics that partition `part` of `node` was read from storage.
+fn read_block(cx: &TaskContext, node: &NodeInfo, part: usize, from: ReadFrom, records: usize) {
+    let records = records as u64;
+    let output = cx.is_root(node.id);
+    cx.metrics(|m| {
+        m.records_in += records;
+        m.records_out += if output { records } else { 0 };
+        m.blocks_read.push(BlockRead {
+            rdd: node.label,
+            id: node.id,
+            partition: part,
+            from,
+            records,
+        });
+    });
 }
 
 impl<N: RddNode> NodeDyn for N {
@@ -355,8 +422,22 @@ impl<N: RddNode> NodeDyn for N {
         self.core().checkpoint_status()
     }
 
-    fn cached_partitions(&self) -> Option<usize> {
-        lock(&self.core().slots).cached_partitions()
+    fn storage_state(&self) -> Option<StorageState> {
+        lock(&self.core().slots).storage_state()
+    }
+
+    fn checkpoint_info(&self, job: usize) -> CheckpointInfo {
+        let info = self.core().info();
+        let (kind, dir, records, bytes) = lock(&self.core().slots).checkpoint_totals();
+        CheckpointInfo {
+            job,
+            rdd: info.label,
+            id: info.id,
+            kind,
+            dir,
+            records,
+            bytes,
+        }
     }
 
     fn arm(&self) -> Result<bool> {

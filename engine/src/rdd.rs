@@ -13,7 +13,7 @@ use crate::data::{Checkpointable, Data, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
-use crate::storage::lock;
+use crate::storage::{StorageLevel, StorageState, lock};
 use crate::task::TaskContext;
 
 /// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.
@@ -108,16 +108,51 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         }
     }
 
-    /// Keeps computed partitions in memory for later jobs.
+    /// Keeps computed partitions in memory for later jobs: `persist(StorageLevel::Memory)`
+    /// for any element type. Blocks evicted under the context's `memory_limit` are recomputed.
     fn cache(&self) -> &Self {
-        lock(&self.core().slots).enable_cache();
+        // Memory-only storage never fails: it needs no codec.
+        let _ = self.core().persist(StorageLevel::Memory, None);
         self
     }
 
-    /// Drops cached partitions.
+    /// Keeps computed partitions at `level` for later jobs. Disk blocks are encoded with the
+    /// checkpoint codec, hence the bound; they are deleted by `unpersist` or when the RDD is
+    /// dropped.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::StorageLevel;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..100, 4)?;
+    /// nums.persist(StorageLevel::Disk)?;
+    /// assert_eq!(nums.count()?, 100); // computes and writes the blocks
+    /// assert_eq!(nums.storage_state().unwrap().on_disk, 4);
+    /// assert_eq!(nums.count()?, 100); // reads them back
+    /// nums.unpersist();
+    /// assert!(nums.storage_state().is_none());
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn persist(&self, level: StorageLevel) -> Result<&Self>
+    where
+        Self::Item: Checkpointable,
+    {
+        self.core()
+            .persist(level, Some(Arc::new(Postcard::<Self::Item>::new())))?;
+        Ok(self)
+    }
+
+    /// Drops stored partitions (memory and disk blocks) and stops persisting.
     fn unpersist(&self) -> &Self {
-        lock(&self.core().slots).disable_cache();
+        self.core().unpersist();
         self
+    }
+
+    /// Where the persisted partitions are, when `cache()` or `persist()` is on.
+    fn storage_state(&self) -> Option<StorageState> {
+        lock(&self.core().slots).storage_state()
     }
 
     /// The lineage, like Spark's `toDebugString`.

@@ -22,6 +22,11 @@ pub trait ShuffleStatus: Send + Sync {
     fn is_complete(&self) -> bool;
     /// Map partitions without output.
     fn missing(&self) -> Vec<usize>;
+    /// Records and estimated bytes of map partition `part`'s output, for task metrics.
+    fn map_output_size(&self, part: usize) -> (u64, u64) {
+        let _ = part;
+        (0, 0)
+    }
 }
 
 /// Map outputs of one shuffle: for each map partition, one bucket per output partition.
@@ -70,6 +75,12 @@ impl<R: Data> ShuffleSlot<R> {
             )));
             Vec::new()
         });
+        let records: usize = outputs.iter().map(|o| o[site.part].len()).sum();
+        site.cx.metrics(|m| {
+            m.records_in += records as u64;
+            m.shuffle_records_read += records as u64;
+            m.shuffle_bytes_read += (records * std::mem::size_of::<R>()) as u64;
+        });
         ShuffleRead {
             outputs,
             part: site.part,
@@ -100,6 +111,13 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             .filter(|(_, o)| o.is_none())
             .map(|(i, _)| i)
             .collect()
+    }
+
+    fn map_output_size(&self, part: usize) -> (u64, u64) {
+        let records: usize = lock(&self.outputs)[part]
+            .as_ref()
+            .map_or(0, |o| o.iter().map(Vec::len).sum());
+        (records as u64, (records * std::mem::size_of::<R>()) as u64)
     }
 }
 

@@ -406,7 +406,7 @@ fn attributes() {
     );
     assert_rejected(
         quote!(struct P() { #[persist] a: u64 = range(0..1); }),
-        "expected `#[persist(memory)]`",
+        "expected `#[persist(memory)]`, `#[persist(disk)]`",
     );
 }
 

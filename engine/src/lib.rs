@@ -28,6 +28,7 @@ mod scheduler;
 pub mod shuffle;
 pub mod sources;
 mod storage;
+mod summary;
 mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};

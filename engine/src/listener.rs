@@ -33,6 +33,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::checkpoint::CheckpointKind;
+pub use crate::summary::{JobReport, JobSummary, StageReport};
 
 /// Receives the events of a context's jobs.
 pub trait Listener: Send + Sync + 'static {

@@ -225,10 +225,8 @@ pub(crate) fn run_missing_shuffles(
             ctx,
             &infos,
             &tasks,
-            |&(i, p)| {
-                let parent = wave[i].dep.parent.info();
-                (i, parent.id, parent.label, p)
-            },
+            // No node's elements are the output of a map task: its shuffle writes are.
+            |&(i, p)| (i, usize::MAX, wave[i].dep.parent.info().label, p),
             |cx, &(i, p)| {
                 let d = &wave[i].dep;
                 d.owner.run_map_task(cx, d.index, p)?;

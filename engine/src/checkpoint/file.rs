@@ -90,11 +90,13 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
         }
     }
 
-    fn finish(mut self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
+    fn finish(mut self: Box<Self>, cx: &TaskContext) -> Result<Commit> {
         self.flush_buf();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
+        let bytes = self.bytes;
+        cx.metrics(|m| m.bytes_checkpointed += bytes);
         if let Some(f) = self.file.take() {
             // Durable before it becomes visible: a crash leaves a temp file, never a short part.
             f.sync_data()

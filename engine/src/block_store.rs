@@ -51,8 +51,10 @@ impl BlockStore {
         }
     }
 
-    /// Records a new in-memory block, then evicts least recently used blocks (this one last)
-    /// until the memory limit holds again.
+    /// Records a new in-memory block, then evicts least recently used blocks of other RDDs
+    /// until the memory limit holds again; if that is not enough, the new block itself.
+    /// Like Spark, never another block of the same RDD: when an RDD does not fit, evicting its
+    /// own blocks while it is computed would make every later job recompute all of them.
     pub(crate) fn insert(&self, id: BlockId, bytes: u64, owner: Weak<dyn Evict>) {
         let victims = {
             let mut s = lock(&self.state);
@@ -73,10 +75,15 @@ impl BlockStore {
             while let Some(limit) = self.limit
                 && s.used > limit
             {
-                let Some((&lru, _)) = s.blocks.iter().min_by_key(|(_, e)| e.last_use) else {
+                let lru = s
+                    .blocks
+                    .iter()
+                    .filter(|(k, _)| k.0 != id.0)
+                    .min_by_key(|(_, e)| e.last_use)
+                    .map_or(id, |(k, _)| *k);
+                let Some(e) = s.blocks.remove(&lru) else {
                     break;
                 };
-                let e = s.blocks.remove(&lru).expect("just found");
                 s.used -= e.bytes;
                 victims.push((e.owner, lru.1));
             }
@@ -123,6 +130,11 @@ impl BlockStore {
             .tempdir()
             .map_err(|e| Error::io("create block directory", &std::env::temp_dir(), e))?;
         Ok(self.dir.get_or_init(|| d).path())
+    }
+
+    /// The directory of disk blocks, if one was made.
+    pub(crate) fn existing_dir(&self) -> Option<&Path> {
+        self.dir.get().map(tempfile::TempDir::path)
     }
 
     /// Path of the disk block of partition `part` of RDD `rdd`.

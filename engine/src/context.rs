@@ -240,6 +240,12 @@ impl Context {
         self.inner.blocks.used()
     }
 
+    /// The temporary directory holding disk blocks of persisted RDDs, once one was written;
+    /// it is removed with the context.
+    pub fn block_dir(&self) -> Option<&Path> {
+        self.inner.blocks.existing_dir()
+    }
+
     pub(crate) fn block_store(&self) -> &Arc<BlockStore> {
         &self.inner.blocks
     }

@@ -33,7 +33,7 @@ mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
 pub use context::{Context, ContextBuilder};
-pub use data::{Checkpointable, Data, Key, Pair, PairMap, Param};
+pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use listener::{Event, Listener, StageKind, TaskMetrics};
@@ -54,7 +54,7 @@ pub fn mark_checkpoint<T: Checkpointable>(core: &NodeCore<T>) -> Result<()> {
 
 /// Persists `core` at `level` with the default codec; the bound is what `#[persist(disk)]`
 /// and `#[persist(memory_and_disk)]` require of a node's element type.
-pub fn persist<T: Checkpointable>(core: &NodeCore<T>, level: StorageLevel) -> Result<()> {
+pub fn persist<T: DiskStorable>(core: &NodeCore<T>, level: StorageLevel) -> Result<()> {
     core.persist(
         level,
         Some(std::sync::Arc::new(checkpoint::codec::Postcard::<T>::new())),

@@ -405,6 +405,14 @@ fn attributes() {
         "conflicting storage attributes",
     );
     assert_rejected(
+        quote!(struct P() { #[persist(floppy)] a: u64 = range(0..1); }),
+        "`#[persist(memory_and_disk)]`",
+    );
+    assert_rejected(
+        quote!(struct P() { #[persist(disk)] #[cache] a: u64 = range(0..1); }),
+        "conflicting storage attributes",
+    );
+    assert_rejected(
         quote!(struct P() { #[persist] a: u64 = range(0..1); }),
         "expected `#[persist(memory)]`, `#[persist(disk)]`",
     );
@@ -451,4 +459,31 @@ fn one_invalid_pipeline_does_not_hide_another() {
     );
     // The stand-in for `Bad` keeps its struct and `new`.
     assert!(text.contains("struct Bad"), "{text}");
+}
+
+/// Storage attributes: memory storage is `cache()` (no bound on the type); disk storage calls
+/// the bounded `persist` with the level, spanned at the declared type.
+#[test]
+fn storage_attributes_expand_to_their_level() {
+    let text = crate::expand(quote! {
+        struct P() {
+            a: u64 = range(0..1);
+            #[persist(disk)]
+            b: u64 = a.map(|x| x);
+            #[persist(memory_and_disk)]
+            c: u64 = b.map(|x| x);
+            #[persist(memory)]
+            d: u64 = c.map(|x| x);
+            #[cache]
+            e: u64 = d.map(|x| x);
+        }
+    })
+    .to_string()
+    .replace(' ', "");
+    assert!(!text.contains("compile_error"), "{text}");
+    assert!(text.contains("::rddflow::__private::persist::<u64>(::rddflow::Dataset::core(&b),::rddflow::StorageLevel::Disk)?;"), "{text}");
+    assert!(text.contains("::rddflow::__private::persist::<u64>(::rddflow::Dataset::core(&c),::rddflow::StorageLevel::MemoryAndDisk)?;"), "{text}");
+    assert_eq!(text.matches("::rddflow::Dataset::cache(&").count(), 2, "{text}");
+    assert!(text.contains("\"persist(disk)\""), "{text}");
+    assert!(text.contains("\"persist(memory_and_disk)\""), "{text}");
 }

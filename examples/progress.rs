@@ -28,7 +28,10 @@ fn main() -> rddflow::Result<()> {
     let p = Slow::new(&ctx)?;
     let mut sums = p.sums.collect()?;
     sums.sort();
-    assert_eq!(sums.iter().map(|(_, s)| s).sum::<u64>(), (0..48u64).sum::<u64>());
+    assert_eq!(
+        sums.iter().map(|(_, s)| s).sum::<u64>(),
+        (0..48u64).sum::<u64>()
+    );
     println!("sums by residue: {sums:?}");
     Ok(())
 }

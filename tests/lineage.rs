@@ -27,7 +27,11 @@ fn lineage(d: &impl Dataset, dir: &std::path::Path) -> String {
         .map(|l| {
             // The context's run directory under it is a random id.
             match l.find("$CHECKPOINT_DIR/") {
-                Some(i) => format!("{}$CHECKPOINT_DIR/<run>/{}", &l[..i], l.rsplit('/').next().unwrap()),
+                Some(i) => format!(
+                    "{}$CHECKPOINT_DIR/<run>/{}",
+                    &l[..i],
+                    l.rsplit('/').next().unwrap()
+                ),
                 None => l.to_string(),
             }
         })

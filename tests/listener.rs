@@ -81,10 +81,19 @@ fn a_shuffle_job_reports_its_stages_tasks_and_records() {
     assert_eq!(p.counts.collect().unwrap().len(), 10);
 
     let events = rec.events();
-    assert!(matches!(events.first(), Some(Event::JobStart { rdd: "Mod10.counts", .. })));
+    assert!(matches!(
+        events.first(),
+        Some(Event::JobStart {
+            rdd: "Mod10.counts",
+            ..
+        })
+    ));
     assert!(matches!(
         events.last(),
-        Some(Event::JobEnd { succeeded: true, .. })
+        Some(Event::JobEnd {
+            succeeded: true,
+            ..
+        })
     ));
     assert_eq!(
         rec.stages(),
@@ -95,9 +104,15 @@ fn a_shuffle_job_reports_its_stages_tasks_and_records() {
     );
     let ends = rec.task_ends();
     assert_eq!(ends.len(), 6);
-    assert!(ends.iter().all(|t| t.outcome == TaskOutcome::Success && t.attempt == 1));
+    assert!(
+        ends.iter()
+            .all(|t| t.outcome == TaskOutcome::Success && t.attempt == 1)
+    );
 
-    let map: Vec<&TaskEnd> = ends.iter().filter(|t| t.kind == StageKind::ShuffleMap).collect();
+    let map: Vec<&TaskEnd> = ends
+        .iter()
+        .filter(|t| t.kind == StageKind::ShuffleMap)
+        .collect();
     assert_eq!(map.len(), 4);
     // Map tasks read 25 numbers each from the source and write one combined pair per key.
     assert!(map.iter().all(|t| t.rdd == "Mod10.pairs"));
@@ -108,10 +123,22 @@ fn a_shuffle_job_reports_its_stages_tasks_and_records() {
     let bytes: u64 = map.iter().map(|t| t.metrics.shuffle_bytes_written).sum();
     assert_eq!(bytes, 40 * std::mem::size_of::<(u64, u64)>() as u64);
 
-    let result: Vec<&TaskEnd> = ends.iter().filter(|t| t.kind == StageKind::Result).collect();
-    assert_eq!(result.iter().map(|t| t.metrics.shuffle_records_read).sum::<u64>(), 40);
+    let result: Vec<&TaskEnd> = ends
+        .iter()
+        .filter(|t| t.kind == StageKind::Result)
+        .collect();
+    assert_eq!(
+        result
+            .iter()
+            .map(|t| t.metrics.shuffle_records_read)
+            .sum::<u64>(),
+        40
+    );
     assert_eq!(result.iter().map(|t| t.metrics.records_in).sum::<u64>(), 40);
-    assert_eq!(result.iter().map(|t| t.metrics.records_out).sum::<u64>(), 10);
+    assert_eq!(
+        result.iter().map(|t| t.metrics.records_out).sum::<u64>(),
+        10
+    );
     assert!(ends.iter().all(|t| t.metrics.bytes_spilled == 0));
 
     // Stage totals add up their tasks.

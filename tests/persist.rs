@@ -48,7 +48,11 @@ fn memory_blocks_are_reused_and_unpersist_recomputes() {
     p.squares.unpersist();
     assert_eq!(c.cached_bytes(), 0);
     assert_eq!(p.squares.count().unwrap(), N);
-    assert_eq!(load(&MEM_CALLS), 2 * N, "after unpersist the lineage runs again");
+    assert_eq!(
+        load(&MEM_CALLS),
+        2 * N,
+        "after unpersist the lineage runs again"
+    );
 }
 
 static LRU_CALLS: AtomicU64 = AtomicU64::new(0);
@@ -77,7 +81,11 @@ fn evicted_memory_blocks_are_recomputed_and_the_rest_are_not() {
     let before = load(&LRU_CALLS);
     assert_eq!(p.squares.collect().unwrap().len() as u64, N);
     let recomputed = load(&LRU_CALLS) - before;
-    assert_eq!(recomputed, 2 * 25, "two evicted blocks recomputed, two read from memory");
+    assert_eq!(
+        recomputed,
+        2 * 25,
+        "two evicted blocks recomputed, two read from memory"
+    );
     assert!(c.cached_bytes() <= 2 * BLOCK);
 }
 
@@ -141,10 +149,17 @@ fn memory_and_disk_blocks_spill_instead_of_being_recomputed() {
     assert_eq!(p.squares.collect().unwrap(), expected);
     let st = p.squares.storage_state().unwrap();
     assert_eq!((st.in_memory, st.on_disk), (2, 2));
-    assert_eq!(p.squares.collect().unwrap(), expected, "disk blocks decode to the same data");
+    assert_eq!(
+        p.squares.collect().unwrap(),
+        expected,
+        "disk blocks decode to the same data"
+    );
     assert_eq!(load(&MD_CALLS), N, "nothing recomputed");
     let lineage = p.squares.lineage();
-    assert!(lineage.contains("[cached] memory_and_disk 4/4 (2 on disk)"), "{lineage}");
+    assert!(
+        lineage.contains("[cached] memory_and_disk 4/4 (2 on disk)"),
+        "{lineage}"
+    );
 }
 
 static DISK_CALLS: AtomicU64 = AtomicU64::new(0);
@@ -182,7 +197,11 @@ fn disk_blocks_are_read_back_and_deleted_by_unpersist_and_drop() {
     p.words.count().unwrap();
     assert_eq!(mine(block_files(&c)), 4);
     drop(p);
-    assert_eq!(mine(block_files(&c)), 0, "dropping the RDD deletes the files");
+    assert_eq!(
+        mine(block_files(&c)),
+        0,
+        "dropping the RDD deletes the files"
+    );
     let dir = c.block_dir().unwrap().to_path_buf();
     drop(c);
     assert!(!dir.exists(), "the block directory goes with the context");
@@ -203,7 +222,10 @@ fn a_corrupt_disk_block_is_an_error_not_wrong_data() {
     let id = p.strs.id();
     let file = block_files(&c)
         .into_iter()
-        .find(|f| f.to_string_lossy().ends_with(&format!("rdd-{id}-part-00001.block")))
+        .find(|f| {
+            f.to_string_lossy()
+                .ends_with(&format!("rdd-{id}-part-00001.block"))
+        })
         .expect("block file");
     std::fs::write(&file, [0xff, 0xff, 0xff]).unwrap();
     let err = p.strs.collect().unwrap_err().to_string();

@@ -32,7 +32,10 @@ fn dot_marks_shuffle_edges_checkpoints_and_caches() {
     assert!(dot.contains("  \"nums\" -> \"pairs\";"), "{dot}");
     assert!(dot.contains("  \"sums\" -> \"big\";"), "{dot}");
     assert!(dot.starts_with("digraph \"Kinds\" {"), "{dot}");
-    assert!(line("pairs").contains("peripheries=2"), "checkpointed: doubled border");
+    assert!(
+        line("pairs").contains("peripheries=2"),
+        "checkpointed: doubled border"
+    );
     assert!(!line("nums").contains("peripheries"));
     for cached in ["sums", "big"] {
         assert!(line(cached).contains("filled"), "cached: filled");
@@ -46,7 +49,10 @@ fn mermaid_marks_shuffle_edges_checkpoints_and_caches() {
     let m = Kinds::graph().to_mermaid();
     assert!(m.contains("  pairs -. shuffle .-> sums"), "{m}");
     assert!(m.contains("  nums --> pairs"), "{m}");
-    assert!(m.contains("  pairs[[\""), "checkpointed: subroutine shape\n{m}");
+    assert!(
+        m.contains("  pairs[[\""),
+        "checkpointed: subroutine shape\n{m}"
+    );
     assert!(m.contains("  nums[\""), "{m}");
     assert!(m.contains("  style sums fill:"), "{m}");
     assert!(m.contains("  style big fill:"), "{m}");
@@ -61,7 +67,11 @@ fn example_output(name: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -37,7 +37,10 @@ fn the_progress_bar_appears_in_a_terminal_and_not_in_a_pipe() {
         .unwrap();
     assert!(piped.status.success());
     let stderr = String::from_utf8_lossy(&piped.stderr);
-    assert!(!stderr.contains("[Stage"), "no bar without a terminal: {stderr}");
+    assert!(
+        !stderr.contains("[Stage"),
+        "no bar without a terminal: {stderr}"
+    );
     assert!(String::from_utf8_lossy(&piped.stdout).contains("sums by residue"));
 
     // In a terminal: the bar of the running stage is on screen while it runs.
@@ -50,7 +53,17 @@ fn the_progress_bar_appears_in_a_terminal_and_not_in_a_pipe() {
     );
     tmux(
         &socket,
-        &["new-session", "-d", "-s", "bar", "-x", "160", "-y", "40", &cmd],
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "bar",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            &cmd,
+        ],
     );
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut screens = Vec::new();
@@ -75,5 +88,9 @@ fn the_progress_bar_appears_in_a_terminal_and_not_in_a_pipe() {
         "the bar names the stage's operator and node: {bar}"
     );
     assert!(bar.contains("/8 tasks]"), "{bar}");
-    assert!(done, "the example finished; last screen:\n{:?}", screens.last());
+    assert!(
+        done,
+        "the example finished; last screen:\n{:?}",
+        screens.last()
+    );
 }

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use rddflow::prelude::*;
 use tracing::span::{Attributes, Id};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
 /// A span as seen on creation: name, fields rendered as `name=value`, and its parent's name.
 #[derive(Clone, Debug)]
@@ -83,14 +83,21 @@ fn jobs_stages_and_tasks_are_nested_spans() {
     let stages: Vec<&Seen> = seen.iter().filter(|s| s.name == "stage").collect();
     assert_eq!(stages.len(), 2, "{stages:#?}");
     assert!(stages.iter().all(|s| s.parent == Some("job")));
-    assert!(stages[0].fields.contains("kind=ShuffleMap"), "{:?}", stages[0]);
+    assert!(
+        stages[0].fields.contains("kind=ShuffleMap"),
+        "{:?}",
+        stages[0]
+    );
     assert!(stages[0].fields.contains("tasks=3"), "{:?}", stages[0]);
     assert!(stages[1].fields.contains("kind=Result"), "{:?}", stages[1]);
     assert!(stages[1].fields.contains("tasks=2"), "{:?}", stages[1]);
 
     let tasks: Vec<&Seen> = seen.iter().filter(|s| s.name == "task").collect();
     assert_eq!(tasks.len(), 5, "3 map tasks and 2 result tasks");
-    assert!(tasks.iter().all(|t| t.parent == Some("stage")), "{tasks:#?}");
+    assert!(
+        tasks.iter().all(|t| t.parent == Some("stage")),
+        "{tasks:#?}"
+    );
     let map_tasks = tasks
         .iter()
         .filter(|t| t.parent_fields.contains("kind=ShuffleMap"))

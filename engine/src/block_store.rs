@@ -128,7 +128,7 @@ impl BlockStore {
         let d = tempfile::Builder::new()
             .prefix("rddflow-blocks-")
             .tempdir()
-            .map_err(|e| Error::io("create block directory", &std::env::temp_dir(), e))?;
+            .map_err(|e| Error::io("create block directory", std::env::temp_dir(), e))?;
         Ok(self.dir.get_or_init(|| d).path())
     }
 

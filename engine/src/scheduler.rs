@@ -255,8 +255,12 @@ pub(crate) fn run_tasks<I: Sync, R: Send>(
     f: impl Fn(&TaskContext, &I) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
     let span = match stages {
-        [s] => tracing::info_span!("stage", stage = s.stage, kind = ?s.kind, rdd = s.rdd, tasks = s.tasks),
-        _ => tracing::info_span!("stage", stages = stages.len(), kind = ?StageKind::ShuffleMap, tasks = items.len()),
+        [s] => {
+            tracing::info_span!("stage", stage = s.stage, kind = ?s.kind, rdd = s.rdd, tasks = s.tasks)
+        }
+        _ => {
+            tracing::info_span!("stage", stages = stages.len(), kind = ?StageKind::ShuffleMap, tasks = items.len())
+        }
     };
     let _e = span.enter();
     let started = Instant::now();
@@ -333,7 +337,13 @@ fn run_task<R>(
                 Err(e) => Err(Some(e)),
             },
             Err(report) => {
-                tracing::warn!(rdd = label, part, attempt, "task panicked: {}", report.message);
+                tracing::warn!(
+                    rdd = label,
+                    part,
+                    attempt,
+                    "task panicked: {}",
+                    report.message
+                );
                 last = Some(report);
                 Err(None)
             }

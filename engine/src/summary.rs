@@ -131,7 +131,8 @@ impl Listener for JobSummary {
                 ..
             } => {
                 let r = running.get_mut(&stage.job);
-                if let Some(st) = r.and_then(|r| r.stages.iter_mut().find(|s| s.stage == stage.stage))
+                if let Some(st) =
+                    r.and_then(|r| r.stages.iter_mut().find(|s| s.stage == stage.stage))
                 {
                     st.metrics = metrics.clone();
                     st.duration = *duration;
@@ -196,7 +197,11 @@ impl fmt::Display for JobReport {
             "job {} on {}: {} in {:.3} s, {} stage(s), {} task(s), {} failed attempt(s), {} record(s) out",
             self.job,
             self.rdd,
-            if self.succeeded { "succeeded" } else { "FAILED" },
+            if self.succeeded {
+                "succeeded"
+            } else {
+                "FAILED"
+            },
             self.duration.as_secs_f64(),
             self.stages.len(),
             self.tasks,

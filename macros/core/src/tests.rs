@@ -483,7 +483,11 @@ fn storage_attributes_expand_to_their_level() {
     assert!(!text.contains("compile_error"), "{text}");
     assert!(text.contains("::rddflow::__private::persist::<u64>(::rddflow::Dataset::core(&b),::rddflow::StorageLevel::Disk)?;"), "{text}");
     assert!(text.contains("::rddflow::__private::persist::<u64>(::rddflow::Dataset::core(&c),::rddflow::StorageLevel::MemoryAndDisk)?;"), "{text}");
-    assert_eq!(text.matches("::rddflow::Dataset::cache(&").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("::rddflow::Dataset::cache(&").count(),
+        2,
+        "{text}"
+    );
     assert!(text.contains("\"persist(disk)\""), "{text}");
     assert!(text.contains("\"persist(memory_and_disk)\""), "{text}");
 }

@@ -228,6 +228,9 @@ fn a_corrupt_disk_block_is_an_error_not_wrong_data() {
         })
         .expect("block file");
     std::fs::write(&file, [0xff, 0xff, 0xff]).unwrap();
-    let err = p.strs.collect().unwrap_err().to_string();
-    assert!(err.contains(&file.display().to_string()), "{err}");
+    let err = p.strs.collect().unwrap_err();
+    assert!(
+        matches!(&err, rddflow::Error::CorruptBlock { path, .. } if *path == file),
+        "{err}"
+    );
 }

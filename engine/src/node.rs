@@ -334,7 +334,10 @@ pub(crate) fn iter_node<N: RddNode>(
                     .and_then(|bytes| {
                         codec
                             .decode_all(&bytes, records)
-                            .map_err(|e| Error::corrupt(&path, e))
+                            .map_err(|reason| Error::CorruptBlock {
+                                path: path.clone(),
+                                reason,
+                            })
                     });
                 return match read {
                     Ok(v) => {

@@ -373,7 +373,10 @@ impl<T: Clone + Send + Sync + 'static> Persisted<T> {
         for x in block {
             codec
                 .encode(x, &mut buf)
-                .map_err(|e| Error::corrupt(&path, e))?;
+                .map_err(|reason| Error::CorruptBlock {
+                    path: path.clone(),
+                    reason,
+                })?;
         }
         std::fs::write(&path, &buf).map_err(|e| Error::io("write block file", &path, e))?;
         Ok(Stored::Disk {

@@ -245,3 +245,56 @@ pub struct CheckpointInfo {
     /// Bytes of its part files (0 for a local checkpoint).
     pub bytes: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::prelude::*;
+    use crate::scheduler::{Coverage, run_job};
+    use crate::sources::range::range;
+
+    #[derive(Default)]
+    struct Spills(Mutex<Vec<(usize, u64)>>);
+
+    impl Listener for Spills {
+        fn on_event(&self, event: &Event) {
+            match event {
+                Event::TaskEnd(t) => self
+                    .0
+                    .lock()
+                    .unwrap()
+                    .push((t.partition, t.metrics.bytes_spilled)),
+                Event::StageEnd { metrics, .. } => self
+                    .0
+                    .lock()
+                    .unwrap()
+                    .push((usize::MAX, metrics.bytes_spilled)),
+                _ => {}
+            }
+        }
+    }
+
+    /// What a spilling operator reports through its task context reaches the task's and the
+    /// stage's metrics.
+    #[test]
+    fn spilled_bytes_reach_task_and_stage_metrics() {
+        let spills = Arc::new(Spills::default());
+        let ctx = Context::builder()
+            .threads(2)
+            .listener(spills.clone())
+            .build()
+            .unwrap();
+        let nums = range(&ctx, "T.nums", 0..10, 2).unwrap();
+        run_job(&ctx, &nums.erased(), &[0, 1], Coverage::Full, &|cx, p| {
+            cx.add_spilled_bytes(100 * (p as u64 + 1));
+            cx.add_spilled_bytes(1);
+            Ok(())
+        })
+        .unwrap();
+        let mut seen = spills.0.lock().unwrap().clone();
+        seen.sort();
+        assert_eq!(seen, vec![(0, 101), (1, 201), (usize::MAX, 302)]);
+    }
+}

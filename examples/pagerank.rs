@@ -11,6 +11,9 @@
 //! iteration's ranks. There is no `join` operator yet, so a step tags the links and the ranks
 //! with a common value type, `union`s them and groups by key. Every `CHECKPOINT_EVERY`
 //! iterations the ranks are checkpointed, which keeps the lineage bounded.
+//!
+//! `--dot graph` and `--dot step` print the pipelines' Graphviz DOT instead (the pictures in
+//! the README are made from them).
 
 /// glibc's allocator makes multi-threaded, allocation-heavy runs bimodal (arena lock
 /// contention when data allocated on one thread is freed on another); mimalloc does not. It
@@ -129,6 +132,17 @@ fn reference_pagerank(path: &Path, iters: usize) -> std::io::Result<HashMap<u64,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, name] = args.as_slice()
+        && flag == "--dot"
+    {
+        match name.as_str() {
+            "graph" => print!("{}", Graph::graph().to_dot()),
+            "step" => print!("{}", Step::graph().to_dot()),
+            _ => return Err(format!("--dot takes `graph` or `step`, not `{name}`").into()),
+        }
+        return Ok(());
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let edges = root.join("examples/data/graph/edges.txt");
     let checkpoints = root

@@ -8,7 +8,10 @@
 //! It times the pipeline without a checkpoint and the hand-written rayon version (one warm-up
 //! and five timed runs each, median reported), then runs the checkpointed pipeline once: the
 //! checkpoint of `pairs` is written during the first job, and a later job on `pairs` reads it
-//! back. All three must give the same counts.
+//! back. All three must give the same counts. At the end it prints the summary of the
+//! checkpointed job (stages, tasks, records, bytes, time, what was read from checkpoints).
+//!
+//! `--dot` prints the Graphviz DOT of `WordCount` instead (the README's picture is made from it).
 
 /// glibc's allocator makes multi-threaded, allocation-heavy runs bimodal (arena lock
 /// contention when data allocated on one thread is freed on another); mimalloc does not. It
@@ -18,9 +21,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use rddflow::listener::JobSummary;
 use rddflow::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -122,6 +127,10 @@ fn list(times: &[Duration]) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().nth(1).as_deref() == Some("--dot") {
+        print!("{}", WordCount::graph().to_dot());
+        return Ok(());
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let corpus = root.join("examples/data/corpus");
     let checkpoints = root
@@ -132,7 +141,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|p| std::fs::metadata(p).map(|m| m.len()))
         .sum::<std::io::Result<u64>>()?;
 
-    let ctx = Context::builder().checkpoint_dir(&checkpoints).build()?;
+    // Collects a report per job; the checkpointed run's are printed at the end.
+    let summary = Arc::new(JobSummary::new());
+    let ctx = Context::builder()
+        .checkpoint_dir(&checkpoints)
+        .listener(summary.clone())
+        .build()?;
     println!(
         "corpus: {} ({} files, {:.2} MB), {} threads",
         corpus.display(),
@@ -152,6 +166,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let wc = WordCount::new(&ctx, corpus.clone())?;
     let mut counts = wc.counts.collect()?;
+    let first_report = summary.last().expect("a job report");
     let first_job = t.elapsed();
     assert!(
         wc.pairs.is_checkpointed(),
@@ -164,6 +179,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let pairs_read = wc.pairs.count()?;
     let second_job = t.elapsed();
+    let second_report = summary.last().expect("a job report");
 
     counts.sort_by(|(wa, ca), (wb, cb)| cb.cmp(ca).then_with(|| wa.cmp(wb)));
     let total: u64 = counts.iter().map(|(_, c)| c).sum();
@@ -215,6 +231,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(first_job),
         ms(second_job)
     );
+
+    println!("\njob summaries of the checkpointed run:\n{first_report}{second_report}");
 
     drop(wc);
     std::fs::remove_dir_all(&checkpoints)?;

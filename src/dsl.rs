@@ -52,7 +52,8 @@
 //! **Attributes:**
 //! [`#[checkpoint]`](#checkpoint) ·
 //! [`#[checkpoint(local)]`](#checkpointlocal) ·
-//! [`#[cache]` and `#[persist(memory)]`](#cache-and-persistmemory)
+//! [`#[cache]` and `#[persist(memory)]`](#cache-and-persistmemory) ·
+//! [`#[persist(disk)]` and `#[persist(memory_and_disk)]`](#persistdisk-and-persistmemory_and_disk)
 //!
 //! **After `new`:**
 //! [Actions](#actions) ·
@@ -72,7 +73,8 @@
 //! SOURCE   := parallelize(iterable[, partitions])
 //!           | range(a..b[, partitions])
 //!           | text_file(path[, min_partitions])
-//! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(local)] | #[cache] | #[persist(memory)] )*
+//! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(local)] | #[cache]
+//!              | #[persist(memory)] | #[persist(disk)] | #[persist(memory_and_disk)] )*
 //! ```
 //!
 //! - One invocation may declare several pipelines.
@@ -242,7 +244,7 @@
 //! assert_eq!(g.node("digit_ones").unwrap().doc.trim(), "`(last digit, 1)`.");
 //! let edges: Vec<_> = g.edges().collect();
 //! assert_eq!(edges, [("nums", "digit_ones", false), ("digit_ones", "counts", true)]);
-//! assert!(g.to_dot().starts_with("digraph Digits {"));
+//! assert!(g.to_dot().starts_with("digraph \"Digits\" {"));
 //! assert!(g.to_mermaid().contains("digit_ones -. shuffle .-> counts"));
 //! # Ok::<(), rddflow::Error>(())
 //! ```
@@ -1181,8 +1183,9 @@
 //!
 //! The two are the same: the node's partitions are kept in memory once computed, and later jobs
 //! read them instead of recomputing the node. Unlike a checkpoint, the lineage is kept.
-//! `.unpersist()` drops the cached partitions. `#[persist(disk)]` and
-//! `#[persist(memory_and_disk)]` are not supported yet (a compile error).
+//! `.unpersist()` drops the cached partitions. Under the context's
+//! [`memory_limit`](crate::ContextBuilder::memory_limit), least recently used blocks of other
+//! RDDs are evicted and recomputed when next needed.
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1208,6 +1211,41 @@
 //! assert_eq!(p.halves.collect()?, vec![0, 0, 2, 4]); // reads `squares` from the cache
 //! assert_eq!(CALLS.load(Ordering::Relaxed), 4);
 //! assert_eq!(P::graph().node("halves").unwrap().attrs, ["persist(memory)"]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `#[persist(disk)]` and `#[persist(memory_and_disk)]`
+//!
+//! `disk` writes each computed partition to a file (encoded with the checkpoint codec) and
+//! later jobs read it back; `memory_and_disk` keeps partitions in memory and moves them to disk
+//! when evicted under the memory limit, so they are never recomputed. Both need the element
+//! type to be `Serialize + DeserializeOwned` (the compile error points at the type, as for
+//! `#[checkpoint]`). The files are deleted by `.unpersist()` and when the pipeline is dropped.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! static CALLS: AtomicU64 = AtomicU64::new(0);
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..4, 2);
+//!         #[persist(disk)]
+//!         names: String = nums.map(|x| {
+//!             CALLS.fetch_add(1, Ordering::Relaxed);
+//!             format!("n{x}")
+//!         });
+//!         #[persist(memory_and_disk)]
+//!         lens: usize = names.map(|n| n.len());
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::builder().memory_limit(1 << 20).build()?)?;
+//! assert_eq!(p.names.collect()?, ["n0", "n1", "n2", "n3"]);
+//! assert_eq!(p.lens.collect()?, vec![2; 4]); // reads `names` from disk
+//! assert_eq!(CALLS.load(Ordering::Relaxed), 4);
+//! assert_eq!(p.names.storage_state().unwrap().on_disk, 2);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

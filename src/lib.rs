@@ -108,7 +108,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use rddflow_engine::checkpoint::fingerprint::{Fingerprinter, param_hash};
-    pub use rddflow_engine::mark_checkpoint;
+    pub use rddflow_engine::{mark_checkpoint, persist};
     pub use rddflow_engine::{ops, range, shuffle, sources, spill};
 
     /// Reads an iterator through a box: where the macro cuts a very long fused chain.

@@ -1009,8 +1009,8 @@ fn graph_dot_and_mermaid() {
         assert!(dot.contains(n), "dot has node {n}: {dot}");
         assert!(mermaid.contains(n), "mermaid has node {n}: {mermaid}");
     }
-    assert!(dot.contains("src -> sums"), "{dot}");
-    assert!(dot.contains("groups -> max_after_group"), "{dot}");
+    assert!(dot.contains("\"src\" -> \"sums\""), "{dot}");
+    assert!(dot.contains("\"groups\" -> \"max_after_group\""), "{dot}");
     assert!(dot.contains("shuffle"), "shuffle edges are marked: {dot}");
     assert!(
         mermaid.contains("shuffle"),

@@ -5,7 +5,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::checkpoint::compress::Compression;
+use std::io::IsTerminal;
+
+use crate::block_store::BlockStore;
 use crate::error::{Error, Result};
+use crate::listener::{Event, Listener};
+use crate::progress::ProgressBars;
 use crate::task;
 
 /// Entry point of the engine: owns the thread pool and the settings every job runs with.
@@ -34,6 +39,10 @@ struct Inner {
     checkpoint_compression: bool,
     clean_checkpoints: bool,
     resume: bool,
+    memory_limit: Option<u64>,
+    blocks: Arc<BlockStore>,
+    /// Registered listeners, then the progress bars when shown.
+    listeners: Vec<Arc<dyn Listener>>,
     /// `<checkpoint_dir>/<uuid>`: one directory per context, made on first use (like Spark's
     /// `setCheckpointDir`), so two applications sharing a directory never collide.
     run_dir: OnceLock<PathBuf>,
@@ -67,7 +76,7 @@ impl std::fmt::Debug for Context {
 }
 
 /// Builder of a [`Context`]; see [`Context::builder`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ContextBuilder {
     threads: Option<usize>,
     default_parallelism: Option<usize>,
@@ -79,6 +88,21 @@ pub struct ContextBuilder {
     checkpoint_compression: bool,
     clean_checkpoints: bool,
     resume: bool,
+    progress: bool,
+    listeners: Vec<Arc<dyn Listener>>,
+}
+
+impl std::fmt::Debug for ContextBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContextBuilder")
+            .field("threads", &self.threads)
+            .field("default_parallelism", &self.default_parallelism)
+            .field("checkpoint_dir", &self.checkpoint_dir)
+            .field("progress", &self.progress)
+            .field("memory_limit", &self.memory_limit)
+            .field("listeners", &self.listeners.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ContextBuilder {
@@ -150,10 +174,19 @@ impl ContextBuilder {
         self
     }
 
-    /// Bytes of memory that shuffle buffers may use in all (split evenly between the worker
-    /// threads). A map task whose buffer would grow past its share writes it to a sorted run in
-    /// a temporary file; reduce tasks merge the runs as they read. Default: no limit, shuffles
-    /// stay in memory. See `ARCHITECTURE.md` for how memory is estimated.
+    /// Shows a progress bar per running stage on stderr, like Spark's console progress bar,
+    /// when stderr is a terminal (default off; never shown when stderr is not a terminal).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+
+    /// Bytes of memory for the engine's buffers: shuffle buffers (split evenly between the
+    /// worker threads; a map task whose buffer would grow past its share writes a sorted run to
+    /// a temporary file, and reduce tasks merge the runs as they read) and, separately, blocks
+    /// of cached and persisted RDDs (past it the least recently used blocks are evicted, or
+    /// moved to disk for `StorageLevel::MemoryAndDisk`). Sizes are estimated; see
+    /// `ARCHITECTURE.md`. Default: no limit.
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.memory_limit = Some(bytes);
         self
@@ -164,6 +197,12 @@ impl ContextBuilder {
     /// directory).
     pub fn spill_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.spill_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Adds a listener of job, stage, task and checkpoint events (several may be added).
+    pub fn listener(mut self, listener: Arc<dyn Listener>) -> Self {
+        self.listeners.push(listener);
         self
     }
 
@@ -195,6 +234,10 @@ impl ContextBuilder {
             .build()
             .map_err(|e| Error::InvalidArgument(format!("cannot start thread pool: {e}")))?;
         task::install_panic_hook();
+        let mut listeners = self.listeners;
+        if self.progress && std::io::stderr().is_terminal() {
+            listeners.push(Arc::new(ProgressBars::new()));
+        }
         Ok(Context {
             inner: Arc::new(Inner {
                 pool,
@@ -207,6 +250,9 @@ impl ContextBuilder {
                 checkpoint_compression: self.checkpoint_compression,
                 clean_checkpoints: self.clean_checkpoints,
                 resume: self.resume,
+                memory_limit: self.memory_limit,
+                blocks: Arc::new(BlockStore::new(self.memory_limit)),
+                listeners,
                 run_dir: OnceLock::new(),
                 next_id: AtomicUsize::new(1),
                 spill: crate::spill::SpillConfig::new(self.memory_limit, self.spill_dir),
@@ -261,11 +307,6 @@ impl Context {
         self.inner.task_max_failures
     }
 
-    /// The memory limit of shuffle buffers, if one was set.
-    pub fn memory_limit(&self) -> Option<u64> {
-        self.inner.spill.limit()
-    }
-
     /// Bytes written to spill files by this context's shuffles so far.
     pub fn spilled_bytes(&self) -> u64 {
         self.inner.spill.spilled_bytes()
@@ -306,6 +347,38 @@ impl Context {
                     node: node.to_string(),
                 })?;
         Ok(base.join("resumable"))
+    }
+
+    /// The memory limit, if one was set.
+    pub fn memory_limit(&self) -> Option<u64> {
+        self.inner.memory_limit
+    }
+
+    /// Bytes held by in-memory blocks of cached and persisted RDDs (estimated), which the
+    /// memory limit bounds.
+    pub fn cached_bytes(&self) -> u64 {
+        self.inner.blocks.used()
+    }
+
+    /// The temporary directory holding disk blocks of persisted RDDs, once one was written;
+    /// it is removed with the context.
+    pub fn block_dir(&self) -> Option<&Path> {
+        self.inner.blocks.existing_dir()
+    }
+
+    pub(crate) fn block_store(&self) -> &Arc<BlockStore> {
+        &self.inner.blocks
+    }
+
+    /// Sends `event` to every listener.
+    pub(crate) fn emit(&self, event: impl FnOnce() -> Event) {
+        if self.inner.listeners.is_empty() {
+            return;
+        }
+        let event = event();
+        for l in &self.inner.listeners {
+            l.on_event(&event);
+        }
     }
 
     /// The directory of this context's reliable checkpoints, created on first call.

@@ -67,6 +67,16 @@ impl<T: Data + Hash + Eq> Key for T {}
 pub trait Checkpointable: Data + serde::Serialize + serde::de::DeserializeOwned {}
 impl<T: Data + serde::Serialize + serde::de::DeserializeOwned> Checkpointable for T {}
 
+/// An element type whose partitions can be persisted on disk (`StorageLevel::Disk` and
+/// `MemoryAndDisk`), encoded as checkpoints are.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be persisted on disk",
+    label = "`#[persist(disk)]` and `#[persist(memory_and_disk)]` need an element type that is `serde::Serialize + serde::de::DeserializeOwned`",
+    note = "derive `serde::Serialize, serde::Deserialize` on it, or use `#[persist(memory)]`"
+)]
+pub trait DiskStorable: Data + serde::Serialize + serde::de::DeserializeOwned {}
+impl<T: Data + serde::Serialize + serde::de::DeserializeOwned> DiskStorable for T {}
+
 /// A pipeline parameter that is not an RDD: cloned into each task and fingerprinted.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a pipeline parameter",

@@ -47,6 +47,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// A disk block of a persisted RDD could not be encoded or decoded; it is never read as
+    /// data.
+    #[error("corrupt block file {}: {reason}", path.display())]
+    CorruptBlock {
+        /// The block file.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+
     /// A checkpoint holds a different number of partitions than the RDD it stands for.
     #[error("checkpoint of node `{node}` has {found} partition(s) but the node has {expected}")]
     PartitionCountMismatch {

@@ -59,12 +59,13 @@ impl PipelineGraph {
         })
     }
 
-    /// Graphviz DOT: shuffle edges dashed and labelled, checkpointed nodes doubled, cached ones
-    /// filled.
+    /// Graphviz DOT: shuffle edges dashed and labelled, checkpointed nodes with a double
+    /// border, cached and persisted ones filled. Names are quoted, so a pipeline or node named
+    /// like a DOT keyword (`Graph`, `node`) is fine.
     pub fn to_dot(&self) -> String {
         let mut s = format!(
-            "digraph {} {{\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
-            self.name
+            "digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
+            escape(self.name)
         );
         for n in self.nodes {
             let mut style = Vec::new();
@@ -90,25 +91,25 @@ impl PipelineGraph {
             let attrs = if n.attrs.is_empty() {
                 String::new()
             } else {
-                format!("\\n#[{}]", n.attrs.join(", "))
+                format!("\\n#[{}]", escape(&n.attrs.join(", ")))
             };
             let _ = writeln!(
                 s,
-                "  {} [label=\"{}: {}\\n{}{}\"{}{}];",
+                "  \"{}\" [label=\"{}: {}\\n{}{}\"{}{}];",
                 n.name,
                 n.name,
                 escape(n.ty),
                 n.op,
-                escape(&attrs),
+                attrs,
                 style,
                 extra
             );
         }
         for (p, c, shuffle) in self.edges() {
             if shuffle {
-                let _ = writeln!(s, "  {p} -> {c} [style=dashed, label=\"shuffle\"];");
+                let _ = writeln!(s, "  \"{p}\" -> \"{c}\" [style=dashed, label=\"shuffle\"];");
             } else {
-                let _ = writeln!(s, "  {p} -> {c};");
+                let _ = writeln!(s, "  \"{p}\" -> \"{c}\";");
             }
         }
         s.push_str("}\n");

@@ -49,21 +49,55 @@ impl<T: Clone, I: Iterator<Item = T>> Iterator for NodeIter<T, I> {
 }
 
 /// Passes a computed partition through, feeding each element to the side outputs; when the
-/// partition ends they are finished and their commits queued on the task.
+/// partition ends they are finished and their commits queued on the task. It also counts the
+/// elements when they are the task's input (a source) or output (the stage's last node).
 pub struct Tee<I, T> {
     inner: I,
     sinks: Vec<Box<dyn Sink<T>>>,
     cx: Option<TaskContext>,
+    counted: Counted,
+    n: u64,
+}
+
+/// Which task metrics a node's elements count towards.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Counted {
+    pub(crate) input: bool,
+    pub(crate) output: bool,
+}
+
+impl Counted {
+    fn any(self) -> bool {
+        self.input || self.output
+    }
 }
 
 impl<I, T> Tee<I, T> {
-    pub(crate) fn new(inner: I, sinks: Vec<Box<dyn Sink<T>>>, cx: &TaskContext) -> Self {
-        let cx = (!sinks.is_empty()).then(|| cx.clone());
-        Tee { inner, sinks, cx }
+    pub(crate) fn new(
+        inner: I,
+        sinks: Vec<Box<dyn Sink<T>>>,
+        cx: &TaskContext,
+        counted: Counted,
+    ) -> Self {
+        let cx = (!sinks.is_empty() || counted.any()).then(|| cx.clone());
+        Tee {
+            inner,
+            sinks,
+            cx,
+            counted,
+            n: 0,
+        }
     }
 
     fn finish(&mut self) {
         if let Some(cx) = self.cx.take() {
+            let (c, n) = (self.counted, self.n);
+            if c.any() {
+                cx.metrics(|m| {
+                    m.records_in += if c.input { n } else { 0 };
+                    m.records_out += if c.output { n } else { 0 };
+                });
+            }
             for s in self.sinks.drain(..) {
                 match s.finish(&cx) {
                     Ok(c) => cx.add_commit(c),
@@ -81,6 +115,7 @@ impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
     fn next(&mut self) -> Option<T> {
         match self.inner.next() {
             Some(x) => {
+                self.n += 1;
                 for s in &mut self.sinks {
                     s.push(&x);
                 }
@@ -100,17 +135,20 @@ impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
 
     #[inline]
     fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
-        if self.sinks.is_empty() {
+        if self.cx.is_none() {
             return self.inner.fold(init, f);
         }
         let mut sinks = std::mem::take(&mut self.sinks);
+        let mut n = 0;
         let acc = (&mut self.inner).fold(init, |acc, x| {
+            n += 1;
             for s in &mut sinks {
                 s.push(&x);
             }
             f(acc, x)
         });
         self.sinks = sinks;
+        self.n += n;
         self.finish();
         acc
     }

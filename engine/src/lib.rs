@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod actions;
+mod block_store;
 pub mod checkpoint;
 mod context;
 mod data;
@@ -17,29 +18,34 @@ mod error;
 pub mod graph;
 mod iter;
 pub mod lineage;
+pub mod listener;
 mod node;
 pub mod ops;
 mod partitioner;
-mod rdd;
+mod progress;
 pub mod range;
+mod rdd;
 mod scheduler;
 pub mod shuffle;
-pub mod spill;
 pub mod sources;
+pub mod spill;
 mod storage;
+mod summary;
 mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
 pub use context::{Context, ContextBuilder};
-pub use data::{Checkpointable, Data, Key, Pair, PairMap, Param};
+pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use iter::{NodeIter, SharedIter, Tee};
+pub use listener::{Event, Listener, StageKind, TaskMetrics};
 pub use node::{
     Dependency, Node, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, RddNode, ShuffleDep,
 };
 pub use partitioner::Partitioner;
 pub use rdd::{Dataset, Rdd};
+pub use storage::{StorageLevel, StorageState};
 pub use task::{PanicScope, Site, TaskContext, guarded};
 
 /// Marks `core` for a reliable checkpoint with the default codec; the bound is what
@@ -48,7 +54,16 @@ pub fn mark_checkpoint<T: Checkpointable>(core: &NodeCore<T>) -> Result<()> {
     core.mark_reliable(std::sync::Arc::new(checkpoint::codec::Postcard::<T>::new()))
 }
 
+/// Persists `core` at `level` with the default codec; the bound is what `#[persist(disk)]`
+/// and `#[persist(memory_and_disk)]` require of a node's element type.
+pub fn persist<T: DiskStorable>(core: &NodeCore<T>, level: StorageLevel) -> Result<()> {
+    core.persist(
+        level,
+        Some(std::sync::Arc::new(checkpoint::codec::Postcard::<T>::new())),
+    )
+}
+
 /// What a program using the engine needs in scope.
 pub mod prelude {
-    pub use crate::{Context, Dataset, Error, Node, Rdd, Result};
+    pub use crate::{Context, Dataset, Error, Node, Rdd, Result, StorageLevel};
 }

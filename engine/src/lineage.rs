@@ -49,8 +49,17 @@ pub fn render(root: &Arc<dyn NodeDyn>) -> String {
             }
             CheckpointStatus::Checkpointed { .. } => out.push_str(" [checkpointed]"),
         }
-        if let Some(n) = node.cached_partitions() {
-            let _ = write!(out, " [cached {n}/{}]", info.partitions);
+        if let Some(st) = node.storage_state() {
+            let _ = write!(
+                out,
+                " [cached] {} {}/{}",
+                st.level.name(),
+                st.in_memory + st.on_disk,
+                info.partitions
+            );
+            if st.on_disk > 0 {
+                let _ = write!(out, " ({} on disk)", st.on_disk);
+            }
         }
         out.push('\n');
         // Pushed in reverse so that the first dependency is printed first.

@@ -11,11 +11,12 @@ use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::iter::{NodeIter, Tee};
+use crate::iter::{Counted, NodeIter, Tee};
+use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
 use crate::shuffle::ShuffleStatus;
-use crate::storage::{Plan, Slots, lock};
+use crate::storage::{Plan, Slots, StorageLevel, StorageState, lock};
 use crate::task::TaskContext;
 
 /// Static facts about a node.
@@ -187,6 +188,20 @@ impl<T: Data> NodeCore<T> {
         lock(&self.slots).ckpt.resumed()
     }
 
+    /// Keeps computed partitions at `level`; disk levels encode blocks with `codec`.
+    pub fn persist(
+        &self,
+        level: StorageLevel,
+        codec: Option<Arc<dyn crate::checkpoint::codec::ElemCodec<T>>>,
+    ) -> Result<()> {
+        lock(&self.slots).persist(level, codec, self.ctx.block_store(), self.info.id)
+    }
+
+    /// Drops the stored partitions and stops persisting.
+    pub fn unpersist(&self) {
+        lock(&self.slots).unpersist();
+    }
+
     /// Marks the node for a local checkpoint.
     pub fn mark_local(&self) {
         lock(&self.slots).mark_local();
@@ -306,8 +321,10 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn checkpoint_resumed(&self) -> bool {
         false
     }
-    /// Number of cached partitions, when caching is on.
-    fn cached_partitions(&self) -> Option<usize>;
+    /// Where the persisted partitions are, when `cache()` or `persist()` is on.
+    fn storage_state(&self) -> Option<StorageState>;
+    /// What a committed checkpoint holds, for the listener event.
+    fn checkpoint_info(&self, job: usize) -> CheckpointInfo;
     /// Starts writing partitions as a side output.
     fn arm(&self) -> Result<bool>;
     /// Stops writing partitions as a side output.
@@ -409,7 +426,10 @@ pub(crate) fn iter_node<N: RddNode>(
                 committed,
             } => {
                 match crate::checkpoint::file::read_part(&dir, part, &info, &*codec, compression) {
-                    Ok(v) => return NodeIter::Owned(v.into_iter()),
+                    Ok(v) => {
+                        read_block(cx, core.info(), part, ReadFrom::Checkpoint, v.len());
+                        return NodeIter::Owned(v.into_iter());
+                    }
                     Err(e) if !committed => {
                         tracing::warn!(node = core.info().label, part, "recomputing: {e}");
                         lock(&core.slots).forget_part(part);
@@ -420,11 +440,44 @@ pub(crate) fn iter_node<N: RddNode>(
                     }
                 }
             }
-            Plan::Block(b) => return NodeIter::Shared(crate::iter::SharedIter::new(b)),
+            Plan::Disk {
+                path,
+                records,
+                codec,
+            } => {
+                let read = std::fs::read(&path)
+                    .map_err(|e| Error::io("read block file", &path, e))
+                    .and_then(|bytes| {
+                        codec
+                            .decode_all(&bytes, records)
+                            .map_err(|reason| Error::CorruptBlock {
+                                path: path.clone(),
+                                reason,
+                            })
+                    });
+                return match read {
+                    Ok(v) => {
+                        read_block(cx, core.info(), part, ReadFrom::Disk, v.len());
+                        NodeIter::Owned(v.into_iter())
+                    }
+                    Err(e) => {
+                        cx.fail(e);
+                        NodeIter::Owned(Vec::new().into_iter())
+                    }
+                };
+            }
+            Plan::Block(b, from) => {
+                read_block(cx, core.info(), part, from, b.len());
+                return NodeIter::Shared(crate::iter::SharedIter::new(b));
+            }
             Plan::Compute(sinks) => {
                 if let Some(parents) = node.parents().get() {
+                    let counted = Counted {
+                        input: parents.erased().is_empty(),
+                        output: cx.is_root(core.info().id),
+                    };
                     let it = node.compute(&parents, cx, part);
-                    return NodeIter::Computed(Tee::new(it, sinks, cx));
+                    return NodeIter::Computed(Tee::new(it, sinks, cx, counted));
                 }
             }
         }
@@ -434,6 +487,23 @@ pub(crate) fn iter_node<N: RddNode>(
         core.info().label
     )));
     NodeIter::Owned(Vec::new().into_iter())
+}
+
+/// Records in the task's metrics that partition `part` of `node` was read from storage.
+fn read_block(cx: &TaskContext, node: &NodeInfo, part: usize, from: ReadFrom, records: usize) {
+    let records = records as u64;
+    let output = cx.is_root(node.id);
+    cx.metrics(|m| {
+        m.records_in += records;
+        m.records_out += if output { records } else { 0 };
+        m.blocks_read.push(BlockRead {
+            rdd: node.label,
+            id: node.id,
+            partition: part,
+            from,
+            records,
+        });
+    });
 }
 
 impl<N: RddNode> NodeDyn for N {
@@ -482,8 +552,22 @@ impl<N: RddNode> NodeDyn for N {
         self.core().checkpoint_resumed()
     }
 
-    fn cached_partitions(&self) -> Option<usize> {
-        lock(&self.core().slots).cached_partitions()
+    fn storage_state(&self) -> Option<StorageState> {
+        lock(&self.core().slots).storage_state()
+    }
+
+    fn checkpoint_info(&self, job: usize) -> CheckpointInfo {
+        let info = self.core().info();
+        let (kind, dir, records, bytes) = lock(&self.core().slots).checkpoint_totals();
+        CheckpointInfo {
+            job,
+            rdd: info.label,
+            id: info.id,
+            kind,
+            dir,
+            records,
+            bytes,
+        }
     }
 
     fn arm(&self) -> Result<bool> {

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use crate::actions;
 use crate::checkpoint::codec::Postcard;
 use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
-use crate::data::{Checkpointable, Data, Key, Pair, PairMap};
+use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
-use crate::storage::lock;
+use crate::storage::{StorageLevel, StorageState, lock};
 use crate::task::TaskContext;
 
 /// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.
@@ -119,19 +119,86 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         }
     }
 
-    /// Keeps computed partitions in memory for later jobs.
+    /// Keeps computed partitions in memory for later jobs: `persist(StorageLevel::Memory)`
+    /// for any element type. Blocks evicted under the context's `memory_limit` are recomputed.
     fn cache(&self) -> &Self {
-        lock(&self.core().slots).enable_cache();
+        // Memory-only storage never fails: it needs no codec.
+        let _ = self.core().persist(StorageLevel::Memory, None);
         self
     }
 
-    /// Drops cached partitions.
+    /// Keeps computed partitions at `level` for later jobs. Disk blocks are encoded with the
+    /// checkpoint codec, hence the bound; they are deleted by `unpersist` or when the RDD is
+    /// dropped.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::StorageLevel;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..100, 4)?;
+    /// nums.persist(StorageLevel::Disk)?;
+    /// assert_eq!(nums.count()?, 100); // computes and writes the blocks
+    /// assert_eq!(nums.storage_state().unwrap().on_disk, 4);
+    /// assert_eq!(nums.count()?, 100); // reads them back
+    /// nums.unpersist();
+    /// assert!(nums.storage_state().is_none());
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn persist(&self, level: StorageLevel) -> Result<&Self>
+    where
+        Self::Item: DiskStorable,
+    {
+        self.core()
+            .persist(level, Some(Arc::new(Postcard::<Self::Item>::new())))?;
+        Ok(self)
+    }
+
+    /// Drops stored partitions (memory and disk blocks) and stops persisting.
     fn unpersist(&self) -> &Self {
-        lock(&self.core().slots).disable_cache();
+        self.core().unpersist();
         self
     }
 
-    /// The lineage, like Spark's `toDebugString`.
+    /// Where the persisted partitions are, when `cache()` or `persist()` is on.
+    fn storage_state(&self) -> Option<StorageState> {
+        lock(&self.core().slots).storage_state()
+    }
+
+    /// The lineage, like Spark's `toDebugString`: one line per RDD, this one first, each
+    /// followed by what it reads.
+    ///
+    /// ```text
+    /// (2) P.counts[4] reduce_by_key partitioned hash(2)
+    ///  +-(3) P.pairs[3] map [cached] memory 3/3
+    ///     |  P.nums[2] filter
+    ///     |  P.lines[1] text_file
+    /// ```
+    ///
+    /// - A line is `Pipeline.node[id] operator`, then `partitioned <partitioner>` when the
+    ///   elements are partitioned by key, then its state in brackets.
+    /// - `(n)` is the partition count, given on the first line of each stage: at the top, and
+    ///   after each `+-`, which marks a shuffle boundary (the RDD below it is shuffled into the
+    ///   one above; a new stage starts). ` |  ` continues the same stage through a narrow
+    ///   dependency, indented by three spaces per shuffle boundary crossed.
+    /// - States: `[marked for reliable checkpoint]` / `[marked for local checkpoint]` (a
+    ///   checkpoint the next job writes), `[checkpointed]` (materialized; the next line,
+    ///   ` |  checkpoint (reliable) at DIR` or `(local)`, is then all the RDD depends on: the
+    ///   lineage is truncated), and `[cached] LEVEL STORED/TOTAL` for a cached or persisted RDD,
+    ///   with `(N on disk)` when some partitions are on disk.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..10, 3)?;
+    /// nums.cache();
+    /// nums.count()?;
+    /// assert_eq!(nums.lineage(), "(3) Doc.nums[1] range [cached] memory 3/3\n");
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
     fn lineage(&self) -> String {
         crate::lineage::render(&self.erased())
     }

@@ -24,6 +24,11 @@ pub trait ShuffleStatus: Send + Sync {
     fn is_complete(&self) -> bool;
     /// Map partitions without output.
     fn missing(&self) -> Vec<usize>;
+    /// Records and estimated bytes of map partition `part`'s output, for task metrics.
+    fn map_output_size(&self, part: usize) -> (u64, u64) {
+        let _ = part;
+        (0, 0)
+    }
 }
 
 /// Map outputs of one shuffle: for each map partition, one bucket per output partition (or,
@@ -120,10 +125,14 @@ impl<R: Data> ShuffleSlot<R> {
     fn read_outputs(&self, site: &Site, outputs: Vec<Arc<MapOutput<R>>>) -> ShuffleRead<R> {
         let mut runs = Vec::new();
         let mut memory = Vec::new();
+        let mut records = 0;
         for o in outputs {
             match &*o {
                 MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing
-                MapOutput::Memory(_) => memory.push(o),
+                MapOutput::Memory(b) => {
+                    records += b[site.part].len();
+                    memory.push(o);
+                }
                 MapOutput::Spilled(rs) => {
                     let codec = self.codec.as_ref().expect("spilled shuffles have a codec");
                     for r in rs {
@@ -138,6 +147,12 @@ impl<R: Data> ShuffleSlot<R> {
                 }
             }
         }
+        // Spilled records are counted by their `RunReader`s; here the in-memory ones.
+        site.cx.metrics(|m| {
+            m.records_in += records as u64;
+            m.shuffle_records_read += records as u64;
+            m.shuffle_bytes_read += (records * std::mem::size_of::<R>()) as u64;
+        });
         ShuffleRead {
             outputs: memory,
             part: site.part,
@@ -171,6 +186,20 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             .filter(|(_, o)| o.is_none())
             .map(|(i, _)| i)
             .collect()
+    }
+
+    fn map_output_size(&self, part: usize) -> (u64, u64) {
+        match lock(&self.outputs)[part].as_deref() {
+            Some(MapOutput::Memory(b)) => {
+                let records: usize = b.iter().map(Vec::len).sum();
+                (records as u64, (records * std::mem::size_of::<R>()) as u64)
+            }
+            Some(MapOutput::Spilled(runs)) => (
+                runs.iter().map(Run::records).sum(),
+                runs.iter().map(Run::bytes).sum(),
+            ),
+            None => (0, 0),
+        }
     }
 }
 

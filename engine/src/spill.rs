@@ -261,6 +261,7 @@ impl<R> RunSink<R> {
         let mut w = BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut offsets = vec![0u64; self.partitions + 1];
         let (mut pos, mut next_part) = (0u64, 0usize);
+        let n = records.len() as u64;
         let mut buf = Vec::new();
         let io = |e| Error::io("write spill file", path.to_path_buf(), e);
         for (p, r) in records.drain(..) {
@@ -282,8 +283,13 @@ impl<R> RunSink<R> {
         offsets[next_part..].iter_mut().for_each(|o| *o = pos);
         w.flush().map_err(io)?;
         cfg.spilled.fetch_add(pos, Ordering::Relaxed);
+        self.cx.add_spilled_bytes(pos);
         tracing::debug!(node = self.node, bytes = pos, "spilled a run");
-        self.runs.push(Run { path, offsets });
+        self.runs.push(Run {
+            path,
+            offsets,
+            records: n,
+        });
         Ok(())
     }
 
@@ -320,9 +326,20 @@ pub struct Run {
     path: tempfile::TempPath,
     /// `offsets[p]..offsets[p + 1]` is partition `p`.
     offsets: Vec<u64>,
+    records: u64,
 }
 
 impl Run {
+    /// Records in the run.
+    pub(crate) fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Bytes of the run's file.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.offsets.last().copied().unwrap_or(0)
+    }
+
     /// A reader of partition `part`'s records, or `None` when it has none.
     pub(crate) fn open<R>(
         &self,
@@ -341,6 +358,8 @@ impl Run {
         Ok(Some(RunReader {
             reader: BufReader::with_capacity(READ_BUFFER, f),
             remaining: end - start,
+            records: 0,
+            bytes: 0,
             buf: Vec::new(),
             codec: codec.clone(),
             cx: cx.clone(),
@@ -353,6 +372,10 @@ impl Run {
 pub struct RunReader<R> {
     reader: BufReader<File>,
     remaining: u64,
+    /// Records and bytes read so far, added to the task's metrics when the reader is dropped
+    /// (once, rather than a metrics update per record).
+    records: u64,
+    bytes: u64,
     buf: Vec<u8>,
     codec: Codec<R>,
     cx: TaskContext,
@@ -368,9 +391,22 @@ impl<R> RunReader<R> {
         self.buf.resize(len, 0);
         self.reader.read_exact(&mut self.buf).map_err(io)?;
         self.remaining = self.remaining.saturating_sub(4 + len as u64);
-        self.codec.decode(&self.buf).map_err(|e| {
-            Error::Internal(format!("spill file {}: {e}", self.path.display()))
-        })
+        self.records += 1;
+        self.bytes += 4 + len as u64;
+        self.codec
+            .decode(&self.buf)
+            .map_err(|e| Error::Internal(format!("spill file {}: {e}", self.path.display())))
+    }
+}
+
+impl<R> Drop for RunReader<R> {
+    fn drop(&mut self) {
+        let (records, bytes) = (self.records, self.bytes);
+        self.cx.metrics(|m| {
+            m.records_in += records;
+            m.shuffle_records_read += records;
+            m.shuffle_bytes_read += bytes;
+        });
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, Once};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::listener::TaskMetrics;
 
 /// What a committed side output does once its task has succeeded (rename a checkpoint part,
 /// publish a cached block). Run only after the whole task succeeded, so a failed or partial task
@@ -25,19 +26,24 @@ struct TaskInner {
     ctx: Context,
     partition: usize,
     attempt: u32,
+    /// Id of the node whose partition the task produces (the stage's last RDD).
+    root: usize,
     error: Mutex<Option<Error>>,
     commits: Mutex<Vec<Commit>>,
+    metrics: Mutex<TaskMetrics>,
 }
 
 impl TaskContext {
-    pub(crate) fn new(ctx: &Context, partition: usize, attempt: u32) -> Self {
+    pub(crate) fn new(ctx: &Context, partition: usize, attempt: u32, root: usize) -> Self {
         TaskContext {
             inner: Arc::new(TaskInner {
                 ctx: ctx.clone(),
                 partition,
                 attempt,
+                root,
                 error: Mutex::new(None),
                 commits: Mutex::new(Vec::new()),
+                metrics: Mutex::new(TaskMetrics::default()),
             }),
         }
     }
@@ -72,6 +78,25 @@ impl TaskContext {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .is_some()
+    }
+
+    /// Adds `bytes` to the bytes this task spilled to disk (reported in its metrics).
+    pub fn add_spilled_bytes(&self, bytes: u64) {
+        self.metrics(|m| m.bytes_spilled += bytes);
+    }
+
+    /// Whether node `id` is the one whose partition this task produces.
+    pub(crate) fn is_root(&self, id: usize) -> bool {
+        self.inner.root == id
+    }
+
+    /// Updates this attempt's metrics.
+    pub(crate) fn metrics(&self, f: impl FnOnce(&mut TaskMetrics)) {
+        f(&mut self.inner.metrics.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    pub(crate) fn take_metrics(&self) -> TaskMetrics {
+        std::mem::take(&mut *self.inner.metrics.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub(crate) fn take_error(&self) -> Option<Error> {

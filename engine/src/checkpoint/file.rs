@@ -86,7 +86,7 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
         }
     }
 
-    fn finish(mut self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
+    fn finish(mut self: Box<Self>, cx: &TaskContext) -> Result<Commit> {
         self.flush_buf();
         if let Some(e) = self.error.take() {
             return Err(e);
@@ -102,6 +102,7 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
         w.inner
             .sync_all()
             .map_err(|e| Error::io("sync checkpoint file", &self.tmp, e))?;
+        cx.metrics(|m| m.bytes_checkpointed += w.bytes);
         let info = PartInfo {
             records: self.records,
             bytes: w.bytes,

@@ -12,15 +12,42 @@ pub(crate) enum Checkpoint {
     Local,
 }
 
+/// Where `#[cache]` / `#[persist(..)]` keep a node's partitions.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Storage {
+    Memory,
+    Disk,
+    MemoryAndDisk,
+}
+
+impl Storage {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Storage::Memory => "memory",
+            Storage::Disk => "disk",
+            Storage::MemoryAndDisk => "memory_and_disk",
+        }
+    }
+
+    /// The engine's `StorageLevel` variant.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            Storage::Memory => "Memory",
+            Storage::Disk => "Disk",
+            Storage::MemoryAndDisk => "MemoryAndDisk",
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct NodeAttrs {
     pub checkpoint: Option<(Checkpoint, Span)>,
-    pub cache: Option<Span>,
+    pub storage: Option<(Storage, Span)>,
     /// The attributes as written, for `graph()`.
     pub written: Vec<String>,
 }
 
-const KNOWN: &str = "`#[checkpoint]`, `#[checkpoint(local)]`, `#[cache]`, `#[persist(memory)]`";
+const KNOWN: &str = "`#[checkpoint]`, `#[checkpoint(local)]`, `#[cache]`, `#[persist(memory)]`, `#[persist(disk)]`, `#[persist(memory_and_disk)]`";
 
 /// Splits doc comments from node attributes and parses the latter.
 pub(crate) fn parse_node_attrs(
@@ -67,43 +94,42 @@ pub(crate) fn parse_node_attrs(
                 }
             }
         } else if path.is_ident("cache") || path.is_ident("persist") {
-            let ok = if path.is_ident("cache") {
-                matches!(a.meta, syn::Meta::Path(_))
+            let level = if path.is_ident("cache") {
+                matches!(a.meta, syn::Meta::Path(_)).then_some(Storage::Memory)
             } else {
                 match &a.meta {
                     syn::Meta::List(l) => match syn::parse2::<syn::Ident>(l.tokens.clone()) {
-                        Ok(i) if i == "memory" => true,
-                        Ok(i) if i == "disk" || i == "memory_and_disk" => {
-                            cx.error_spanned_by(
-                                &l.tokens,
-                                "`#[persist(disk)]` and `#[persist(memory_and_disk)]` are not supported yet; use `#[persist(memory)]` or `#[checkpoint]`",
-                            );
-                            continue;
-                        }
-                        _ => false,
+                        Ok(i) if i == "memory" => Some(Storage::Memory),
+                        Ok(i) if i == "disk" => Some(Storage::Disk),
+                        Ok(i) if i == "memory_and_disk" => Some(Storage::MemoryAndDisk),
+                        _ => None,
                     },
-                    _ => false,
+                    _ => None,
                 }
             };
-            if !ok {
-                let msg = if path.is_ident("cache") {
-                    "`#[cache]` takes no arguments; write `#[cache]` (the same as `#[persist(memory)]`)"
-                } else {
-                    "expected `#[persist(memory)]`, or `#[cache]` which is the same"
-                };
-                cx.error_spanned_by(&a, msg);
-            } else if out.cache.is_some() {
-                cx.error_spanned_by(
-                    &a,
-                    "conflicting storage attributes: use one of `#[cache]` or `#[persist(..)]`",
-                );
-            } else {
-                out.cache = Some(a.pound_token.span);
-                out.written.push(if path.is_ident("cache") {
-                    "cache".into()
-                } else {
-                    "persist(memory)".into()
-                });
+            match level {
+                None => {
+                    let msg = if path.is_ident("cache") {
+                        "`#[cache]` takes no arguments; write `#[cache]` (the same as `#[persist(memory)]`)"
+                    } else {
+                        "expected `#[persist(memory)]`, `#[persist(disk)]` or `#[persist(memory_and_disk)]` (`#[cache]` is `#[persist(memory)]`)"
+                    };
+                    cx.error_spanned_by(&a, msg);
+                }
+                Some(_) if out.storage.is_some() => {
+                    cx.error_spanned_by(
+                        &a,
+                        "conflicting storage attributes: use one of `#[cache]` or `#[persist(..)]`",
+                    );
+                }
+                Some(level) => {
+                    out.storage = Some((level, a.pound_token.span));
+                    out.written.push(if path.is_ident("cache") {
+                        "cache".into()
+                    } else {
+                        format!("persist({})", level.name())
+                    });
+                }
             }
         } else {
             let name = quote::ToTokens::to_token_stream(path)

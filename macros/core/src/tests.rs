@@ -406,8 +406,16 @@ fn attributes() {
         "conflicting storage attributes",
     );
     assert_rejected(
+        quote!(struct P() { #[persist(floppy)] a: u64 = range(0..1); }),
+        "`#[persist(memory_and_disk)]`",
+    );
+    assert_rejected(
+        quote!(struct P() { #[persist(disk)] #[cache] a: u64 = range(0..1); }),
+        "conflicting storage attributes",
+    );
+    assert_rejected(
         quote!(struct P() { #[persist] a: u64 = range(0..1); }),
-        "expected `#[persist(memory)]`",
+        "expected `#[persist(memory)]`, `#[persist(disk)]`",
     );
 }
 
@@ -516,4 +524,35 @@ fn names_that_may_be_items_or_are_bound_are_not_flagged() {
         }
     });
     assert_eq!(errs, Vec::<String>::new());
+}
+
+/// Storage attributes: memory storage is `cache()` (no bound on the type); disk storage calls
+/// the bounded `persist` with the level, spanned at the declared type.
+#[test]
+fn storage_attributes_expand_to_their_level() {
+    let text = crate::expand(quote! {
+        struct P() {
+            a: u64 = range(0..1);
+            #[persist(disk)]
+            b: u64 = a.map(|x| x);
+            #[persist(memory_and_disk)]
+            c: u64 = b.map(|x| x);
+            #[persist(memory)]
+            d: u64 = c.map(|x| x);
+            #[cache]
+            e: u64 = d.map(|x| x);
+        }
+    })
+    .to_string()
+    .replace(' ', "");
+    assert!(!text.contains("compile_error"), "{text}");
+    assert!(text.contains("::rddflow::__private::persist::<u64>(::rddflow::Dataset::core(&b),::rddflow::StorageLevel::Disk)?;"), "{text}");
+    assert!(text.contains("::rddflow::__private::persist::<u64>(::rddflow::Dataset::core(&c),::rddflow::StorageLevel::MemoryAndDisk)?;"), "{text}");
+    assert_eq!(
+        text.matches("::rddflow::Dataset::cache(&").count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("\"persist(disk)\""), "{text}");
+    assert!(text.contains("\"persist(memory_and_disk)\""), "{text}");
 }

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{clone_params, label, node_struct, params_struct, parent_var};
-use crate::attr::Checkpoint;
+use crate::attr::{Checkpoint, Storage};
 use crate::graph::{Checked, Resolved};
 use crate::ops::{Arg, Shape};
 
@@ -365,10 +365,15 @@ fn build_node(c: &Checked, i: usize, definition: u128) -> TokenStream {
         Some((Checkpoint::Local, _)) => quote!(::rddflow::Dataset::local_checkpoint(&#var)?;),
         None => quote!(),
     };
-    let cache = n
-        .attrs
-        .cache
-        .map(|_| quote!(::rddflow::Dataset::cache(&#var);));
+    // Memory storage needs nothing of the element type; disk storage encodes it, so its
+    // bound is checked at the declared type, like `#[checkpoint]`'s.
+    let cache = n.attrs.storage.map(|(level, _)| match level {
+        Storage::Memory => quote!(::rddflow::Dataset::cache(&#var);),
+        _ => {
+            let v = syn::Ident::new(level.variant(), item.span());
+            quote_spanned!(item.span()=> ::rddflow::__private::persist::<#item>(::rddflow::Dataset::core(&#var), ::rddflow::StorageLevel::#v)?;)
+        }
+    });
     quote! {
         let #var = { #body };
         #mark

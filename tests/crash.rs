@@ -192,12 +192,13 @@ fn sigkill_at_random_moments_never_exposes_a_partial_checkpoint() {
                     c.kill().unwrap(); // SIGKILL
                     c.wait().unwrap();
                     kills += 1;
+                    if inspect(&dir).uncommitted > 0 {
+                        interrupted += 1;
+                    }
                 }
             }
-            let st = inspect(&dir);
-            if st.uncommitted > 0 {
-                interrupted += 1;
-            }
+            // After every kill or completion, whatever is visible is whole.
+            inspect(&dir);
         }
         // After the crashes: a run with resume computes the right result, and resumes exactly
         // the checkpoints that were committed.

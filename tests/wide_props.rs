@@ -43,7 +43,7 @@ static MEMORY: LazyLock<Context> =
 static SPILLING: LazyLock<Context> = LazyLock::new(|| {
     Context::builder()
         .threads(2)
-        .memory_limit(256)
+        .memory_limit(1024)
         .build()
         .expect("context")
 });

@@ -12,7 +12,9 @@ use crate::data::{Data, Key};
 use crate::error::{Error, Result};
 use crate::ops::union::Either;
 use crate::partitioner::Partitioner;
-use crate::spill::{Codec, HashGroups, Merge, Run, RunReader, RunSink, key_hash};
+use crate::spill::{
+    Codec, HashGroups, MIN_READ_BUFFER, Merge, READ_BUFFER, Run, RunReader, RunSink, key_hash,
+};
 use crate::storage::lock;
 use crate::task::{PanicScope, Site, TaskContext};
 
@@ -120,6 +122,23 @@ impl<R: Data> ShuffleSlot<R> {
     fn read_outputs(&self, site: &Site, outputs: Vec<Arc<MapOutput<R>>>) -> ShuffleRead<R> {
         let mut runs = Vec::new();
         let mut memory = Vec::new();
+        let segments: usize = outputs
+            .iter()
+            .map(|o| match &**o {
+                MapOutput::Spilled(rs) => rs.iter().filter(|r| r.has(site.part)).count(),
+                MapOutput::Memory(_) => 0,
+            })
+            .sum();
+        // The read buffers of a merge share the task's budget, within sane bounds: merging
+        // many runs then costs more reads, not more memory.
+        let buffer = site
+            .cx
+            .context()
+            .memory_limit()
+            .map_or(READ_BUFFER, |l| {
+                let per_task = l / site.cx.context().threads().max(1) as u64;
+                (per_task as usize / segments.max(1)).clamp(MIN_READ_BUFFER, READ_BUFFER)
+            });
         for o in outputs {
             match &*o {
                 MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing
@@ -127,7 +146,7 @@ impl<R: Data> ShuffleSlot<R> {
                 MapOutput::Spilled(rs) => {
                     let codec = self.codec.as_ref().expect("spilled shuffles have a codec");
                     for r in rs {
-                        match r.open(site.part, codec, &site.cx) {
+                        match r.open(site.part, codec, &site.cx, buffer) {
                             Ok(Some(reader)) => runs.push(reader),
                             Ok(None) => {}
                             Err(e) => site.cx.fail(e),
@@ -278,7 +297,7 @@ impl<R: Data> Iterator for ShuffleRead<R> {
 /// Splits records into one bucket per output partition, by `partition_of`. When spilling is
 /// on, the records are buffered instead and written as runs sorted by `(partition,
 /// sort_key)` whenever the buffer outgrows the task's budget.
-pub fn bucket<T, S: Ord>(
+pub fn bucket<T: 'static, S: Ord>(
     input: impl Iterator<Item = T>,
     out: MapWriter<T>,
     mut partition_of: impl FnMut(&T) -> usize,

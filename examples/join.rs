@@ -94,11 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/sales");
     let orders: Vec<Order> = read_csv(&dir.join("orders.csv"))?;
     let customers: Vec<Customer> = read_csv(&dir.join("customers.csv"))?;
-    println!(
-        "{} orders, {} customers",
-        orders.len(),
-        customers.len()
-    );
+    println!("{} orders, {} customers", orders.len(), customers.len());
     let (want_ranking, want_best) = reference(&orders, &customers);
 
     let ctx = Context::new()?;

@@ -164,16 +164,13 @@ fn run_rayon(path: &Path) -> std::io::Result<Summary> {
                     by_shard[s].push(m);
                 }
             }
-            totals
-                .par_iter_mut()
-                .zip(by_shard)
-                .for_each(|(t, ms)| {
-                    for m in ms {
-                        for (w, n) in m {
-                            *t.entry(w).or_default() += n;
-                        }
+            totals.par_iter_mut().zip(by_shard).for_each(|(t, ms)| {
+                for m in ms {
+                    for (w, n) in m {
+                        *t.entry(w).or_default() += n;
                     }
-                });
+                }
+            });
         });
     }
     let distinct = totals.iter().map(|m| m.len() as u64).sum();

@@ -29,7 +29,9 @@ rddflow::pipeline! {
 }
 
 fn items() -> Vec<(u32, i64)> {
-    (0..400i64).map(|i| (((i * 37) % 23) as u32, i % 5)).collect()
+    (0..400i64)
+        .map(|i| (((i * 37) % 23) as u32, i % 5))
+        .collect()
 }
 
 fn stages(lineage: &str) -> usize {

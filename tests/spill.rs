@@ -99,7 +99,10 @@ fn spilled_shuffles_equal_in_memory_ones_and_leave_no_file() -> rddflow::Result<
         // Map outputs are kept for later jobs: their runs exist while the pipeline does.
         assert!(!files_under(base.path()).is_empty());
     }
-    assert!(files_under(base.path()).is_empty(), "dropped shuffles remove their runs");
+    assert!(
+        files_under(base.path()).is_empty(),
+        "dropped shuffles remove their runs"
+    );
     let got = run(&ctx)?;
     assert!(ctx.spilled_bytes() > 0, "a 4 KiB limit spills");
     assert_eq!(got, want);
@@ -173,7 +176,10 @@ fn a_record_larger_than_the_limit_is_an_error() -> rddflow::Result<()> {
         }
         other => panic!("expected RecordTooLarge, got {other}"),
     }
-    assert!(err.to_string().contains("larger than the memory limit"), "{err}");
+    assert!(
+        err.to_string().contains("larger than the memory limit"),
+        "{err}"
+    );
     // Small records under the same limit are fine.
     let sums: BTreeMap<u32, usize> = b.sums.collect()?.into_iter().collect();
     assert_eq!(sums, BTreeMap::from([(1, 10_000), (2, 1)]));

@@ -93,7 +93,11 @@ fn check(ctx: &Context, left: &[L], right: &[R], in_parts: usize, out: usize, as
             .into_iter()
             .map(|(k, v)| (k, sorted(v)))
             .collect();
-        assert_eq!(got.len(), node.count().unwrap() as usize, "one record per key");
+        assert_eq!(
+            got.len(),
+            node.count().unwrap() as usize,
+            "one record per key"
+        );
         assert_eq!(got, gl);
     }
     let distinct = w.distinct.collect().unwrap();
@@ -149,7 +153,10 @@ fn check(ctx: &Context, left: &[L], right: &[R], in_parts: usize, out: usize, as
     }
     assert_eq!(sorted(w.joined.collect().unwrap()), sorted(join));
     assert_eq!(sorted(w.left_outer.collect().unwrap()), sorted(left_outer));
-    assert_eq!(sorted(w.right_outer.collect().unwrap()), sorted(right_outer));
+    assert_eq!(
+        sorted(w.right_outer.collect().unwrap()),
+        sorted(right_outer)
+    );
     assert_eq!(sorted(w.full_outer.collect().unwrap()), sorted(full_outer));
     let got: BTreeMap<u8, (Vec<i32>, Vec<i16>)> = w
         .cogrouped

@@ -20,12 +20,12 @@ pub mod lineage;
 mod node;
 pub mod ops;
 mod partitioner;
-mod rdd;
 pub mod range;
+mod rdd;
 mod scheduler;
 pub mod shuffle;
-pub mod spill;
 pub mod sources;
+pub mod spill;
 mod storage;
 mod task;
 

@@ -131,14 +131,10 @@ impl<R: Data> ShuffleSlot<R> {
             .sum();
         // The read buffers of a merge share the task's budget, within sane bounds: merging
         // many runs then costs more reads, not more memory.
-        let buffer = site
-            .cx
-            .context()
-            .memory_limit()
-            .map_or(READ_BUFFER, |l| {
-                let per_task = l / site.cx.context().threads().max(1) as u64;
-                (per_task as usize / segments.max(1)).clamp(MIN_READ_BUFFER, READ_BUFFER)
-            });
+        let buffer = site.cx.context().memory_limit().map_or(READ_BUFFER, |l| {
+            let per_task = l / site.cx.context().threads().max(1) as u64;
+            (per_task as usize / segments.max(1)).clamp(MIN_READ_BUFFER, READ_BUFFER)
+        });
         for o in outputs {
             match &*o {
                 MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing

@@ -476,9 +476,9 @@ impl<R> RunReader<R> {
         self.buf.resize(len, 0);
         self.reader.read_exact(&mut self.buf).map_err(io)?;
         self.remaining = self.remaining.saturating_sub(4 + len as u64);
-        self.codec.decode(&self.buf).map_err(|e| {
-            Error::Internal(format!("spill file {}: {e}", self.path.display()))
-        })
+        self.codec
+            .decode(&self.buf)
+            .map_err(|e| Error::Internal(format!("spill file {}: {e}", self.path.display())))
     }
 }
 

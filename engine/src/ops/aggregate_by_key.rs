@@ -28,12 +28,9 @@ where
         mut seq: impl FnMut(Out::Value, In::Value) -> Out::Value,
         _comb: impl FnMut(Out::Value, Out::Value) -> Out::Value,
     ) -> MapOutput<Record<In, Out>> {
-        combine_values(
-            site.node,
-            input.map(Pair::into_parts),
-            out,
-            |acc, v| seq(acc.unwrap_or_else(|| zero.clone()), v),
-        )
+        combine_values(site.node, input.map(Pair::into_parts), out, |acc, v| {
+            seq(acc.unwrap_or_else(|| zero.clone()), v)
+        })
     }
 
     /// Merges the partial aggregates of one output partition.

@@ -111,7 +111,10 @@ pub fn read<D: Dataset>(
 }
 
 /// Map side of every two-input operator: the pairs, bucketed by the partitioner.
-pub(crate) fn bucket_pairs<P: Pair>(input: impl Iterator<Item = P>, out: MapWriter<P>) -> MapOutput<P>
+pub(crate) fn bucket_pairs<P: Pair>(
+    input: impl Iterator<Item = P>,
+    out: MapWriter<P>,
+) -> MapOutput<P>
 where
     P::Key: Key,
 {

@@ -28,12 +28,9 @@ where
         zero: In::Value,
         mut f: impl FnMut(In::Value, In::Value) -> In::Value,
     ) -> MapOutput<Record<In, Out>> {
-        combine_values(
-            site.node,
-            input.map(Pair::into_parts),
-            out,
-            |acc, v| f(acc.unwrap_or_else(|| zero.clone()), v),
-        )
+        combine_values(site.node, input.map(Pair::into_parts), out, |acc, v| {
+            f(acc.unwrap_or_else(|| zero.clone()), v)
+        })
     }
 
     /// Folds the partial values of one output partition.

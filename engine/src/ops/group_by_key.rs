@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap;
 
 use crate::data::{Key, Pair};
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
 use crate::ops::union::Either;
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
 use crate::spill::{HashGroups, key_hash};
 use crate::task::Site;
 

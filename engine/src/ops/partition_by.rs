@@ -25,7 +25,12 @@ where
     ) -> MapOutput<In> {
         let partitioner = out.partitioner().clone();
         // Runs need no order within a partition: `()` keeps map order.
-        bucket(input, out, move |kv| partitioner.partition(kv.key()), |_| ())
+        bucket(
+            input,
+            out,
+            move |kv| partitioner.partition(kv.key()),
+            |_| (),
+        )
     }
 
     /// The pairs of one output partition, in map-partition order (runs after in-memory outputs).

@@ -70,6 +70,14 @@ fn check(ctx: &Context) -> rddflow::Result<()> {
 
     assert_eq!(as_map(k.sums.collect()?), sums);
     assert!(k.by4.is_checkpointed());
+    // The checkpoint's manifest records the partitioner, for a later process to restore.
+    let dir = k.by4.checkpoint_file().expect("checkpoint directory");
+    let manifest = std::fs::read_to_string(dir.join("_manifest.json")).expect("manifest");
+    let compact: String = manifest.split_whitespace().collect();
+    assert!(
+        compact.contains(r#""partitioner":{"Hash":{"partitions":4}}"#),
+        "{manifest}"
+    );
     // After the checkpoint the partitioner is restored: still no shuffle.
     let l = k.sums.lineage();
     assert_eq!(stages(&l), 0, "{l}");

@@ -277,6 +277,25 @@ impl<R: Data> Iterator for ShuffleRead<R> {
         }
     }
 
+    /// Internal iteration over the in-memory buckets as slices, then the runs.
+    fn fold<B, F: FnMut(B, R) -> B>(mut self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        for m in self.map..self.outputs.len() {
+            let start = if m == self.map { self.pos } else { 0 };
+            let bucket = match &*self.outputs[m] {
+                MapOutput::Memory(b) => &b[self.part][start.min(b[self.part].len())..],
+                MapOutput::Spilled(_) => &[],
+            };
+            for r in bucket {
+                acc = f(acc, r.clone());
+            }
+        }
+        if let Some(c) = self.current.take() {
+            acc = c.fold(acc, &mut f);
+        }
+        self.runs.fold(acc, |acc, r| r.fold(acc, &mut f))
+    }
+
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n: usize = (self.map.min(self.outputs.len())..self.outputs.len())
             .map(|m| self.bucket(m).len())
@@ -321,16 +340,23 @@ pub fn bucket<T: 'static, S: Ord>(
     let slot = std::mem::size_of::<(usize, T)>() + SORT_KEY_BYTES;
     let mut buf: Vec<(usize, T)> = Vec::new();
     let mut used = 0u64;
-    let mut input = input;
-    let done = input.try_for_each(|x| {
-        used += sink.measure(slot, &x)?;
-        let p = partition_of(&x);
-        buf.push((p, x));
-        if used > per_task {
-            sink.spill(&mut buf, &mut sort_key)?;
-            used = 0;
+    let mut done: Result<()> = Ok(());
+    // `for_each`, not `try_for_each`: the fused chain's adapters forward `fold` (internal
+    // iteration), not `try_fold`. After an error the rest of the input is only drained.
+    input.for_each(|x| {
+        if done.is_err() {
+            return;
         }
-        Ok(())
+        done = (|| {
+            used += sink.measure(slot, &x)?;
+            let p = partition_of(&x);
+            buf.push((p, x));
+            if used > per_task {
+                sink.spill(&mut buf, &mut sort_key)?;
+                used = 0;
+            }
+            Ok(())
+        })();
     });
     let done = done.and_then(|()| sink.spill(&mut buf, &mut sort_key));
     let out = MapWriter {
@@ -372,9 +398,13 @@ pub fn combine_values<K: Key, V, C: Data>(
         + std::mem::size_of::<(usize, (K, C))>()
         + SORT_KEY_BYTES;
     let mut used = 0u64;
-    let mut input = input;
-    // `try_for_each` (internal iteration) lets each adapter of the fused chain run its own loop.
-    let done = input.try_for_each(|(k, v)| {
+    let mut done: Result<()> = Ok(());
+    // `for_each` (internal iteration) lets each adapter of the fused chain run its own loop
+    // (they forward `fold`, not `try_fold`). After an error the rest is only drained.
+    input.for_each(|(k, v)| {
+        if done.is_err() {
+            return;
+        }
         let g = PanicScope::enter(node);
         match map.entry(k) {
             Entry::Occupied(mut e) => {
@@ -397,10 +427,9 @@ pub fn combine_values<K: Key, V, C: Data>(
         if used > per_task
             && let Some(sink) = sink.as_mut()
         {
-            spill_map(&mut map, sink, &partitioner)?;
+            done = spill_map(&mut map, sink, &partitioner);
             used = 0;
         }
-        Ok::<(), Error>(())
     });
     let cx = out.cx;
     match sink {
@@ -471,7 +500,7 @@ fn merge_in_memory<K: Key, C>(
     mut merge: impl FnMut(C, C) -> C,
 ) -> impl Iterator<Item = (K, C)> {
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
-    for (k, c) in input {
+    input.for_each(|(k, c)| {
         match map.entry(k) {
             Entry::Occupied(mut e) => {
                 let slot = e.get_mut();
@@ -482,7 +511,7 @@ fn merge_in_memory<K: Key, C>(
                 e.insert(Some(c));
             }
         }
-    }
+    });
     map.into_iter()
         .map(|(k, c)| (k, c.expect("combiner present")))
 }

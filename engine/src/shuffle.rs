@@ -500,16 +500,14 @@ fn merge_in_memory<K: Key, C>(
     mut merge: impl FnMut(C, C) -> C,
 ) -> impl Iterator<Item = (K, C)> {
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
-    input.for_each(|(k, c)| {
-        match map.entry(k) {
-            Entry::Occupied(mut e) => {
-                let slot = e.get_mut();
-                let old = slot.take().expect("combiner present");
-                *slot = Some(merge(old, c));
-            }
-            Entry::Vacant(e) => {
-                e.insert(Some(c));
-            }
+    input.for_each(|(k, c)| match map.entry(k) {
+        Entry::Occupied(mut e) => {
+            let slot = e.get_mut();
+            let old = slot.take().expect("combiner present");
+            *slot = Some(merge(old, c));
+        }
+        Entry::Vacant(e) => {
+            e.insert(Some(c));
         }
     });
     map.into_iter()

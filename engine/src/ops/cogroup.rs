@@ -134,6 +134,9 @@ pub type Side<I, T> = Either<I, ShuffleRead<T>>;
 /// One key's values on the left and on the right.
 pub(crate) type Group<K, V, W> = (K, (Vec<V>, Vec<W>));
 
+/// Each key's values on the left and on the right, in a hash map.
+type GroupMap<K, V, W> = FxHashMap<K, (Vec<V>, Vec<W>)>;
+
 /// The groups of one output partition: from a hash map of the partition, or streamed from
 /// inputs merged by key hash when a shuffle spilled.
 pub(crate) type Groups<K, V, W> =
@@ -162,7 +165,7 @@ where
             ready: Vec::new().into_iter(),
         });
     }
-    let mut groups: FxHashMap<L::Key, (Vec<L::Value>, Vec<R::Value>)> = FxHashMap::default();
+    let mut groups: GroupMap<L::Key, L::Value, R::Value> = FxHashMap::default();
     for kv in left {
         let (k, v) = kv.into_parts();
         groups.entry(k).or_default().0.push(v);

@@ -388,8 +388,32 @@ pub fn combine_values<K: Key, V, C: Data>(
     // `Option` lets a combiner be moved out and back without a `Default` bound.
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
     let partitioner = out.partitioner.clone();
-    let mut sink = out.sink;
-    let per_task = sink.as_ref().map_or(u64::MAX, |s| s.budget().per_task);
+    let Some(sink) = out.sink else {
+        // No memory limit: the plain loop, without the accounting's per-record checks.
+        input.for_each(|(k, v)| {
+            let g = PanicScope::enter(node);
+            match map.entry(k) {
+                Entry::Occupied(mut e) => {
+                    let slot = e.get_mut();
+                    let old = slot.take();
+                    *slot = Some(step(old, v));
+                }
+                Entry::Vacant(e) => {
+                    e.insert(Some(step(None, v)));
+                }
+            }
+            g.exit();
+        });
+        let n = partitioner.num_partitions();
+        let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
+        for (k, c) in map {
+            let p = partitioner.partition(&k);
+            buckets[p].push((k, c.expect("combiner present")));
+        }
+        return MapOutput::Memory(buckets);
+    };
+    let mut sink = sink;
+    let per_task = sink.budget().per_task;
     // A hash-table slot and control byte, twice (a table grown by doubling is at least half
     // empty right after it grows), plus what spilling it needs: the entry's slot in the
     // vector it is drained into and the sort key cached for it. `estimate` adds the sampled
@@ -417,40 +441,22 @@ pub fn combine_values<K: Key, V, C: Data>(
                 let c = step(None, v);
                 g.exit();
                 let e = e.insert_entry(Some(c));
-                if let Some(sink) = sink.as_mut() {
-                    used += sink.estimate(slot, || {
-                        Some((e.key().clone(), e.get().clone().expect("combiner present")))
-                    });
-                }
+                used += sink.estimate(slot, || {
+                    Some((e.key().clone(), e.get().clone().expect("combiner present")))
+                });
             }
         }
-        if used > per_task
-            && let Some(sink) = sink.as_mut()
-        {
-            done = spill_map(&mut map, sink, &partitioner);
+        if used > per_task {
+            done = spill_map(&mut map, &mut sink, &partitioner);
             used = 0;
         }
     });
     let cx = out.cx;
-    match sink {
-        None => {
-            let n = partitioner.num_partitions();
-            let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
-            for (k, c) in map {
-                let p = partitioner.partition(&k);
-                buckets[p].push((k, c.expect("combiner present")));
-            }
-            MapOutput::Memory(buckets)
-        }
-        Some(mut sink) => {
-            let done = done.and_then(|()| spill_map(&mut map, &mut sink, &partitioner));
-            match done {
-                Ok(()) => MapOutput::Spilled(sink.into_runs()),
-                Err(e) => {
-                    cx.fail(e);
-                    MapOutput::Memory(Vec::new())
-                }
-            }
+    match done.and_then(|()| spill_map(&mut map, &mut sink, &partitioner)) {
+        Ok(()) => MapOutput::Spilled(sink.into_runs()),
+        Err(e) => {
+            cx.fail(e);
+            MapOutput::Memory(Vec::new())
         }
     }
 }

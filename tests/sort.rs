@@ -6,6 +6,8 @@ use rddflow::prelude::*;
 rddflow::pipeline! {
     struct Sorts(n: u64) {
         nums: u64 = range(0..n, 5);
+        /// The key function sees a param.
+        by_last_digit: u64 = nums.sort_by(|i| i % n.min(10), false, 3);
         #[checkpoint]
         pairs: (u64, u64) = nums.map(|i| ((i * 7919) % 1000, i));
         sorted: (u64, u64) = pairs.sort_by_key(true, 4);
@@ -38,6 +40,9 @@ fn sort_through_a_checkpointed_parent() -> rddflow::Result<()> {
     assert_eq!(s.sorted.partitioner(), None);
     // Read again from the checkpoint and the kept shuffle: same result.
     assert_eq!(s.sorted.collect()?, want);
+    let mut want: Vec<u64> = (0..5000).collect();
+    want.sort_by_key(|i| std::cmp::Reverse(i % 10));
+    assert_eq!(s.by_last_digit.collect()?, want);
     Ok(())
 }
 

@@ -919,8 +919,8 @@
 //! may buffer `bytes / threads` (estimated: the record's in-memory size plus its serialized
 //! size, which stands for the heap it owns); past that it writes its buffer as a sorted run to
 //! a temporary file and starts over. Reduce tasks merge the runs of their partition (a k-way
-//! merge), so `reduce_by_key` and friends, `group_by_key` and the sorts hold one key (or one
-//! record per run) at a time rather than the whole partition. Spill files are removed when
+//! merge), so `reduce_by_key` and friends, `group_by_key`, `cogroup`, the joins and the sorts
+//! hold one key (or one record per run) at a time rather than the whole partition. Spill files are removed when
 //! the shuffle is dropped or released, when a failing task unwinds, and with the context's
 //! temporary directory. Records must be `serde::Serialize + DeserializeOwned` to spill (a
 //! shuffle of other types stays in memory, with a warning); a single record larger than the

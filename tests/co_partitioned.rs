@@ -25,6 +25,8 @@ rddflow::pipeline! {
         /// `distinct` hashes whole elements: its output has no key partitioner.
         unique: (u32, i64) = by4.distinct(4);
         unique_sums: (u32, i64) = unique.reduce_by_key(|a, b| a + b, 4);
+        /// Only the right input is shuffled (and, under a limit, spilled).
+        joined: (u32, (i64, i64)) = by4.join(pairs, 4);
     }
 }
 
@@ -70,6 +72,14 @@ fn check(ctx: &Context) -> rddflow::Result<()> {
 
     assert_eq!(as_map(k.sums.collect()?), sums);
     assert!(k.by4.is_checkpointed());
+    // The checkpoint's manifest records the partitioner, for a later process to restore.
+    let dir = k.by4.checkpoint_file().expect("checkpoint directory");
+    let manifest = std::fs::read_to_string(dir.join("_manifest.json")).expect("manifest");
+    let compact: String = manifest.split_whitespace().collect();
+    assert!(
+        compact.contains(r#""partitioner":{"Hash":{"partitions":4}}"#),
+        "{manifest}"
+    );
     // After the checkpoint the partitioner is restored: still no shuffle.
     let l = k.sums.lineage();
     assert_eq!(stages(&l), 0, "{l}");
@@ -104,6 +114,20 @@ fn check(ctx: &Context) -> rddflow::Result<()> {
         unique.insert(*key, vs.iter().sum());
     }
     assert_eq!(as_map(k.unique_sums.collect()?), unique);
+    let l = k.joined.lineage();
+    assert!(!l.contains("+-(4) Keyed.by4"), "{l}");
+    let mut joined = k.joined.collect()?;
+    joined.sort();
+    let mut want = Vec::new();
+    for (a, v) in items() {
+        for (b, w) in items() {
+            if a == b {
+                want.push((a, (v, w)));
+            }
+        }
+    }
+    want.sort();
+    assert_eq!(joined, want);
     Ok(())
 }
 

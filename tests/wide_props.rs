@@ -1,10 +1,9 @@
 //! Property tests: every wide operator (and `coalesce`) against a naive single-threaded
 //! reference, on random data with random partition counts (one partition, more partitions
 //! than elements, empty partitions, skewed keys), in memory and spilling under a tiny memory
-//! limit.
+//! limit (after which no spill file may remain).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use rddflow::prelude::*;
@@ -37,16 +36,41 @@ rddflow::pipeline! {
     }
 }
 
-// Pools are made once: a context per case would dominate the run time.
-static MEMORY: LazyLock<Context> =
-    LazyLock::new(|| Context::builder().threads(2).build().expect("context"));
-static SPILLING: LazyLock<Context> = LazyLock::new(|| {
+fn memory() -> Context {
+    Context::builder().threads(2).build().expect("context")
+}
+
+/// A context with a tiny memory limit spilling under `dir`.
+fn spilling(dir: &std::path::Path) -> Context {
     Context::builder()
         .threads(2)
-        .memory_limit(256)
+        .memory_limit(1024)
+        .spill_dir(dir)
         .build()
         .expect("context")
-});
+}
+
+/// Files left under `dir` (spill directories may exist; files may not).
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() { files_under(&p) } else { 1 }
+        })
+        .sum()
+}
+
+/// Runs `check` in memory and spilling; every spill file is gone once the pipeline is.
+fn check_both(left: &[L], right: &[R], in_parts: usize, out: usize, asc: bool) -> u64 {
+    check(&memory(), left, right, in_parts, out, asc);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ctx = spilling(dir.path());
+    check(&ctx, left, right, in_parts, out, asc);
+    assert_eq!(files_under(dir.path()), 0, "spill files left behind");
+    ctx.spilled_bytes()
+}
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
@@ -198,15 +222,12 @@ proptest! {
         out in partitions(),
         ascending in any::<bool>(),
     ) {
-        check(&MEMORY, &left, &right, in_parts, out, ascending);
-        check(&SPILLING, &left, &right, in_parts, out, ascending);
+        check_both(&left, &right, in_parts, out, ascending);
     }
 }
 
 #[test]
 fn the_tiny_limit_spills() {
     let left: Vec<L> = (0..500).map(|i| ((i % 13) as u8, i)).collect();
-    let before = SPILLING.spilled_bytes();
-    check(&SPILLING, &left, &[(1, 1), (2, 2)], 3, 4, true);
-    assert!(SPILLING.spilled_bytes() > before);
+    assert!(check_both(&left, &[(1, 1), (2, 2)], 3, 4, true) > 0);
 }

@@ -307,7 +307,8 @@ impl Context {
         self.inner.task_max_failures
     }
 
-    /// Bytes written to spill files by this context's shuffles so far.
+    /// Bytes written to spill files by this context's shuffles so far (runs, and the runs
+    /// that merge them when a map task wrote many).
     pub fn spilled_bytes(&self) -> u64 {
         self.inner.spill.spilled_bytes()
     }

@@ -12,7 +12,9 @@ use crate::data::{Data, Key};
 use crate::error::{Error, Result};
 use crate::ops::union::Either;
 use crate::partitioner::Partitioner;
-use crate::spill::{Codec, HashGroups, Merge, Run, RunReader, RunSink, key_hash};
+use crate::spill::{
+    Codec, HashGroups, MIN_READ_BUFFER, Merge, READ_BUFFER, Run, RunReader, RunSink, key_hash,
+};
 use crate::storage::lock;
 use crate::task::{PanicScope, Site, TaskContext};
 
@@ -125,18 +127,36 @@ impl<R: Data> ShuffleSlot<R> {
     fn read_outputs(&self, site: &Site, outputs: Vec<Arc<MapOutput<R>>>) -> ShuffleRead<R> {
         let mut runs = Vec::new();
         let mut memory = Vec::new();
-        let mut records = 0;
+        // For task metrics: records in memory (their bytes estimated), and records and bytes
+        // in spill files.
+        let (mut memory_records, mut spilled_records, mut spilled_bytes) = (0u64, 0u64, 0u64);
+        let segments: usize = outputs
+            .iter()
+            .map(|o| match &**o {
+                MapOutput::Spilled(rs) => rs.iter().filter(|r| r.has(site.part)).count(),
+                MapOutput::Memory(_) => 0,
+            })
+            .sum();
+        // The read buffers of a merge share the task's budget, within sane bounds: merging
+        // many runs then costs more reads, not more memory.
+        let buffer = site.cx.context().memory_limit().map_or(READ_BUFFER, |l| {
+            let per_task = l / site.cx.context().threads().max(1) as u64;
+            (per_task as usize / segments.max(1)).clamp(MIN_READ_BUFFER, READ_BUFFER)
+        });
         for o in outputs {
             match &*o {
                 MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing
                 MapOutput::Memory(b) => {
-                    records += b[site.part].len();
+                    memory_records += b[site.part].len() as u64;
                     memory.push(o);
                 }
                 MapOutput::Spilled(rs) => {
                     let codec = self.codec.as_ref().expect("spilled shuffles have a codec");
                     for r in rs {
-                        match r.open(site.part, codec, &site.cx) {
+                        let (n, b) = r.size(site.part);
+                        spilled_records += n;
+                        spilled_bytes += b;
+                        match r.open(site.part, codec, &site.cx, buffer) {
                             Ok(Some(reader)) => runs.push(reader),
                             Ok(None) => {}
                             Err(e) => site.cx.fail(e),
@@ -147,11 +167,12 @@ impl<R: Data> ShuffleSlot<R> {
                 }
             }
         }
-        // Spilled records are counted by their `RunReader`s; here the in-memory ones.
+        let records = memory_records + spilled_records;
         site.cx.metrics(|m| {
-            m.records_in += records as u64;
-            m.shuffle_records_read += records as u64;
-            m.shuffle_bytes_read += (records * std::mem::size_of::<R>()) as u64;
+            m.records_in += records;
+            m.shuffle_records_read += records;
+            m.shuffle_bytes_read +=
+                spilled_bytes + memory_records * std::mem::size_of::<R>() as u64;
         });
         ShuffleRead {
             outputs: memory,
@@ -194,10 +215,10 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
                 let records: usize = b.iter().map(Vec::len).sum();
                 (records as u64, (records * std::mem::size_of::<R>()) as u64)
             }
-            Some(MapOutput::Spilled(runs)) => (
-                runs.iter().map(Run::records).sum(),
-                runs.iter().map(Run::bytes).sum(),
-            ),
+            Some(MapOutput::Spilled(runs)) => runs
+                .iter()
+                .map(Run::total)
+                .fold((0, 0), |(r, b), (r2, b2)| (r + r2, b + b2)),
             None => (0, 0),
         }
     }
@@ -291,6 +312,25 @@ impl<R: Data> Iterator for ShuffleRead<R> {
         }
     }
 
+    /// Internal iteration over the in-memory buckets as slices, then the runs.
+    fn fold<B, F: FnMut(B, R) -> B>(mut self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        for m in self.map..self.outputs.len() {
+            let start = if m == self.map { self.pos } else { 0 };
+            let bucket = match &*self.outputs[m] {
+                MapOutput::Memory(b) => &b[self.part][start.min(b[self.part].len())..],
+                MapOutput::Spilled(_) => &[],
+            };
+            for r in bucket {
+                acc = f(acc, r.clone());
+            }
+        }
+        if let Some(c) = self.current.take() {
+            acc = c.fold(acc, &mut f);
+        }
+        self.runs.fold(acc, |acc, r| r.fold(acc, &mut f))
+    }
+
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n: usize = (self.map.min(self.outputs.len())..self.outputs.len())
             .map(|m| self.bucket(m).len())
@@ -307,7 +347,7 @@ impl<R: Data> Iterator for ShuffleRead<R> {
 /// Splits records into one bucket per output partition, by `partition_of`. When spilling is
 /// on, the records are buffered instead and written as runs sorted by `(partition,
 /// sort_key)` whenever the buffer outgrows the task's budget.
-pub fn bucket<T, S: Ord>(
+pub fn bucket<T: 'static, S: Ord>(
     input: impl Iterator<Item = T>,
     out: MapWriter<T>,
     mut partition_of: impl FnMut(&T) -> usize,
@@ -335,16 +375,23 @@ pub fn bucket<T, S: Ord>(
     let slot = std::mem::size_of::<(usize, T)>() + SORT_KEY_BYTES;
     let mut buf: Vec<(usize, T)> = Vec::new();
     let mut used = 0u64;
-    let mut input = input;
-    let done = input.try_for_each(|x| {
-        used += sink.measure(slot, &x)?;
-        let p = partition_of(&x);
-        buf.push((p, x));
-        if used > per_task {
-            sink.spill(&mut buf, &mut sort_key)?;
-            used = 0;
+    let mut done: Result<()> = Ok(());
+    // `for_each`, not `try_for_each`: the fused chain's adapters forward `fold` (internal
+    // iteration), not `try_fold`. After an error the rest of the input is only drained.
+    input.for_each(|x| {
+        if done.is_err() {
+            return;
         }
-        Ok(())
+        done = (|| {
+            used += sink.measure(slot, &x)?;
+            let p = partition_of(&x);
+            buf.push((p, x));
+            if used > per_task {
+                sink.spill(&mut buf, &mut sort_key)?;
+                used = 0;
+            }
+            Ok(())
+        })();
     });
     let done = done.and_then(|()| sink.spill(&mut buf, &mut sort_key));
     let out = MapWriter {
@@ -376,8 +423,32 @@ pub fn combine_values<K: Key, V, C: Data>(
     // `Option` lets a combiner be moved out and back without a `Default` bound.
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
     let partitioner = out.partitioner.clone();
-    let mut sink = out.sink;
-    let per_task = sink.as_ref().map_or(u64::MAX, |s| s.budget().per_task);
+    let Some(sink) = out.sink else {
+        // No memory limit: the plain loop, without the accounting's per-record checks.
+        input.for_each(|(k, v)| {
+            let g = PanicScope::enter(node);
+            match map.entry(k) {
+                Entry::Occupied(mut e) => {
+                    let slot = e.get_mut();
+                    let old = slot.take();
+                    *slot = Some(step(old, v));
+                }
+                Entry::Vacant(e) => {
+                    e.insert(Some(step(None, v)));
+                }
+            }
+            g.exit();
+        });
+        let n = partitioner.num_partitions();
+        let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
+        for (k, c) in map {
+            let p = partitioner.partition(&k);
+            buckets[p].push((k, c.expect("combiner present")));
+        }
+        return MapOutput::Memory(buckets);
+    };
+    let mut sink = sink;
+    let per_task = sink.budget().per_task;
     // A hash-table slot and control byte, twice (a table grown by doubling is at least half
     // empty right after it grows), plus what spilling it needs: the entry's slot in the
     // vector it is drained into and the sort key cached for it. `estimate` adds the sampled
@@ -386,9 +457,13 @@ pub fn combine_values<K: Key, V, C: Data>(
         + std::mem::size_of::<(usize, (K, C))>()
         + SORT_KEY_BYTES;
     let mut used = 0u64;
-    let mut input = input;
-    // `try_for_each` (internal iteration) lets each adapter of the fused chain run its own loop.
-    let done = input.try_for_each(|(k, v)| {
+    let mut done: Result<()> = Ok(());
+    // `for_each` (internal iteration) lets each adapter of the fused chain run its own loop
+    // (they forward `fold`, not `try_fold`). After an error the rest is only drained.
+    input.for_each(|(k, v)| {
+        if done.is_err() {
+            return;
+        }
         let g = PanicScope::enter(node);
         match map.entry(k) {
             Entry::Occupied(mut e) => {
@@ -401,41 +476,22 @@ pub fn combine_values<K: Key, V, C: Data>(
                 let c = step(None, v);
                 g.exit();
                 let e = e.insert_entry(Some(c));
-                if let Some(sink) = sink.as_mut() {
-                    used += sink.estimate(slot, || {
-                        Some((e.key().clone(), e.get().clone().expect("combiner present")))
-                    });
-                }
+                used += sink.estimate(slot, || {
+                    Some((e.key().clone(), e.get().clone().expect("combiner present")))
+                });
             }
         }
-        if used > per_task
-            && let Some(sink) = sink.as_mut()
-        {
-            spill_map(&mut map, sink, &partitioner)?;
+        if used > per_task {
+            done = spill_map(&mut map, &mut sink, &partitioner);
             used = 0;
         }
-        Ok::<(), Error>(())
     });
     let cx = out.cx;
-    match sink {
-        None => {
-            let n = partitioner.num_partitions();
-            let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
-            for (k, c) in map {
-                let p = partitioner.partition(&k);
-                buckets[p].push((k, c.expect("combiner present")));
-            }
-            MapOutput::Memory(buckets)
-        }
-        Some(mut sink) => {
-            let done = done.and_then(|()| spill_map(&mut map, &mut sink, &partitioner));
-            match done {
-                Ok(()) => MapOutput::Spilled(sink.into_runs()),
-                Err(e) => {
-                    cx.fail(e);
-                    MapOutput::Memory(Vec::new())
-                }
-            }
+    match done.and_then(|()| spill_map(&mut map, &mut sink, &partitioner)) {
+        Ok(()) => MapOutput::Spilled(sink.into_runs()),
+        Err(e) => {
+            cx.fail(e);
+            MapOutput::Memory(Vec::new())
         }
     }
 }
@@ -485,18 +541,16 @@ fn merge_in_memory<K: Key, C>(
     mut merge: impl FnMut(C, C) -> C,
 ) -> impl Iterator<Item = (K, C)> {
     let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
-    for (k, c) in input {
-        match map.entry(k) {
-            Entry::Occupied(mut e) => {
-                let slot = e.get_mut();
-                let old = slot.take().expect("combiner present");
-                *slot = Some(merge(old, c));
-            }
-            Entry::Vacant(e) => {
-                e.insert(Some(c));
-            }
+    input.for_each(|(k, c)| match map.entry(k) {
+        Entry::Occupied(mut e) => {
+            let slot = e.get_mut();
+            let old = slot.take().expect("combiner present");
+            *slot = Some(merge(old, c));
         }
-    }
+        Entry::Vacant(e) => {
+            e.insert(Some(c));
+        }
+    });
     map.into_iter()
         .map(|(k, c)| (k, c.expect("combiner present")))
 }

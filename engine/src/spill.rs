@@ -30,8 +30,11 @@ use crate::checkpoint::codec::Postcard;
 use crate::error::{Error, Result};
 use crate::task::TaskContext;
 
-/// Read buffer of one run segment while merging (per run, per reduce task).
-pub const READ_BUFFER: usize = 16 * 1024;
+/// Largest read buffer of one run segment while merging (per run, per reduce task); the
+/// buffers of a merge share the task's budget, down to [`MIN_READ_BUFFER`] each.
+pub const READ_BUFFER: usize = 64 * 1024;
+/// Smallest read buffer of one run segment.
+pub const MIN_READ_BUFFER: usize = 4 * 1024;
 /// Write buffer of a run being written (per map task).
 const WRITE_BUFFER: usize = 64 * 1024;
 
@@ -177,7 +180,8 @@ pub struct RunSink<R> {
     node: &'static str,
     budget: Budget,
     partitions: usize,
-    runs: Vec<Run>,
+    /// Runs written so far, with their compaction level.
+    runs: Vec<(Run, u32)>,
     sizes: SizeTracker,
 }
 
@@ -246,56 +250,153 @@ impl<R> RunSink<R> {
         &mut self,
         records: &mut Vec<(usize, R)>,
         mut sort_key: impl FnMut(&R) -> S,
-    ) -> Result<()> {
+    ) -> Result<()>
+    where
+        R: 'static,
+    {
         if records.is_empty() {
             return Ok(());
         }
         records.sort_by_cached_key(|(p, r)| (*p, sort_key(r)));
-        let cfg = self.cx.context().spill();
-        let dir = cfg.dir()?;
+        let mut w = RunWriter::new(self)?;
+        for (p, r) in records.drain(..) {
+            w.write(self, p, &r)?;
+        }
+        let run = w.finish(self)?;
+        self.runs.push((run, 0));
+        self.compact(&mut sort_key)
+    }
+
+    /// Keeps the number of runs logarithmic in the data: whenever [`FAN_IN`] runs of one level
+    /// are last in line, they are merged into one run of the next level (so every record is
+    /// rewritten about `log16(runs)` times, and a reduce task never opens more than
+    /// `15 * levels` runs per map task).
+    fn compact<S: Ord>(&mut self, sort_key: &mut impl FnMut(&R) -> S) -> Result<()>
+    where
+        R: 'static,
+    {
+        loop {
+            let Some(&(_, level)) = self.runs.last() else {
+                return Ok(());
+            };
+            let n = self
+                .runs
+                .iter()
+                .rev()
+                .take_while(|(_, l)| *l == level)
+                .count();
+            if n < FAN_IN {
+                return Ok(());
+            }
+            let group: Vec<Run> = self
+                .runs
+                .drain(self.runs.len() - n..)
+                .map(|(r, _)| r)
+                .collect();
+            let mut w = RunWriter::new(self)?;
+            for p in 0..self.partitions {
+                let mut sources: Vec<Box<dyn Iterator<Item = R>>> = Vec::new();
+                for r in &group {
+                    if let Some(reader) = r.open(p, &self.codec, &self.cx, READ_BUFFER)? {
+                        sources.push(Box::new(reader));
+                    }
+                }
+                for r in Merge::new(sources, &mut *sort_key) {
+                    w.write(self, p, &r)?;
+                }
+                if self.cx.failed() {
+                    // The reader recorded the cause on the task.
+                    return Err(Error::Internal(format!(
+                        "merging spill runs of `{}` failed",
+                        self.node
+                    )));
+                }
+            }
+            let merged = w.finish(self)?;
+            // `group` drops here: the merged runs' files are deleted.
+            self.runs.push((merged, level + 1));
+        }
+    }
+
+    /// The runs written (the map task's output).
+    pub fn into_runs(self) -> Vec<Run> {
+        self.runs.into_iter().map(|(r, _)| r).collect()
+    }
+}
+
+/// Runs merged at once when compacting.
+pub const FAN_IN: usize = 16;
+
+/// Writes one run: records in partition order, each a 4-byte length and its encoding.
+struct RunWriter {
+    w: BufWriter<File>,
+    path: tempfile::TempPath,
+    offsets: Vec<u64>,
+    /// Records per partition.
+    counts: Vec<u64>,
+    pos: u64,
+    next_part: usize,
+    buf: Vec<u8>,
+}
+
+impl RunWriter {
+    fn new<R>(sink: &RunSink<R>) -> Result<Self> {
+        let dir = sink.cx.context().spill().dir()?;
         let (file, path) = tempfile::Builder::new()
             .prefix("run-")
             .tempfile_in(dir)
             .map_err(|e| Error::io("create spill file in", dir, e))?
             .into_parts();
-        let mut w = BufWriter::with_capacity(WRITE_BUFFER, file);
-        let mut offsets = vec![0u64; self.partitions + 1];
-        let (mut pos, mut next_part) = (0u64, 0usize);
-        let n = records.len() as u64;
-        let mut buf = Vec::new();
-        let io = |e| Error::io("write spill file", path.to_path_buf(), e);
-        for (p, r) in records.drain(..) {
-            while next_part <= p {
-                offsets[next_part] = pos;
-                next_part += 1;
-            }
-            buf.clear();
-            self.codec
-                .encode(&r, &mut buf)
-                .map_err(|e| Error::Internal(format!("spill of `{}`: {e}", self.node)))?;
-            if buf.len() as u64 > self.budget.limit {
-                return Err(self.too_large(buf.len() as u64));
-            }
-            w.write_all(&(buf.len() as u32).to_le_bytes()).map_err(io)?;
-            w.write_all(&buf).map_err(io)?;
-            pos += 4 + buf.len() as u64;
-        }
-        offsets[next_part..].iter_mut().for_each(|o| *o = pos);
-        w.flush().map_err(io)?;
-        cfg.spilled.fetch_add(pos, Ordering::Relaxed);
-        self.cx.add_spilled_bytes(pos);
-        tracing::debug!(node = self.node, bytes = pos, "spilled a run");
-        self.runs.push(Run {
+        Ok(RunWriter {
+            w: BufWriter::with_capacity(WRITE_BUFFER, file),
             path,
-            offsets,
-            records: n,
-        });
+            offsets: vec![0; sink.partitions + 1],
+            counts: vec![0; sink.partitions],
+            pos: 0,
+            next_part: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends `r` to partition `p` (partitions come in order).
+    fn write<R>(&mut self, sink: &RunSink<R>, p: usize, r: &R) -> Result<()> {
+        while self.next_part <= p {
+            self.offsets[self.next_part] = self.pos;
+            self.next_part += 1;
+        }
+        self.buf.clear();
+        sink.codec
+            .encode(r, &mut self.buf)
+            .map_err(|e| Error::Internal(format!("spill of `{}`: {e}", sink.node)))?;
+        let n = self.buf.len() as u64;
+        if n > sink.budget.limit {
+            return Err(sink.too_large(n));
+        }
+        let io = |e| Error::io("write spill file", self.path.to_path_buf(), e);
+        self.w.write_all(&(n as u32).to_le_bytes()).map_err(io)?;
+        self.w.write_all(&self.buf).map_err(io)?;
+        self.pos += 4 + n;
+        self.counts[p] += 1;
         Ok(())
     }
 
-    /// The runs written (the map task's output).
-    pub fn into_runs(self) -> Vec<Run> {
-        self.runs
+    fn finish<R>(mut self, sink: &RunSink<R>) -> Result<Run> {
+        let pos = self.pos;
+        self.offsets[self.next_part..]
+            .iter_mut()
+            .for_each(|o| *o = pos);
+        self.w
+            .flush()
+            .map_err(|e| Error::io("write spill file", self.path.to_path_buf(), e))?;
+        let cfg = sink.cx.context().spill();
+        cfg.spilled.fetch_add(pos, Ordering::Relaxed);
+        sink.cx.add_spilled_bytes(pos);
+        tracing::debug!(node = sink.node, bytes = pos, "spilled a run");
+        Ok(Run {
+            path: self.path,
+            offsets: self.offsets,
+            counts: self.counts,
+        })
     }
 }
 
@@ -326,26 +427,40 @@ pub struct Run {
     path: tempfile::TempPath,
     /// `offsets[p]..offsets[p + 1]` is partition `p`.
     offsets: Vec<u64>,
-    records: u64,
+    /// Records per partition.
+    counts: Vec<u64>,
 }
 
 impl Run {
-    /// Records in the run.
-    pub(crate) fn records(&self) -> u64 {
-        self.records
+    /// Records of partition `part` and their bytes in the file, for task metrics.
+    pub(crate) fn size(&self, part: usize) -> (u64, u64) {
+        (
+            self.counts[part],
+            self.offsets[part + 1] - self.offsets[part],
+        )
     }
 
-    /// Bytes of the run's file.
-    pub(crate) fn bytes(&self) -> u64 {
-        self.offsets.last().copied().unwrap_or(0)
+    /// Records and bytes of the whole run.
+    pub(crate) fn total(&self) -> (u64, u64) {
+        (
+            self.counts.iter().sum(),
+            self.offsets.last().copied().unwrap_or(0),
+        )
     }
 
-    /// A reader of partition `part`'s records, or `None` when it has none.
+    /// Whether partition `part` has records in this run.
+    pub(crate) fn has(&self, part: usize) -> bool {
+        self.offsets[part] < self.offsets[part + 1]
+    }
+
+    /// A reader of partition `part`'s records with a `buffer`-byte read buffer, or `None` when
+    /// it has none.
     pub(crate) fn open<R>(
         &self,
         part: usize,
         codec: &Codec<R>,
         cx: &TaskContext,
+        buffer: usize,
     ) -> Result<Option<RunReader<R>>> {
         let (start, end) = (self.offsets[part], self.offsets[part + 1]);
         if start == end {
@@ -356,10 +471,8 @@ impl Run {
         f.seek(SeekFrom::Start(start))
             .map_err(|e| Error::io("seek in spill file", &path, e))?;
         Ok(Some(RunReader {
-            reader: BufReader::with_capacity(READ_BUFFER, f),
+            reader: BufReader::with_capacity(buffer, f),
             remaining: end - start,
-            records: 0,
-            bytes: 0,
             buf: Vec::new(),
             codec: codec.clone(),
             cx: cx.clone(),
@@ -372,10 +485,6 @@ impl Run {
 pub struct RunReader<R> {
     reader: BufReader<File>,
     remaining: u64,
-    /// Records and bytes read so far, added to the task's metrics when the reader is dropped
-    /// (once, rather than a metrics update per record).
-    records: u64,
-    bytes: u64,
     buf: Vec<u8>,
     codec: Codec<R>,
     cx: TaskContext,
@@ -391,22 +500,9 @@ impl<R> RunReader<R> {
         self.buf.resize(len, 0);
         self.reader.read_exact(&mut self.buf).map_err(io)?;
         self.remaining = self.remaining.saturating_sub(4 + len as u64);
-        self.records += 1;
-        self.bytes += 4 + len as u64;
         self.codec
             .decode(&self.buf)
             .map_err(|e| Error::Internal(format!("spill file {}: {e}", self.path.display())))
-    }
-}
-
-impl<R> Drop for RunReader<R> {
-    fn drop(&mut self) {
-        let (records, bytes) = (self.records, self.bytes);
-        self.cx.metrics(|m| {
-            m.records_in += records;
-            m.shuffle_records_read += records;
-            m.shuffle_bytes_read += bytes;
-        });
     }
 }
 

@@ -52,14 +52,14 @@ where
     /// the key is only on the other side).
     pub fn reduce_side<R>(
         _site: Site,
-        left: impl Iterator<Item = In>,
-        right: impl Iterator<Item = R>,
+        left: Side<impl Iterator<Item = In>, In>,
+        right: Side<impl Iterator<Item = R>, R>,
     ) -> impl Iterator<Item = Out>
     where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (Vec<In::Value>, Vec<R::Value>)>,
     {
-        group(left, right).into_iter().map(from_group::<Out>)
+        group(left, right).map(from_group::<Out>)
     }
 }
 
@@ -127,22 +127,45 @@ where
     )
 }
 
-/// Each key's values on the left and on the right.
-pub(crate) type Groups<K, V, W> = FxHashMap<K, (Vec<V>, Vec<W>)>;
+/// One input of a two-input operator's reduce side, as [`read`] gives it: the parent's own
+/// partition (co-partitioned) or the shuffle's.
+pub type Side<I, T> = Either<I, ShuffleRead<T>>;
 
-/// The values of both inputs, grouped by key, each list in arrival order. The map is filled in
-/// a deterministic order from a hash that is the same in every run, so iterating it gives the
-/// same order every time.
+/// One key's values on the left and on the right.
+pub(crate) type Group<K, V, W> = (K, (Vec<V>, Vec<W>));
+
+/// Each key's values on the left and on the right, in a hash map.
+type GroupMap<K, V, W> = FxHashMap<K, (Vec<V>, Vec<W>)>;
+
+/// The groups of one output partition: from a hash map of the partition, or streamed from
+/// inputs merged by key hash when a shuffle spilled.
+pub(crate) type Groups<K, V, W> =
+    Either<std::collections::hash_map::IntoIter<K, (Vec<V>, Vec<W>)>, CoGroups<K, V, W>>;
+
+/// The values of both inputs, grouped by key, each list in arrival order. Without spilling the
+/// map is filled in a deterministic order from a hash that is the same in every run, so
+/// iterating it gives the same order every time. When either input's shuffle spilled, both are
+/// merged by key hash and grouped one hash at a time (an input that did not spill is sorted in
+/// memory first), so the reduce side holds one key's values rather than the partition.
 pub(crate) fn group<L, R>(
-    left: impl Iterator<Item = L>,
-    right: impl Iterator<Item = R>,
+    left: Side<impl Iterator<Item = L>, L>,
+    right: Side<impl Iterator<Item = R>, R>,
 ) -> Groups<L::Key, L::Value, R::Value>
 where
     L: Pair,
     L::Key: Key,
     R: Pair<Key = L::Key>,
 {
-    let mut groups: Groups<L::Key, L::Value, R::Value> = FxHashMap::default();
+    let spilled = matches!(&left, Either::Right(r) if r.is_spilled())
+        || matches!(&right, Either::Right(r) if r.is_spilled());
+    if spilled {
+        return Either::Right(CoGroups {
+            left: sorted_by_hash(left).peekable(),
+            right: sorted_by_hash(right).peekable(),
+            ready: Vec::new().into_iter(),
+        });
+    }
+    let mut groups: GroupMap<L::Key, L::Value, R::Value> = FxHashMap::default();
     for kv in left {
         let (k, v) = kv.into_parts();
         groups.entry(k).or_default().0.push(v);
@@ -151,7 +174,79 @@ where
         let (k, w) = kw.into_parts();
         groups.entry(k).or_default().1.push(w);
     }
-    groups
+    Either::Left(groups.into_iter())
+}
+
+/// A boxed stream of one input's pairs, by key hash.
+type Sorted<K, V> = std::iter::Peekable<Box<dyn Iterator<Item = (K, V)>>>;
+
+/// One input as a stream of pairs sorted by key hash (stable).
+fn sorted_by_hash<P: Pair>(
+    side: Side<impl Iterator<Item = P>, P>,
+) -> Box<dyn Iterator<Item = (P::Key, P::Value)>>
+where
+    P::Key: Key,
+{
+    match side {
+        Either::Right(read) => Box::new(read.merged(hash_of::<P>()).map(P::into_parts)),
+        Either::Left(input) => {
+            let mut v: Vec<P> = input.collect();
+            v.sort_by_cached_key(hash_of::<P>());
+            Box::new(v.into_iter().map(P::into_parts))
+        }
+    }
+}
+
+/// The sort key of a pair (a function, so its type does not name the input iterator's).
+fn hash_of<P: Pair>() -> impl FnMut(&P) -> u64
+where
+    P::Key: Key,
+{
+    |p| key_hash(p.key())
+}
+
+/// Groups two streams sorted by key hash, one hash at a time.
+pub(crate) struct CoGroups<K, V, W> {
+    left: Sorted<K, V>,
+    right: Sorted<K, W>,
+    ready: std::vec::IntoIter<Group<K, V, W>>,
+}
+
+impl<K: Key, V, W> Iterator for CoGroups<K, V, W> {
+    type Item = Group<K, V, W>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(g) = self.ready.next() {
+            return Some(g);
+        }
+        let hl = self.left.peek().map(|(k, _)| key_hash(k));
+        let hr = self.right.peek().map(|(k, _)| key_hash(k));
+        let h = match (hl, hr) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return None,
+        };
+        // Usually one key per hash; colliding keys are told apart by `Eq`.
+        let mut groups: Vec<Group<K, V, W>> = Vec::new();
+        fn slot<K: Eq, V, W>(groups: &mut Vec<Group<K, V, W>>, k: K) -> &mut (Vec<V>, Vec<W>) {
+            let i = match groups.iter().position(|(g, _)| *g == k) {
+                Some(i) => i,
+                None => {
+                    groups.push((k, (Vec::new(), Vec::new())));
+                    groups.len() - 1
+                }
+            };
+            &mut groups[i].1
+        }
+        while let Some((k, v)) = self.left.next_if(|(k, _)| key_hash(k) == h) {
+            slot(&mut groups, k).0.push(v);
+        }
+        while let Some((k, w)) = self.right.next_if(|(k, _)| key_hash(k) == h) {
+            slot(&mut groups, k).1.push(w);
+        }
+        self.ready = groups.into_iter();
+        self.ready.next()
+    }
 }
 
 /// Every `(k, (v, w))` of one key's groups, `v` in the outer loop (Spark's order). Each value is
@@ -254,10 +349,11 @@ mod tests {
 
     #[test]
     fn groups_keep_arrival_order_per_side() {
-        let g = group(
-            vec![(1, 'a'), (2, 'b'), (1, 'c')].into_iter(),
-            vec![(3, 10), (1, 20), (1, 30)].into_iter(),
-        );
+        let g: FxHashMap<_, _> = group::<(i32, char), (i32, i32)>(
+            Either::Left(vec![(1, 'a'), (2, 'b'), (1, 'c')].into_iter()),
+            Either::Left(vec![(3, 10), (1, 20), (1, 30)].into_iter()),
+        )
+        .collect();
         assert_eq!(g[&1], (vec!['a', 'c'], vec![20, 30]));
         assert_eq!(g[&2], (vec!['b'], vec![]));
         assert_eq!(g[&3], (vec![], vec![10]));

@@ -3,7 +3,7 @@
 //! for each value of a key only on the right. The groups of `cogroup` (shuffle,
 //! co-partitioning and map side are there), flattened.
 
-use super::cogroup::{Cross, Groups, each, group};
+use super::cogroup::{Cross, Groups, Side, each, group};
 use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
@@ -20,8 +20,8 @@ where
     #[allow(clippy::type_complexity)]
     pub fn reduce_side<R>(
         _site: Site,
-        left: impl Iterator<Item = In>,
-        right: impl Iterator<Item = R>,
+        left: Side<impl Iterator<Item = In>, In>,
+        right: Side<impl Iterator<Item = R>, R>,
     ) -> impl Iterator<Item = Out>
     where
         R: Pair<Key = In::Key>,

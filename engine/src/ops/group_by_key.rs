@@ -49,9 +49,7 @@ where
             Either::Right(HashGroups::new(sorted, |v| vec![v], push))
         } else {
             let mut groups: FxHashMap<In::Key, Vec<In::Value>> = FxHashMap::default();
-            for (k, v) in read {
-                groups.entry(k).or_default().push(v);
-            }
+            read.for_each(|(k, v)| groups.entry(k).or_default().push(v));
             Either::Left(groups.into_iter())
         };
         groups.map(|(k, vs)| Out::from_parts(k, vs))

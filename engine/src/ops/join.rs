@@ -3,7 +3,7 @@
 //! (shuffle, co-partitioning and the map side, which the generated code calls for every
 //! two-input operator, are there), flattened.
 
-use super::cogroup::{Cross, Groups, group};
+use super::cogroup::{Cross, Groups, Side, group};
 use crate::data::{Key, Pair};
 use crate::task::Site;
 
@@ -17,8 +17,8 @@ where
     /// Every matching pair of one output partition, per key with `v` in the outer loop.
     pub fn reduce_side<R>(
         _site: Site,
-        left: impl Iterator<Item = In>,
-        right: impl Iterator<Item = R>,
+        left: Side<impl Iterator<Item = In>, In>,
+        right: Side<impl Iterator<Item = R>, R>,
     ) -> impl Iterator<Item = Out>
     where
         R: Pair<Key = In::Key>,

@@ -3,7 +3,7 @@
 //! (shuffle, co-partitioning and the map side, which the generated code calls for every
 //! two-input operator, are there), flattened.
 
-use super::cogroup::{Cross, Groups, each, group};
+use super::cogroup::{Cross, Groups, Side, each, group};
 use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
@@ -19,8 +19,8 @@ where
     /// with `None`.
     pub fn reduce_side<R>(
         _site: Site,
-        left: impl Iterator<Item = In>,
-        right: impl Iterator<Item = R>,
+        left: Side<impl Iterator<Item = In>, In>,
+        right: Side<impl Iterator<Item = R>, R>,
     ) -> impl Iterator<Item = Out>
     where
         R: Pair<Key = In::Key>,

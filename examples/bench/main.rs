@@ -51,7 +51,7 @@ const WORKLOADS: [&str; 5] = [
 
 const HELP: &str = "\
 usage: bench [--size full|small|smoke] [--reps N] [--threads N] [--only W1,W2]
-             [--data DIR] [--no-rss] [--write-data]
+             [--data DIR] [--no-rss] [--write-data] [--spark-results FILE]
 
   --size        workload sizes: full (the issue's), small (1/10), smoke (1/1000); default full
   --reps        timed repetitions per side after one warm-up (median reported); default 5
@@ -60,7 +60,11 @@ usage: bench [--size full|small|smoke] [--reps N] [--threads N] [--only W1,W2]
                 pagerank_ckpt, join
   --data        where the generated inputs live; default target/bench-data/<size>
   --no-rss      skip the child processes that measure peak memory
-  --write-data  only generate the inputs (for bench/spark/run.sh) and print where they are";
+  --write-data  only generate the inputs (for bench/spark/run.sh) and print where they are
+                and the sizes
+  --spark-results FILE
+                Spark's medians (lines `ENGINE WORKLOAD MEDIAN_MS ...`, as bench/spark/run.sh
+                writes them), printed beside rddflow's, with the pagerank_ckpt target";
 
 /// Parsed command line.
 struct Opts {
@@ -71,6 +75,7 @@ struct Opts {
     data: PathBuf,
     rss: bool,
     write_data: bool,
+    spark: Option<PathBuf>,
     /// `--child WORKLOAD SIDE`: run one side once, for its peak memory.
     child: Option<(String, String)>,
 }
@@ -79,8 +84,8 @@ fn parse_args() -> Res<Opts> {
     let mut args = std::env::args().skip(1);
     let mut size = "full".to_string();
     let (mut reps, mut threads) = (5, 2);
-    let (mut only, mut data, mut rss, mut write_data, mut child) =
-        (Vec::new(), None, true, false, None);
+    let (mut only, mut data, mut rss, mut write_data, mut child, mut spark) =
+        (Vec::new(), None, true, false, None, None);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
@@ -91,6 +96,7 @@ fn parse_args() -> Res<Opts> {
             "--data" => data = Some(PathBuf::from(value()?)),
             "--no-rss" => rss = false,
             "--write-data" => write_data = true,
+            "--spark-results" => spark = Some(PathBuf::from(value()?)),
             "--child" => {
                 let w = value()?;
                 child = Some((w, value()?));
@@ -124,6 +130,7 @@ fn parse_args() -> Res<Opts> {
         data,
         rss: rss && !write_data,
         write_data,
+        spark,
         child,
     })
 }
@@ -160,7 +167,12 @@ fn main() -> Res<()> {
     let t = Instant::now();
     inputs.ensure(&opts.sizes)?;
     if opts.write_data {
-        println!("inputs of size {} in {}", opts.sizes.name, opts.data.display());
+        let s = &opts.sizes;
+        println!("inputs of size {} in {}", s.name, opts.data.display());
+        println!(
+            "sizes: chain_n {} pr_iters {} pr_every {}",
+            s.chain_n, s.pr_iters, s.pr_checkpoint_every
+        );
         return Ok(());
     }
     rayon::ThreadPoolBuilder::new()
@@ -262,6 +274,9 @@ impl Bench {
                 rss_b,
                 rss_ratio
             );
+        }
+        if let Some(path) = &self.opts.spark {
+            spark_table(&rows, &std::fs::read_to_string(path)?);
         }
         println!("load average at the end: {}", load_average());
         println!("every rddflow result equals its baseline's (checked above)");
@@ -494,7 +509,7 @@ impl Bench {
             rddflow: ta,
             baseline_name: "rayon (no checkpoint)",
             baseline: tb,
-            target: "Spark: bench/spark".into(),
+            target: "Spark java >= 50x: see below".into(),
             met: true,
             rss: self.rss("pagerank_ckpt")?,
         })
@@ -525,6 +540,50 @@ impl Bench {
             met: true,
             rss: self.rss("join")?,
         })
+    }
+}
+
+/// Spark's medians beside rddflow's, and the pagerank_ckpt target (at least 50 times faster
+/// than Spark's Java API).
+fn spark_table(rows: &[Row], results: &str) {
+    let spark = |engine: &str, workload: &str| -> Option<f64> {
+        results.lines().find_map(|l| {
+            let mut f = l.split_whitespace();
+            (f.next()? == engine && f.next()? == workload).then_some(())?;
+            f.next()?.parse().ok()
+        })
+    };
+    let cell = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    let speedup = |v: Option<f64>, r: f64| v.map_or("-".to_string(), |v| format!("{:.1}x", v / r));
+    println!(
+        "\nagainst Spark local[2] (Spark's JVM start-up excluded; its times from a separate run):"
+    );
+    println!(
+        "{:<15} {:>11} {:>14} {:>11} {:>14} {:>11}",
+        "workload", "rddflow ms", "spark-java ms", "speedup", "pyspark ms", "speedup"
+    );
+    for r in rows {
+        let (java, py) = (spark("spark-java", r.name), spark("pyspark", r.name));
+        let ms = r.rddflow.ms();
+        println!(
+            "{:<15} {:>11.1} {:>14} {:>11} {:>14} {:>11}",
+            r.name,
+            ms,
+            cell(java),
+            speedup(java, ms),
+            cell(py),
+            speedup(py, ms)
+        );
+        if r.name == "pagerank_ckpt" {
+            match java {
+                Some(j) => println!(
+                    "  pagerank_ckpt: {:.1}x faster than Spark's Java API (target >= 50x: {})",
+                    j / ms,
+                    if j / ms >= 50.0 { "met" } else { "MISSED" }
+                ),
+                None => println!("  pagerank_ckpt: no Spark Java figure in the results"),
+            }
+        }
     }
 }
 

@@ -130,14 +130,22 @@ fn write_edges(w: &mut dyn Write, nodes: u64, edges: u64) -> std::io::Result<()>
     Ok(())
 }
 
+/// A `key value` record of the join inputs.
+pub type Pair = (u64, u64);
+
 /// The join inputs: `left` has `join_left` records with keys uniform in `0..join_keys`,
 /// `right` has `join_right` records with keys uniform in the same range (so some keys repeat
 /// and some are missing on each side).
-pub fn join_data(s: &Sizes) -> (Vec<(u64, u64)>, Vec<(u64, u64)>) {
+pub fn join_data(s: &Sizes) -> (Vec<Pair>, Vec<Pair>) {
     let mut rng = Pcg64Mcg::seed_from_u64(SEED ^ 2);
     let mut draw = |n: u64| -> Vec<(u64, u64)> {
         (0..n)
-            .map(|_| (rng.random_range(0..s.join_keys), rng.random_range(0..1_000_000)))
+            .map(|_| {
+                (
+                    rng.random_range(0..s.join_keys),
+                    rng.random_range(0..1_000_000),
+                )
+            })
             .collect()
     };
     let left = draw(s.join_left);

@@ -21,9 +21,7 @@ pub struct Summary {
 
 impl Summary {
     fn add(mut self, k: u64, v: u64, w: u64) -> Summary {
-        let h = k
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(17)
+        let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17)
             ^ v.wrapping_mul(0xBF58_476D_1CE4_E5B9)
             ^ w.wrapping_mul(0x94D0_49BB_1331_11EB).rotate_left(31);
         self.count += 1;
@@ -49,7 +47,12 @@ rddflow::pipeline! {
 }
 
 /// rddflow: the join, summarized with `aggregate`.
-pub fn rddflow(ctx: &Context, left: &Pairs, right: &Pairs, parts: usize) -> rddflow::Result<Summary> {
+pub fn rddflow(
+    ctx: &Context,
+    left: &Pairs,
+    right: &Pairs,
+    parts: usize,
+) -> rddflow::Result<Summary> {
     let j = Join::new(ctx, left.clone(), right.clone(), parts)?;
     j.joined.aggregate(
         Summary::default(),
@@ -63,10 +66,13 @@ pub fn rddflow(ctx: &Context, left: &Pairs, right: &Pairs, parts: usize) -> rddf
 pub fn rayon(left: &[(u64, u64)], right: &[(u64, u64)]) -> Summary {
     let table: FxHashMap<u64, Vec<u64>> = right
         .par_iter()
-        .fold(FxHashMap::default, |mut m: FxHashMap<u64, Vec<u64>>, &(k, w)| {
-            m.entry(k).or_default().push(w);
-            m
-        })
+        .fold(
+            FxHashMap::default,
+            |mut m: FxHashMap<u64, Vec<u64>>, &(k, w)| {
+                m.entry(k).or_default().push(w);
+                m
+            },
+        )
         .reduce(FxHashMap::default, |mut a, mut b| {
             if a.len() < b.len() {
                 std::mem::swap(&mut a, &mut b);

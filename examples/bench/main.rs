@@ -26,10 +26,10 @@ mod pagerank;
 mod sizes;
 mod wordcount;
 
+use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::hint::black_box;
 use std::time::Instant;
 
 use rddflow::prelude::*;
@@ -55,6 +55,7 @@ usage: bench [--size full|small|smoke] [--reps N] [--threads N] [--only W1,W2]
 
   --size        workload sizes: full (the issue's), small (1/10), smoke (1/1000); default full
   --reps        timed repetitions per side after one warm-up (median reported); default 5
+                (four times as many for narrow_chain and join, which take milliseconds)
   --threads     worker threads of both sides; default 2. Partitions: 2 per thread
   --only        comma-separated workloads: narrow_chain, wordcount, wordcount_ckpt,
                 pagerank_ckpt, join
@@ -315,6 +316,9 @@ impl Bench {
             "wordcount" if rdd => {
                 black_box(wordcount::rddflow(&self.ctx, &i.corpus, p)?);
             }
+            "wordcount" if side == "rddflow_iter" => {
+                black_box(wordcount::rddflow_iter(&self.ctx, &i.corpus, p)?);
+            }
             "wordcount_ckpt" if rdd => {
                 black_box(wordcount::rddflow_ckpt(&self.ctx, &i.corpus, p)?);
             }
@@ -350,17 +354,27 @@ impl Bench {
         println!("  ratio                        {:.3}", a.1.ms() / b.1.ms());
     }
 
+    /// Repetitions of the workloads that take a few milliseconds, where one descheduled
+    /// thread moves a single time by half: four times as many.
+    fn short_reps(&self) -> usize {
+        4 * self.opts.reps
+    }
+
     fn narrow_chain(&self) -> Res<Row> {
         let n = self.opts.sizes.chain_n;
         let (ta, tb, a, b) = interleaved(
-            self.opts.reps,
+            self.short_reps(),
             || narrow_chain::rddflow(&self.ctx, n, self.parts),
             || narrow_chain::rayon(n),
             |_| (),
         );
         let a = a?;
         assert_eq!(a, b, "narrow_chain: rddflow and rayon sums differ");
-        self.print_times("narrow_chain", ("rddflow", &ta), ("hand-written rayon", &tb));
+        self.print_times(
+            "narrow_chain",
+            ("rddflow", &ta),
+            ("hand-written rayon", &tb),
+        );
         println!("  sum {a} (equal on both sides)");
         let ratio = ta.ms() / tb.ms();
         Ok(Row {
@@ -388,20 +402,28 @@ impl Bench {
             a.iter().all(|(w, c)| b.get(w) == Some(c)),
             "wordcount: counts differ"
         );
-        // The borrowing variant, for reference only (not the target's baseline).
-        let (_, tc, _, c) = interleaved(
+        // Two variants for reference only (not the target's): rddflow with the words of a
+        // line from an iterator instead of a `Vec`, and rayon borrowing the words.
+        let (td, tc, d, c) = interleaved(
             self.opts.reps,
-            || (),
+            || wordcount::rddflow_iter(&self.ctx, path, self.parts),
             || wordcount::rayon_borrowed(path),
             |_| (),
         );
         assert_eq!(c?, b, "wordcount: the two rayon variants differ");
+        assert_eq!(d?, a, "wordcount: the two rddflow variants differ");
         self.print_times("wordcount", ("rddflow", &ta), ("hand-written rayon", &tb));
         println!(
             "  hand-written rayon, &str keys median {:>9.1} ms  [{}] (rddflow / this: {:.3})",
             tc.ms(),
             tc.list(),
             ta.ms() / tc.ms()
+        );
+        println!(
+            "  rddflow, words by an iterator  median {:>9.1} ms  [{}] (this / rayon: {:.3})",
+            td.ms(),
+            td.list(),
+            td.ms() / tb.ms()
         );
         println!(
             "  {} distinct words, {} words (equal on both sides)",
@@ -435,7 +457,10 @@ impl Bench {
             },
         );
         let ((a, _), b) = (a?, b?);
-        assert_eq!(a, b, "wordcount_ckpt: counts differ from the unchecked pipeline's");
+        assert_eq!(
+            a, b,
+            "wordcount_ckpt: counts differ from the unchecked pipeline's"
+        );
         let disk = disk_write_bandwidth(&self.checkpoints, ckpt_bytes, self.opts.reps)?;
         self.print_times(
             "wordcount_ckpt",
@@ -498,7 +523,11 @@ impl Bench {
         let (a, b) = (a?, b?);
         let diff = pagerank::max_rel_diff(&a, &b).expect("pagerank: the same pages ranked");
         assert!(diff <= 1e-9, "pagerank: ranks differ by {diff:e}");
-        self.print_times("pagerank_ckpt", ("rddflow", &ta), ("hand-written rayon", &tb));
+        self.print_times(
+            "pagerank_ckpt",
+            ("rddflow", &ta),
+            ("hand-written rayon", &tb),
+        );
         println!(
             "  {} pages ranked, largest relative difference {diff:.1e}; the Spark target \
              (>= 50x faster than Spark's Java API) is checked by bench/spark/run.sh",
@@ -519,7 +548,7 @@ impl Bench {
         let (l, r) = data::join_data(&self.opts.sizes);
         let (l, r) = (Arc::new(l), Arc::new(r));
         let (ta, tb, a, b) = interleaved(
-            self.opts.reps,
+            self.short_reps(),
             || join::rddflow(&self.ctx, &l, &r, self.parts),
             || join::rayon(&l, &r),
             |_| (),

@@ -40,16 +40,16 @@ rddflow::pipeline! {
     /// `range` through ten narrow operators, fused into one iterator per partition.
     pub struct Chain(n: u64, parts: usize) {
         nums: u64 = range(0..n, parts);
-        a: u64 = nums.map(|x| m1(x));
-        b: u64 = a.map(|x| m2(x));
-        c: u64 = b.filter(|x| f1(x));
-        d: u64 = c.map(|x| m3(x));
-        e: u64 = d.map(|x| m4(x));
-        f: u64 = e.filter(|x| f2(x));
-        g: u64 = f.map(|x| m5(x));
-        h: u64 = g.map(|x| m6(x));
-        i: u64 = h.filter(|x| f3(x));
-        j: u64 = i.map(|x| m7(x));
+        a: u64 = nums.map(m1);
+        b: u64 = a.map(m2);
+        c: u64 = b.filter(f1);
+        d: u64 = c.map(m3);
+        e: u64 = d.map(m4);
+        f: u64 = e.filter(f2);
+        g: u64 = f.map(m5);
+        h: u64 = g.map(m6);
+        i: u64 = h.filter(f3);
+        j: u64 = i.map(m7);
     }
 }
 

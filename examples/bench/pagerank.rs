@@ -71,10 +71,13 @@ pub fn rayon(path: &Path, iters: usize) -> std::io::Result<FxHashMap<u64, f64>> 
     let mut adjacency: FxHashMap<u64, Vec<u64>> = lines
         .par_iter()
         .filter_map(|l| parse_pair(l))
-        .fold(FxHashMap::default, |mut m: FxHashMap<u64, Vec<u64>>, (s, d)| {
-            m.entry(s).or_default().push(d);
-            m
-        })
+        .fold(
+            FxHashMap::default,
+            |mut m: FxHashMap<u64, Vec<u64>>, (s, d)| {
+                m.entry(s).or_default().push(d);
+                m
+            },
+        )
         .reduce(FxHashMap::default, |mut a, mut b| {
             if a.len() < b.len() {
                 std::mem::swap(&mut a, &mut b);
@@ -89,15 +92,18 @@ pub fn rayon(path: &Path, iters: usize) -> std::io::Result<FxHashMap<u64, f64>> 
     for _ in 0..iters {
         let sums = links
             .par_iter()
-            .fold(FxHashMap::default, |mut m: FxHashMap<u64, f64>, (src, dsts)| {
-                if let Some(&rank) = ranks.get(src) {
-                    let share = rank / dsts.len() as f64;
-                    for &d in dsts {
-                        *m.entry(d).or_insert(0.0) += share;
+            .fold(
+                FxHashMap::default,
+                |mut m: FxHashMap<u64, f64>, (src, dsts)| {
+                    if let Some(&rank) = ranks.get(src) {
+                        let share = rank / dsts.len() as f64;
+                        for &d in dsts {
+                            *m.entry(d).or_insert(0.0) += share;
+                        }
                     }
-                }
-                m
-            })
+                    m
+                },
+            )
             .reduce(FxHashMap::default, |mut a, mut b| {
                 if a.len() < b.len() {
                     std::mem::swap(&mut a, &mut b);

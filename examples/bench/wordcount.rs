@@ -18,6 +18,15 @@ rddflow::pipeline! {
         counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
     }
 
+    /// The same with the words of a line produced by an iterator that owns the line, instead
+    /// of a `Vec` per line: what the allocation of that `Vec` costs.
+    pub struct WordCountIter(path: PathBuf, parts: usize) {
+        lines: String = text_file(path, parts);
+        words: String = lines.flat_map(owned_words);
+        pairs: (String, u64) = words.map(|w| (w, 1));
+        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
+    }
+
     /// The same with the pairs checkpointed: written by the job that computes the counts.
     pub struct WordCountCkpt(path: PathBuf, parts: usize) {
         lines: String = text_file(path, parts);
@@ -28,9 +37,39 @@ rddflow::pipeline! {
     }
 }
 
+/// The space-separated words of `line`, each copied into its own `String`, by an iterator
+/// that owns the line.
+fn owned_words(line: String) -> impl Iterator<Item = String> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let rest = &line[pos..];
+        let start = rest.len() - rest.trim_start_matches(' ').len();
+        let rest = &rest[start..];
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.find(' ').unwrap_or(rest.len());
+        pos += start + len;
+        Some(rest[..len].to_owned())
+    })
+}
+
+/// rddflow with [`owned_words`] instead of a `Vec` per line.
+pub fn rddflow_iter(
+    ctx: &Context,
+    path: &Path,
+    parts: usize,
+) -> rddflow::Result<HashMap<String, u64>> {
+    WordCountIter::new(ctx, path.to_owned(), parts)?
+        .counts
+        .collect_map()
+}
+
 /// rddflow without checkpoint.
 pub fn rddflow(ctx: &Context, path: &Path, parts: usize) -> rddflow::Result<HashMap<String, u64>> {
-    WordCount::new(ctx, path.to_owned(), parts)?.counts.collect_map()
+    WordCount::new(ctx, path.to_owned(), parts)?
+        .counts
+        .collect_map()
 }
 
 /// rddflow with the pairs checkpointed; returns the counts and the checkpoint's directory.
@@ -54,7 +93,10 @@ pub fn rddflow_ckpt(
 pub fn rayon(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
     let text = std::fs::read_to_string(path)?;
     let lines: Vec<&str> = text.lines().collect();
-    let chunk = lines.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let chunk = lines
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1);
     Ok(lines
         .par_chunks(chunk)
         .fold(FxHashMap::default, |mut m, chunk| {
@@ -74,7 +116,10 @@ pub fn rayon(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
 pub fn rayon_borrowed(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
     let text = std::fs::read_to_string(path)?;
     let lines: Vec<&str> = text.lines().collect();
-    let chunk = lines.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let chunk = lines
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1);
     let counts = lines
         .par_chunks(chunk)
         .fold(FxHashMap::<&str, u64>::default, |mut m, chunk| {

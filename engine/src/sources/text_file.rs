@@ -179,6 +179,44 @@ impl LineReader {
         }
         r
     }
+
+    /// The next line's bytes (without its terminator) as a `String`, and its length with
+    /// the terminator. A line wholly inside the reader's buffer is validated and copied from
+    /// there, once; only a line that straddles the buffer's end, or a last line without a
+    /// newline, goes through `read_until` into `self.buf` (one copy more).
+    fn read_line(&mut self) -> std::io::Result<Option<(Result<String, usize>, usize)>> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(None);
+        };
+        let available = reader.fill_buf()?;
+        if let Some(i) = memchr::memchr(b'\n', available) {
+            let line = to_string(strip_cr(&available[..i]));
+            reader.consume(i + 1);
+            return Ok(Some((line, i + 1)));
+        }
+        self.buf.clear();
+        let n = reader.read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let line = match self.buf.strip_suffix(b"\n") {
+            Some(rest) => strip_cr(rest),
+            None => &self.buf,
+        };
+        Ok(Some((to_string(line), n)))
+    }
+}
+
+/// A line that ended with a newline, without the `\r` of a `\r\n`.
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A line as a `String`, or the offset of its first invalid UTF-8 byte.
+fn to_string(line: &[u8]) -> Result<String, usize> {
+    std::str::from_utf8(line)
+        .map(str::to_owned)
+        .map_err(|e| e.valid_up_to())
 }
 
 impl Iterator for LineReader {
@@ -190,14 +228,12 @@ impl Iterator for LineReader {
         if self.pos >= self.split.end {
             return None;
         }
-        let reader = self.reader.as_mut()?;
-        self.buf.clear();
-        let n = match reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => {
+        let (line, n) = match self.read_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => {
                 self.reader = None;
                 return None;
             }
-            Ok(n) => n,
             Err(e) => {
                 self.cx.fail(Error::io("read", &*self.split.path, e));
                 self.reader = None;
@@ -206,16 +242,12 @@ impl Iterator for LineReader {
         };
         let line_start = self.pos;
         self.pos += n as u64;
-        let mut line = &self.buf[..];
-        if let Some(rest) = line.strip_suffix(b"\n") {
-            line = rest.strip_suffix(b"\r").unwrap_or(rest);
-        }
-        match std::str::from_utf8(line) {
-            Ok(s) => Some(s.to_owned()),
-            Err(e) => {
+        match line {
+            Ok(s) => Some(s),
+            Err(valid_up_to) => {
                 self.cx.fail(Error::InvalidInput {
                     path: self.split.path.to_path_buf(),
-                    offset: line_start + e.valid_up_to() as u64,
+                    offset: line_start + valid_up_to as u64,
                     reason: "invalid UTF-8 in a line of text".into(),
                 });
                 self.reader = None;

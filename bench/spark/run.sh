@@ -6,6 +6,7 @@
 #   bench/spark/run.sh                      # the sizes
 #   SIZE=smoke REPS=3 bench/spark/run.sh    # a quick check
 #   ONLY=pagerank_ckpt,wordcount bench/spark/run.sh
+#   PYSPARK=0 bench/spark/run.sh            # Spark's Java API only
 #
 # Needs pyspark (`pip install pyspark`; its package ships Spark's jars and spark-submit) and a
 # JDK 17 (javac, jar). Whatever is missing is skipped with a message. Spark's times exclude JVM
@@ -19,6 +20,7 @@ REPS=${REPS:-5}
 PY_REPS=${PY_REPS:-3}
 ONLY=${ONLY:-}
 PYTHON=${PYTHON:-python3}
+PYSPARK=${PYSPARK:-1}
 THREADS=2 # local[2]
 PARTS=$((2 * THREADS))
 OUT=target/spark-bench
@@ -50,10 +52,12 @@ else
   else
     echo "javac/jar not found (install a JDK 17): Spark's Java API skipped"
   fi
-  echo "== pyspark, local[$THREADS]"
-  PYSPARK_PYTHON="$PYTHON" "$PYTHON" bench/spark/bench.py \
-    "$PWD/$DATA" "$CHAIN_N" "$PR_ITERS" "$PR_EVERY" "$PARTS" "$PY_REPS" "$PWD/$OUT/checkpoints-py" $ONLY \
-    2> "$OUT/pyspark.log" | tee -a "$RESULTS"
+  if [ "$PYSPARK" = 1 ]; then
+    echo "== pyspark, local[$THREADS]"
+    PYSPARK_PYTHON="$PYTHON" "$PYTHON" bench/spark/bench.py \
+      "$PWD/$DATA" "$CHAIN_N" "$PR_ITERS" "$PR_EVERY" "$PARTS" "$PY_REPS" "$PWD/$OUT/checkpoints-py" $ONLY \
+      2> "$OUT/pyspark.log" | tee -a "$RESULTS"
+  fi
   rm -rf "$OUT/checkpoints-java" "$OUT/checkpoints-py"
 fi
 

@@ -25,7 +25,10 @@ rddflow::pipeline! {
     pub struct Graph(path: PathBuf, parts: usize) {
         lines: String = text_file(path, parts);
         edges: (u64, u64) = lines.filter_map(|l| parse_pair(&l));
+        /// Cached as well, as Spark's `SparkPageRank` does: every iteration reads it, and the
+        /// jobs before its checkpoint is written would otherwise group the edges again.
         #[checkpoint]
+        #[cache]
         links: Links = edges.group_by_key(parts);
         ranks: (u64, f64) = links.map_values(|_| 1.0);
     }

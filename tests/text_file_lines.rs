@@ -80,3 +80,36 @@ fn invalid_utf8_in_a_line_longer_than_the_buffer_names_its_offset() -> rddflow::
     }
     Ok(())
 }
+
+rddflow::pipeline! {
+    struct Lengths(path: std::path::PathBuf, min: usize) {
+        lines: String = text_file(path, min);
+        lengths: u64 = lines.map(|l| l.len() as u64);
+    }
+}
+
+#[test]
+fn invalid_utf8_in_a_later_split_does_not_fail_an_earlier_one() -> rddflow::Result<()> {
+    // The reader reads ahead of its split's end; a bad byte it sees there belongs to the next
+    // split, so `take`, which reads the first partition alone, still succeeds.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("late-bad.txt");
+    let mut bytes = Vec::new();
+    for i in 0..1000 {
+        bytes.extend_from_slice(format!("line {i}\n").as_bytes());
+    }
+    let bad_at = bytes.len() as u64 + 4;
+    bytes.extend_from_slice(b"bad \xFF here\n");
+    std::fs::write(&f, &bytes).expect("write");
+    let l = Lengths::new(&ctx(), f.clone(), 4)?;
+    assert!(l.lines.num_partitions() >= 4);
+    assert_eq!(l.lines.take(3)?, ["line 0", "line 1", "line 2"]);
+    match l.lengths.count() {
+        Err(Error::InvalidInput { path, offset, .. }) => {
+            assert_eq!(path, f);
+            assert_eq!(offset, bad_at);
+        }
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    Ok(())
+}

@@ -3,7 +3,7 @@
 //! its first byte, so none is lost or read twice).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -153,46 +153,129 @@ impl Source for TextFileSource {
     }
 }
 
-/// Reads the lines whose first byte lies in a split.
+/// Bytes read from the file at a time.
+const CHUNK: usize = 1 << 18;
+
+/// Reads the lines whose first byte lies in a split. The file is read in chunks; the complete
+/// lines of a chunk are checked as UTF-8 in one pass (much cheaper than one check per line)
+/// and kept as one `String`, which the lines are copied out of.
 struct LineReader {
     split: Split,
-    reader: Option<BufReader<File>>,
-    /// File offset of the next line's first byte.
+    file: Option<File>,
+    /// File offset of the next line's first byte (the first byte of `text[at..]`).
     pos: u64,
-    buf: Vec<u8>,
+    /// Complete lines of the current chunk.
+    text: String,
+    /// Start of the next line in `text`.
+    at: usize,
+    /// Bytes read after `text`'s last newline: the start of an unfinished line.
+    pending: Vec<u8>,
+    /// The line straddling the split start still has to be skipped.
+    skip_first: bool,
+    /// File offset of the first invalid UTF-8 byte after `text`, reported only if this split
+    /// reaches the line that holds it.
+    invalid_at: Option<u64>,
+    eof: bool,
     cx: TaskContext,
 }
 
 impl LineReader {
     fn open(split: Split, cx: TaskContext) -> Self {
+        // The line that straddles the split start belongs to the previous split: read from
+        // `start - 1` and skip through the first newline.
+        let from = split.start.saturating_sub(1);
         let mut r = LineReader {
-            pos: split.start,
+            pos: from,
+            skip_first: split.start > 0,
             split,
-            reader: None,
-            buf: Vec::with_capacity(256),
+            file: None,
+            text: String::new(),
+            at: 0,
+            pending: Vec::new(),
+            invalid_at: None,
+            eof: false,
             cx,
         };
         if r.split.start >= r.split.end && r.split.start > 0 {
             return r;
         }
         let path = r.split.path.clone();
-        let opened = File::open(&*path).and_then(|f| {
-            let mut reader = BufReader::with_capacity(1 << 18, f);
-            if r.split.start > 0 {
-                // The line that straddles the split start belongs to the previous split: skip
-                // through the first newline at or after `start - 1`.
-                reader.seek(SeekFrom::Start(r.split.start - 1))?;
-                let mut skipped = Vec::new();
-                let n = reader.read_until(b'\n', &mut skipped)?;
-                r.pos = r.split.start - 1 + n as u64;
+        let opened = File::open(&*path).and_then(|mut f| {
+            if from > 0 {
+                f.seek(SeekFrom::Start(from))?;
             }
-            Ok(reader)
+            Ok(f)
         });
         match opened {
-            Ok(reader) => r.reader = Some(reader),
+            Ok(f) => r.file = Some(f),
             Err(e) => r.cx.fail(Error::io("read", &*path, e)),
         }
         r
+    }
+
+    /// Reads until `text` holds at least one line, or the file ends (`Ok(false)`).
+    fn refill(&mut self) -> std::io::Result<bool> {
+        loop {
+            if self.invalid_at.is_some() {
+                return Ok(false);
+            }
+            if !self.eof {
+                let Some(file) = self.file.as_mut() else {
+                    return Ok(false);
+                };
+                let old = self.pending.len();
+                self.pending.resize(old + CHUNK, 0);
+                let n = file.read(&mut self.pending[old..])?;
+                self.pending.truncate(old + n);
+                self.eof = n == 0;
+            }
+            if self.skip_first {
+                match memchr::memchr(b'\n', &self.pending) {
+                    Some(i) => {
+                        self.pending.drain(..=i);
+                        self.pos += i as u64 + 1;
+                        self.skip_first = false;
+                    }
+                    None => {
+                        self.pos += self.pending.len() as u64;
+                        self.pending.clear();
+                        if self.eof {
+                            return Ok(false);
+                        }
+                        continue;
+                    }
+                }
+            }
+            // Complete lines: through the last newline, or everything at end of file.
+            let cut = if self.eof {
+                self.pending.len()
+            } else {
+                match memchr::memrchr(b'\n', &self.pending) {
+                    Some(i) => i + 1,
+                    None => continue,
+                }
+            };
+            if cut == 0 {
+                return Ok(false);
+            }
+            let rest = self.pending.split_off(cut);
+            let mut lines = std::mem::replace(&mut self.pending, rest);
+            self.at = 0;
+            self.text = match String::from_utf8(lines) {
+                Ok(text) => text,
+                Err(e) => {
+                    // Keep the valid complete lines before the invalid byte; the line holding
+                    // it fails the task if this split gets to it.
+                    let valid = e.utf8_error().valid_up_to();
+                    lines = e.into_bytes();
+                    self.invalid_at = Some(self.pos + valid as u64);
+                    let keep = memchr::memrchr(b'\n', &lines[..valid]).map_or(0, |i| i + 1);
+                    lines.truncate(keep);
+                    String::from_utf8(lines).expect("a valid prefix")
+                }
+            };
+            return Ok(!self.text.is_empty() || self.invalid_at.is_none() && !self.eof);
+        }
     }
 }
 
@@ -202,41 +285,48 @@ impl Iterator for LineReader {
     fn next(&mut self) -> Option<String> {
         // A line starting at `end` belongs to the next split (for the last split, `end` is the
         // file length, so this also stops at end of file).
+        if self.pos >= self.split.end || self.file.is_none() {
+            return None;
+        }
+        while self.at == self.text.len() {
+            match self.refill() {
+                Ok(true) => {}
+                Ok(false) => {
+                    if let Some(offset) = self.invalid_at.take()
+                        && self.at == self.text.len()
+                        && self.pos < self.split.end
+                    {
+                        self.cx.fail(Error::InvalidInput {
+                            path: self.split.path.to_path_buf(),
+                            offset,
+                            reason: "invalid UTF-8 in a line of text".into(),
+                        });
+                    }
+                    if self.at == self.text.len() {
+                        self.file = None;
+                        return None;
+                    }
+                }
+                Err(e) => {
+                    self.cx.fail(Error::io("read", &*self.split.path, e));
+                    self.file = None;
+                    return None;
+                }
+            }
+        }
+        // Skipping the line that straddles the split start may have moved past the end.
         if self.pos >= self.split.end {
             return None;
         }
-        let reader = self.reader.as_mut()?;
-        self.buf.clear();
-        let n = match reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => {
-                self.reader = None;
-                return None;
-            }
-            Ok(n) => n,
-            Err(e) => {
-                self.cx.fail(Error::io("read", &*self.split.path, e));
-                self.reader = None;
-                return None;
-            }
+        let rest = &self.text[self.at..];
+        let (line, n) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(i) => (rest[..i].strip_suffix('\r').unwrap_or(&rest[..i]), i + 1),
+            None => (rest, rest.len()),
         };
-        let line_start = self.pos;
+        let line = line.to_owned();
+        self.at += n;
         self.pos += n as u64;
-        let mut line = &self.buf[..];
-        if let Some(rest) = line.strip_suffix(b"\n") {
-            line = rest.strip_suffix(b"\r").unwrap_or(rest);
-        }
-        match std::str::from_utf8(line) {
-            Ok(s) => Some(s.to_owned()),
-            Err(e) => {
-                self.cx.fail(Error::InvalidInput {
-                    path: self.split.path.to_path_buf(),
-                    offset: line_start + e.valid_up_to() as u64,
-                    reason: "invalid UTF-8 in a line of text".into(),
-                });
-                self.reader = None;
-                None
-            }
-        }
+        Some(line)
     }
 }
 

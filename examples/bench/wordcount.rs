@@ -1,0 +1,148 @@
+//! `wordcount` and `wordcount_ckpt`: word frequencies of the generated corpus (words separated
+//! by single spaces), counted with `reduce_by_key`; the second variant checkpoints the
+//! `(word, 1)` pairs during the same job.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rddflow::prelude::*;
+use rustc_hash::FxHashMap;
+
+rddflow::pipeline! {
+    /// Word count, as in the specification.
+    pub struct WordCount(path: PathBuf, parts: usize) {
+        lines: String = text_file(path, parts);
+        words: String = lines.flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        pairs: (String, u64) = words.map(|w| (w, 1));
+        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
+    }
+
+    /// The same with the words of a line produced by an iterator that owns the line, instead
+    /// of a `Vec` per line: what the allocation of that `Vec` costs.
+    pub struct WordCountIter(path: PathBuf, parts: usize) {
+        lines: String = text_file(path, parts);
+        words: String = lines.flat_map(owned_words);
+        pairs: (String, u64) = words.map(|w| (w, 1));
+        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
+    }
+
+    /// The same with the pairs checkpointed: written by the job that computes the counts.
+    pub struct WordCountCkpt(path: PathBuf, parts: usize) {
+        lines: String = text_file(path, parts);
+        words: String = lines.flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        #[checkpoint]
+        pairs: (String, u64) = words.map(|w| (w, 1));
+        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
+    }
+}
+
+/// The space-separated words of `line`, each copied into its own `String`, by an iterator
+/// that owns the line.
+fn owned_words(line: String) -> impl Iterator<Item = String> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let rest = &line[pos..];
+        let start = rest.len() - rest.trim_start_matches(' ').len();
+        let rest = &rest[start..];
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.find(' ').unwrap_or(rest.len());
+        pos += start + len;
+        Some(rest[..len].to_owned())
+    })
+}
+
+/// rddflow with [`owned_words`] instead of a `Vec` per line.
+pub fn rddflow_iter(
+    ctx: &Context,
+    path: &Path,
+    parts: usize,
+) -> rddflow::Result<HashMap<String, u64>> {
+    WordCountIter::new(ctx, path.to_owned(), parts)?
+        .counts
+        .collect_map()
+}
+
+/// rddflow without checkpoint.
+pub fn rddflow(ctx: &Context, path: &Path, parts: usize) -> rddflow::Result<HashMap<String, u64>> {
+    WordCount::new(ctx, path.to_owned(), parts)?
+        .counts
+        .collect_map()
+}
+
+/// rddflow with the pairs checkpointed; returns the counts and the checkpoint's directory.
+pub fn rddflow_ckpt(
+    ctx: &Context,
+    path: &Path,
+    parts: usize,
+) -> rddflow::Result<(HashMap<String, u64>, PathBuf)> {
+    let wc = WordCountCkpt::new(ctx, path.to_owned(), parts)?;
+    let counts = wc.counts.collect_map()?;
+    let dir = wc
+        .pairs
+        .checkpoint_file()
+        .expect("the job that computed the counts checkpointed the pairs");
+    Ok((counts, dir))
+}
+
+/// Hand-written rayon: read the file, split its lines into 4 chunks per thread, count each
+/// chunk into an `FxHashMap<String, u64>`, merge the maps. An owned `String` per word, as the
+/// pipeline makes (see `rayon_borrowed` for the variant that borrows the text).
+pub fn rayon(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
+    let text = std::fs::read_to_string(path)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let chunk = lines
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1);
+    Ok(lines
+        .par_chunks(chunk)
+        .fold(FxHashMap::default, |mut m, chunk| {
+            for line in chunk {
+                for w in line.split_whitespace() {
+                    *m.entry(w.to_owned()).or_insert(0) += 1;
+                }
+            }
+            m
+        })
+        .reduce(FxHashMap::default, merge))
+}
+
+/// Hand-written rayon with `&str` keys borrowed from the text: one `String` per distinct word
+/// and chunk instead of one per word. What a careful hand-written program would do; the
+/// pipeline cannot, because its records outlive the line they come from.
+pub fn rayon_borrowed(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
+    let text = std::fs::read_to_string(path)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let chunk = lines
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1);
+    let counts = lines
+        .par_chunks(chunk)
+        .fold(FxHashMap::<&str, u64>::default, |mut m, chunk| {
+            for line in chunk {
+                for w in line.split_whitespace() {
+                    *m.entry(w).or_insert(0) += 1;
+                }
+            }
+            m
+        })
+        .reduce(FxHashMap::default, merge);
+    Ok(counts.into_iter().map(|(w, c)| (w.to_owned(), c)).collect())
+}
+
+fn merge<K: std::hash::Hash + Eq>(
+    mut a: FxHashMap<K, u64>,
+    mut b: FxHashMap<K, u64>,
+) -> FxHashMap<K, u64> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
+    for (w, c) in b {
+        *a.entry(w).or_insert(0) += c;
+    }
+    a
+}

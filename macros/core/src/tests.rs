@@ -556,3 +556,10 @@ fn storage_attributes_expand_to_their_level() {
     assert!(text.contains("\"persist(disk)\""), "{text}");
     assert!(text.contains("\"persist(memory_and_disk)\""), "{text}");
 }
+
+/// A raw identifier names a node: its struct drops the `r#` (found by the no-panic test).
+#[test]
+fn raw_identifiers_name_nodes() {
+    let text = expand(quote! { pub struct P() { r#type: u64 = range(0..3); } });
+    assert!(text.contains("pub struct PType {"), "{text}");
+}

@@ -61,7 +61,8 @@ pub(crate) fn boxed_inputs(c: &Checked) -> Vec<bool> {
 
 /// `WordCount` + `ones` -> `WordCountOnes`.
 pub(crate) fn node_struct(p: &Pipeline, node: &Ident) -> Ident {
-    let camel: String = node
+    // `r#type` -> `Type`: the raw prefix is not part of the name.
+    let camel: String = syn::ext::IdentExt::unraw(node)
         .to_string()
         .split('_')
         .filter(|s| !s.is_empty())

@@ -275,6 +275,46 @@ fn an_rdd_without_fingerprint_is_never_resumed() -> rddflow::Result<()> {
 // Compression and cleanup.
 // ------------------------------------------------------------------------------------------
 
+/// A parameter whose serialization fails: only a context that resumes serializes it.
+#[derive(Clone)]
+struct Unserializable;
+
+impl serde::Serialize for Unserializable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("not serializable today"))
+    }
+}
+
+rddflow::pipeline! {
+    struct WithOpaque(n: u64, opaque: Unserializable) {
+        nums: u64 = range(0..n, 2);
+        #[checkpoint]
+        kept: u64 = nums.map(|x| {
+            let _ = &opaque;
+            x
+        });
+    }
+}
+
+/// Fingerprints key only resumable checkpoints, so a context that does not resume never
+/// serializes a parameter (a large one would cost its whole encoding at every `new`).
+#[test]
+fn parameters_are_hashed_only_by_a_context_that_resumes() -> rddflow::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = Context::builder().checkpoint_dir(dir.path()).build()?;
+    let p = WithOpaque::new(&plain, 10, Unserializable)?;
+    assert_eq!(p.kept.fingerprint(), None);
+    assert_eq!(p.kept.count()?, 10);
+    assert!(p.kept.is_checkpointed());
+
+    match WithOpaque::new(&ctx(dir.path()), 10, Unserializable) {
+        Err(Error::InvalidArgument(m)) => assert!(m.contains("`opaque`"), "{m}"),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a resuming context serializes its parameters"),
+    }
+    Ok(())
+}
+
 rddflow::pipeline! {
     struct Text(n: u64) {
         nums: u64 = range(0..n, 2);

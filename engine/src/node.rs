@@ -90,9 +90,10 @@ impl<T: Data> NodeCore<T> {
     }
 
     /// Sets the node's fingerprint (see [`crate::checkpoint::fingerprint`]); `pipeline!` does
-    /// this for every node it builds. Without one, a checkpoint is never resumed.
+    /// this for every node it builds. Without one, a checkpoint is never resumed. Kept only
+    /// when the context resumes (`resume(true)`): fingerprints key nothing else.
     pub fn with_fingerprint(mut self, fingerprint: Option<Fingerprint>) -> Self {
-        self.fingerprint = fingerprint;
+        self.fingerprint = fingerprint.filter(|_| self.ctx.resume());
         self
     }
 

@@ -103,7 +103,8 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         self.core().checkpoint_resumed()
     }
 
-    /// The node's fingerprint, which keys resumable checkpoints; `None` for hand-built nodes.
+    /// The node's fingerprint, which keys resumable checkpoints; `None` for hand-built nodes
+    /// and when the context does not resume (`resume(false)`, the default).
     fn fingerprint(&self) -> Option<crate::checkpoint::fingerprint::Fingerprint> {
         self.core().fingerprint()
     }

@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::Serialize;
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::context::Context;
 use crate::data::Param;
 use crate::error::{Error, Result};
 
@@ -41,7 +42,15 @@ pub fn definition_hash(text: &str) -> u128 {
 /// Hashes a pipeline's value parameter (its postcard encoding). `pipeline!` calls it once per
 /// parameter in `new`; the `Param` bound is what makes a parameter that is not
 /// `serde::Serialize` a compile error at the parameter's type.
-pub fn param_hash<P: Param>(name: &str, value: &P) -> Result<u128> {
+///
+/// Only a context that resumes (`resume(true)`) uses fingerprints, so without it nothing is
+/// serialized: a large parameter costs nothing to hash when no checkpoint is ever resumed, and
+/// the result (0) is never seen, since such a context keeps no fingerprint
+/// ([`crate::NodeCore::with_fingerprint`]).
+pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<u128> {
+    if !ctx.resume() {
+        return Ok(0);
+    }
     value_hash(name, value)
 }
 

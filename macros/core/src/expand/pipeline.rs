@@ -28,7 +28,7 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
         let (ty, n) = (&x.ty, &x.name);
         let var = super::param_hash_var(n);
         let name = n.to_string();
-        quote_spanned!(ty.span()=> let #var: u128 = ::rddflow::__private::param_hash::<#ty>(#name, &#n)?;)
+        quote_spanned!(ty.span()=> let #var: u128 = ::rddflow::__private::param_hash::<#ty>(__ctx, #name, &#n)?;)
     });
     let sig_params = p.params.iter().map(|x| {
         let (n, t) = (&x.name, &x.ty);

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::union::Either;
-use crate::data::{Key, Pair};
+use crate::data::{Data, Key, Pair};
 use crate::node::{Dependency, NodeDyn, ShuffleDep};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
@@ -156,9 +156,7 @@ where
     L::Key: Key,
     R: Pair<Key = L::Key>,
 {
-    let spilled = matches!(&left, Either::Right(r) if r.is_spilled())
-        || matches!(&right, Either::Right(r) if r.is_spilled());
-    if spilled {
+    if spilled(&left, &right) {
         return Either::Right(CoGroups {
             left: sorted_by_hash(left).peekable(),
             right: sorted_by_hash(right).peekable(),
@@ -175,6 +173,15 @@ where
         groups.entry(k).or_default().1.push(w);
     }
     Either::Left(groups.into_iter())
+}
+
+/// Whether either input's shuffle spilled to disk.
+pub(crate) fn spilled<L: Data, R: Data>(
+    left: &Side<impl Iterator, L>,
+    right: &Side<impl Iterator, R>,
+) -> bool {
+    matches!(left, Either::Right(r) if r.is_spilled())
+        || matches!(right, Either::Right(r) if r.is_spilled())
 }
 
 /// A boxed stream of one input's pairs, by key hash.

@@ -3,7 +3,9 @@
 //! (shuffle, co-partitioning and the map side, which the generated code calls for every
 //! two-input operator, are there), flattened.
 
-use super::cogroup::{Cross, Groups, Side, group};
+use super::cogroup::{Cross, Groups, Side, group, spilled};
+use super::hash_join::{HashJoin, Joined};
+use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
 
@@ -24,7 +26,11 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (In::Value, R::Value)>,
     {
-        Self::flatten::<R>(group(left, right))
+        if spilled(&left, &right) {
+            Either::Right(Self::flatten::<R>(group(left, right)))
+        } else {
+            Either::Left(HashJoin::new(left, right, false, false).filter_map(shape::<Out, _, _>))
+        }
     }
 
     /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
@@ -38,5 +44,14 @@ where
             .into_iter()
             .flat_map(|(k, (vs, ws))| Cross::new(k, vs, ws))
             .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}
+
+/// The declared pair of a matching pair; `None` for the unmatched values, which this join does
+/// not ask for.
+fn shape<Out: Pair<Value = (V, W)>, V, W>(j: Joined<Out::Key, V, W>) -> Option<Out> {
+    match j {
+        Joined::Both(k, v, w) => Some(Out::from_parts(k, (v, w))),
+        Joined::Left(..) | Joined::Right(..) => None,
     }
 }

@@ -4,8 +4,8 @@
 //! Grouping both sides into `(Vec<V>, Vec<W>)` per key (what `cogroup` must do) costs two
 //! vectors and a hash insert per key of either side, and holds the left side in memory too. A
 //! join needs neither: the left side's values are paired as they arrive, each moved into its
-//! last pair. The right side's values sit in one vector in arrival order, each key's chained
-//! through `next`, so a key costs no allocation of its own.
+//! last pair. The right side's values sit in one vector in arrival order, each with the index
+//! of its key's next value, so a key costs no allocation of its own.
 //!
 //! Order of the output: the left side's arrival order, each left value with its key's right
 //! values in their arrival order (the pairs of one key in the same relative order as the
@@ -37,11 +37,10 @@ struct Chain {
     matched: bool,
 }
 
-/// The right side by key: values in arrival order, each key's linked through `next`.
+/// The right side by key: values in arrival order, each with the index of its key's next one.
 struct Table<K, W> {
     keys: FxHashMap<K, Chain>,
-    values: Vec<W>,
-    next: Vec<usize>,
+    values: Vec<(W, usize)>,
 }
 
 impl<K: Key, W> Table<K, W> {
@@ -49,7 +48,6 @@ impl<K: Key, W> Table<K, W> {
         Table {
             keys: FxHashMap::default(),
             values: Vec::new(),
-            next: Vec::new(),
         }
     }
 
@@ -58,7 +56,6 @@ impl<K: Key, W> Table<K, W> {
         let mut t = Table {
             keys: FxHashMap::default(),
             values: Vec::with_capacity(lower),
-            next: Vec::with_capacity(lower),
         };
         t.keys.reserve(lower);
         right.for_each(|kw| t.push(kw.into_parts()));
@@ -70,7 +67,7 @@ impl<K: Key, W> Table<K, W> {
         match self.keys.entry(k) {
             std::collections::hash_map::Entry::Occupied(e) => {
                 let c = e.into_mut();
-                self.next[c.last] = i;
+                self.values[c.last].1 = i;
                 c.last = i;
             }
             std::collections::hash_map::Entry::Vacant(e) => {
@@ -81,8 +78,7 @@ impl<K: Key, W> Table<K, W> {
                 });
             }
         }
-        self.values.push(w);
-        self.next.push(END);
+        self.values.push((w, END));
     }
 
     /// The first value of `k`'s chain, marking the key matched.
@@ -107,7 +103,19 @@ pub(crate) struct HashJoin<I, K, V, W> {
     rest: Option<Unmatched<K, W>>,
 }
 
-impl<I, K: Key, V, W> HashJoin<I, K, V, W> {
+impl<I, K: Key, V: Clone, W: Clone> HashJoin<I, K, V, W> {
+    /// `(k, v)` with the right value at index `i`; `k` and `v` kept for the key's next right
+    /// value if there is one, else moved.
+    #[inline]
+    fn pair(&mut self, k: K, v: V, i: usize) -> Joined<K, V, W> {
+        let (w, n) = &self.table.values[i];
+        let (w, n) = (w.clone(), *n);
+        if n != END {
+            self.cur = Some((k.clone(), v.clone(), n));
+        }
+        Joined::Both(k, v, w)
+    }
+
     /// Builds the table from `right` (read to its end now) and streams `left`.
     pub(crate) fn new<P, R>(
         left: I,
@@ -142,17 +150,10 @@ where
     type Item = Joined<K, V, W>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some((k, v, i)) = self.cur.take() {
+            return Some(self.pair(k, v, i));
+        }
         loop {
-            if let Some((k, v, i)) = self.cur.take() {
-                let w = self.table.values[i].clone();
-                let n = self.table.next[i];
-                if n == END {
-                    return Some(Joined::Both(k, v, w));
-                }
-                let out = Joined::Both(k.clone(), v.clone(), w);
-                self.cur = Some((k, v, n));
-                return Some(out);
-            }
             if let Some(rest) = &mut self.rest {
                 return rest.next().map(|(k, w)| Joined::Right(k, w));
             }
@@ -160,7 +161,7 @@ where
                 Some(kv) => {
                     let (k, v) = kv.into_parts();
                     match self.table.probe(&k) {
-                        Some(first) => self.cur = Some((k, v, first)),
+                        Some(first) => return Some(self.pair(k, v, first)),
                         None if self.keep_left => return Some(Joined::Left(k, v)),
                         None => {}
                     }
@@ -218,8 +219,8 @@ fn pairs<K: Clone, V: Clone, W: Clone, B>(
     f: &mut impl FnMut(B, Joined<K, V, W>) -> B,
 ) -> B {
     loop {
-        let w = table.values[i].clone();
-        let n = table.next[i];
+        let (w, n) = &table.values[i];
+        let (w, n) = (w.clone(), *n);
         if n == END {
             return f(acc, Joined::Both(k, v, w));
         }
@@ -231,8 +232,7 @@ fn pairs<K: Clone, V: Clone, W: Clone, B>(
 /// The right values of the keys no left value matched, key by key.
 struct Unmatched<K, W> {
     keys: std::collections::hash_map::IntoIter<K, Chain>,
-    values: Vec<Option<W>>,
-    next: Vec<usize>,
+    values: Vec<(Option<W>, usize)>,
     /// A key being given, with the index of its next value.
     cur: Option<(K, usize)>,
 }
@@ -244,14 +244,16 @@ impl<K, W> Unmatched<K, W> {
             return Unmatched {
                 keys: FxHashMap::default().into_iter(),
                 values: Vec::new(),
-                next: Vec::new(),
                 cur: None,
             };
         }
         Unmatched {
             keys: table.keys.into_iter(),
-            values: table.values.into_iter().map(Some).collect(),
-            next: table.next,
+            values: table
+                .values
+                .into_iter()
+                .map(|(w, n)| (Some(w), n))
+                .collect(),
             cur: None,
         }
     }
@@ -263,8 +265,9 @@ impl<K: Clone, W> Iterator for Unmatched<K, W> {
     fn next(&mut self) -> Option<(K, W)> {
         loop {
             if let Some((k, i)) = self.cur.take() {
-                let n = self.next[i];
-                let Some(w) = self.values[i].take() else {
+                let (w, n) = &mut self.values[i];
+                let n = *n;
+                let Some(w) = w.take() else {
                     continue;
                 };
                 if n == END {

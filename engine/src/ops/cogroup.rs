@@ -1,6 +1,8 @@
 //! `cogroup(other)`: for each key of either input, `(k, (values on the left, values on the
-//! right))`, each list in arrival order. Also the machinery shared by the joins, which flatten
-//! these groups (`join.rs`, `left_outer_join.rs`, `right_outer_join.rs`, `full_outer_join.rs`).
+//! right))`, each list in arrival order. Also the machinery shared by the joins (`join.rs`,
+//! `left_outer_join.rs`, `right_outer_join.rs`, `full_outer_join.rs`): shuffle, co-partitioning
+//! and the map side; their reduce side probes a hash table of the right input
+//! (`hash_join.rs`), and flattens these groups only when a shuffle spilled.
 //!
 //! A two-input operator brings both inputs to one hash partitioner. Each input is bucketed by
 //! key as it is (no map-side combining: it would not shrink the data); an input that is already

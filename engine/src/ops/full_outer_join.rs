@@ -1,7 +1,9 @@
 //! `full_outer_join(other)`: `(k, (Some(v), Some(w)))` for every matching pair,
 //! `(k, (Some(v), None))` for each value of a key only on the left, and `(k, (None, Some(w)))`
-//! for each value of a key only on the right. The groups of `cogroup` (shuffle,
-//! co-partitioning and map side are there), flattened.
+//! for each value of a key only on the right.
+//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
+//! every two-input operator); the reduce side probes a hash table of the right input with the
+//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
 use super::cogroup::{Cross, Groups, Side, each, group, spilled};
 use super::hash_join::{HashJoin, Joined};
@@ -60,7 +62,6 @@ where
 }
 
 /// The declared pair of a joined record.
-#[allow(clippy::unnecessary_wraps)]
 fn shape<Out: Pair<Value = (Option<V>, Option<W>)>, V, W>(
     j: Joined<Out::Key, V, W>,
 ) -> Option<Out> {

@@ -1,7 +1,8 @@
 //! `join(other)`: `(k, (v, w))` for every pair of a value `v` of `k` on the left and a value
-//! `w` of `k` on the right (keys on one side only give nothing). The groups of `cogroup`
-//! (shuffle, co-partitioning and the map side, which the generated code calls for every
-//! two-input operator, are there), flattened.
+//! `w` of `k` on the right (keys on one side only give nothing).
+//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
+//! every two-input operator); the reduce side probes a hash table of the right input with the
+//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
 use super::cogroup::{Cross, Groups, Side, group, spilled};
 use super::hash_join::{HashJoin, Joined};
@@ -16,7 +17,8 @@ impl<In: Pair, Out> Op<In, Out>
 where
     In::Key: Key,
 {
-    /// Every matching pair of one output partition, per key with `v` in the outer loop.
+    /// Every matching pair of one output partition: in the left input's order, each left value
+    /// with its key's right values in theirs.
     pub fn reduce_side<R>(
         _site: Site,
         left: Side<impl Iterator<Item = In>, In>,

@@ -1,7 +1,8 @@
 //! `left_outer_join(other)`: `(k, (v, Some(w)))` for every matching pair, and `(k, (v, None))`
-//! for each value of a key that the right side does not have. The groups of `cogroup`
-//! (shuffle, co-partitioning and the map side, which the generated code calls for every
-//! two-input operator, are there), flattened.
+//! for each value of a key that the right side does not have.
+//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
+//! every two-input operator); the reduce side probes a hash table of the right input with the
+//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
 use super::cogroup::{Cross, Groups, Side, each, group, spilled};
 use super::hash_join::{HashJoin, Joined};

@@ -1,6 +1,8 @@
 //! `cogroup(other)`: for each key of either input, `(k, (values on the left, values on the
-//! right))`, each list in arrival order. Also the machinery shared by the joins, which flatten
-//! these groups (`join.rs`, `left_outer_join.rs`, `right_outer_join.rs`, `full_outer_join.rs`).
+//! right))`, each list in arrival order. Also the machinery shared by the joins (`join.rs`,
+//! `left_outer_join.rs`, `right_outer_join.rs`, `full_outer_join.rs`): shuffle, co-partitioning
+//! and the map side; their reduce side probes a hash table of the right input
+//! (`hash_join.rs`), and flattens these groups only when a shuffle spilled.
 //!
 //! A two-input operator brings both inputs to one hash partitioner. Each input is bucketed by
 //! key as it is (no map-side combining: it would not shrink the data); an input that is already
@@ -24,7 +26,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::union::Either;
-use crate::data::{Key, Pair};
+use crate::data::{Data, Key, Pair};
 use crate::node::{Dependency, NodeDyn, ShuffleDep};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
@@ -156,9 +158,7 @@ where
     L::Key: Key,
     R: Pair<Key = L::Key>,
 {
-    let spilled = matches!(&left, Either::Right(r) if r.is_spilled())
-        || matches!(&right, Either::Right(r) if r.is_spilled());
-    if spilled {
+    if spilled(&left, &right) {
         return Either::Right(CoGroups {
             left: sorted_by_hash(left).peekable(),
             right: sorted_by_hash(right).peekable(),
@@ -175,6 +175,15 @@ where
         groups.entry(k).or_default().1.push(w);
     }
     Either::Left(groups.into_iter())
+}
+
+/// Whether either input's shuffle spilled to disk.
+pub(crate) fn spilled<L: Data, R: Data>(
+    left: &Side<impl Iterator, L>,
+    right: &Side<impl Iterator, R>,
+) -> bool {
+    matches!(left, Either::Right(r) if r.is_spilled())
+        || matches!(right, Either::Right(r) if r.is_spilled())
 }
 
 /// A boxed stream of one input's pairs, by key hash.

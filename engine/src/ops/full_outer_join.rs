@@ -1,9 +1,12 @@
 //! `full_outer_join(other)`: `(k, (Some(v), Some(w)))` for every matching pair,
 //! `(k, (Some(v), None))` for each value of a key only on the left, and `(k, (None, Some(w)))`
-//! for each value of a key only on the right. The groups of `cogroup` (shuffle,
-//! co-partitioning and map side are there), flattened.
+//! for each value of a key only on the right.
+//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
+//! every two-input operator); the reduce side probes a hash table of the right input with the
+//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
-use super::cogroup::{Cross, Groups, Side, each, group};
+use super::cogroup::{Cross, Groups, Side, each, group, spilled};
+use super::hash_join::{HashJoin, Joined};
 use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
@@ -27,7 +30,11 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (Option<In::Value>, Option<R::Value>)>,
     {
-        Self::flatten::<R>(group(left, right))
+        if spilled(&left, &right) {
+            Either::Right(Self::flatten::<R>(group(left, right)))
+        } else {
+            Either::Left(HashJoin::new(left, right, true, true).filter_map(shape::<Out, _, _>))
+        }
     }
 
     /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
@@ -52,4 +59,15 @@ where
             })
             .map(|(k, vw)| Out::from_parts(k, vw))
     }
+}
+
+/// The declared pair of a joined record.
+fn shape<Out: Pair<Value = (Option<V>, Option<W>)>, V, W>(
+    j: Joined<Out::Key, V, W>,
+) -> Option<Out> {
+    Some(match j {
+        Joined::Both(k, v, w) => Out::from_parts(k, (Some(v), Some(w))),
+        Joined::Left(k, v) => Out::from_parts(k, (Some(v), None)),
+        Joined::Right(k, w) => Out::from_parts(k, (None, Some(w))),
+    })
 }

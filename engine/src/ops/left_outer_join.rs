@@ -1,9 +1,11 @@
 //! `left_outer_join(other)`: `(k, (v, Some(w)))` for every matching pair, and `(k, (v, None))`
-//! for each value of a key that the right side does not have. The groups of `cogroup`
-//! (shuffle, co-partitioning and the map side, which the generated code calls for every
-//! two-input operator, are there), flattened.
+//! for each value of a key that the right side does not have.
+//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
+//! every two-input operator); the reduce side probes a hash table of the right input with the
+//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
-use super::cogroup::{Cross, Groups, Side, each, group};
+use super::cogroup::{Cross, Groups, Side, each, group, spilled};
+use super::hash_join::{HashJoin, Joined};
 use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
@@ -26,7 +28,11 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (In::Value, Option<R::Value>)>,
     {
-        Self::flatten::<R>(group(left, right))
+        if spilled(&left, &right) {
+            Either::Right(Self::flatten::<R>(group(left, right)))
+        } else {
+            Either::Left(HashJoin::new(left, right, true, false).filter_map(shape::<Out, _, _>))
+        }
     }
 
     /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
@@ -46,5 +52,15 @@ where
                 }
             })
             .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}
+
+/// The declared pair of a joined record; `None` for unmatched right values, which this join
+/// does not ask for.
+fn shape<Out: Pair<Value = (V, Option<W>)>, V, W>(j: Joined<Out::Key, V, W>) -> Option<Out> {
+    match j {
+        Joined::Both(k, v, w) => Some(Out::from_parts(k, (v, Some(w)))),
+        Joined::Left(k, v) => Some(Out::from_parts(k, (v, None))),
+        Joined::Right(..) => None,
     }
 }

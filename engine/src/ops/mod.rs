@@ -23,6 +23,7 @@ pub mod flat_map_values;
 pub mod fold_by_key;
 pub mod full_outer_join;
 pub mod group_by_key;
+pub(crate) mod hash_join;
 pub mod inspect;
 pub mod join;
 pub mod key_by;

@@ -1,9 +1,11 @@
 //! `right_outer_join(other)`: `(k, (Some(v), w))` for every matching pair, and `(k, (None, w))`
-//! for each value of a key that the left side does not have. The groups of `cogroup`
-//! (shuffle, co-partitioning and the map side, which the generated code calls for every
-//! two-input operator, are there), flattened.
+//! for each value of a key that the left side does not have.
+//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
+//! every two-input operator); the reduce side probes a hash table of the right input with the
+//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
-use super::cogroup::{Cross, Groups, Side, each, group};
+use super::cogroup::{Cross, Groups, Side, each, group, spilled};
+use super::hash_join::{HashJoin, Joined};
 use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
@@ -26,7 +28,11 @@ where
         R: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = (Option<In::Value>, R::Value)>,
     {
-        Self::flatten::<R>(group(left, right))
+        if spilled(&left, &right) {
+            Either::Right(Self::flatten::<R>(group(left, right)))
+        } else {
+            Either::Left(HashJoin::new(left, right, false, true).filter_map(shape::<Out, _, _>))
+        }
     }
 
     /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
@@ -46,5 +52,15 @@ where
                 }
             })
             .map(|(k, vw)| Out::from_parts(k, vw))
+    }
+}
+
+/// The declared pair of a joined record; `None` for unmatched left values, which this join
+/// does not ask for.
+fn shape<Out: Pair<Value = (Option<V>, W)>, V, W>(j: Joined<Out::Key, V, W>) -> Option<Out> {
+    match j {
+        Joined::Both(k, v, w) => Some(Out::from_parts(k, (Some(v), w))),
+        Joined::Right(k, w) => Some(Out::from_parts(k, (None, w))),
+        Joined::Left(..) => None,
     }
 }

@@ -134,22 +134,36 @@ impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
     }
 
     #[inline]
-    fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
-        if self.cx.is_none() {
-            return self.inner.fold(init, f);
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
+        // Moved out rather than folded through `&mut`: `<&mut I>::fold` runs on `I::try_fold`,
+        // which the node iterators do not forward (it cannot be written on stable Rust), so it
+        // would fall back to `next` for every element of the chain below.
+        let Tee {
+            inner,
+            mut sinks,
+            cx,
+            counted,
+            n,
+        } = self;
+        if cx.is_none() {
+            return inner.fold(init, f);
         }
-        let mut sinks = std::mem::take(&mut self.sinks);
-        let mut n = 0;
-        let acc = (&mut self.inner).fold(init, |acc, x| {
-            n += 1;
+        let mut m = 0;
+        let acc = inner.fold(init, |acc, x| {
+            m += 1;
             for s in &mut sinks {
                 s.push(&x);
             }
             f(acc, x)
         });
-        self.sinks = sinks;
-        self.n += n;
-        self.finish();
+        let mut done = Tee {
+            inner: (),
+            sinks,
+            cx,
+            counted,
+            n: n + m,
+        };
+        done.finish();
         acc
     }
 }
@@ -180,5 +194,70 @@ impl<T: Clone> Iterator for SharedIter<T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.block.len() - self.pos;
         (n, Some(n))
+    }
+}
+
+/// An iterator behind a box whose whole run is one dynamic call: [`BoxedIter`]'s `fold`.
+pub trait FoldDyn<T>: Iterator<Item = T> {
+    /// Feeds every remaining element to `f`, through the iterator's own `fold`.
+    fn fold_dyn(self: Box<Self>, f: &mut dyn FnMut(T));
+}
+
+impl<I: Iterator<Item = T>, T> FoldDyn<T> for I {
+    #[inline]
+    fn fold_dyn(self: Box<Self>, f: &mut dyn FnMut(T)) {
+        (*self).for_each(f)
+    }
+}
+
+/// A boxed iterator (an `Rdd<T>`'s partition, a chain cut to keep types short) that forwards
+/// `fold` with one dynamic call per partition, so the iterators above and below it keep their
+/// own loops. `Box<dyn Iterator>` would fold through `next`: one dynamic call per element, and
+/// every adapter below it driven element by element.
+pub struct BoxedIter<'a, T>(Box<dyn FoldDyn<T> + 'a>);
+
+impl<'a, T> BoxedIter<'a, T> {
+    /// Boxes `it`.
+    pub fn new(it: impl Iterator<Item = T> + 'a) -> Self {
+        BoxedIter(Box::new(it))
+    }
+}
+
+impl<T> Iterator for BoxedIter<'_, T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.0.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
+        fold_boxed(self.0, init, f)
+    }
+}
+
+/// `BoxedIter::fold`: the accumulator lives in an `Option` so the `FnMut(T)` the box takes
+/// can thread it through `f`.
+#[inline]
+fn fold_boxed<'a, T, B, F: FnMut(B, T) -> B>(
+    it: Box<dyn FoldDyn<T> + 'a>,
+    init: B,
+    mut f: F,
+) -> B {
+    let mut acc = Some(init);
+    it.fold_dyn(&mut |x| {
+        if let Some(a) = acc.take() {
+            acc = Some(f(a, x));
+        }
+    });
+    match acc {
+        Some(a) => a,
+        None => unreachable!("the accumulator is put back after every element"),
     }
 }

@@ -5,6 +5,7 @@ pub mod codec;
 pub mod compress;
 pub mod faults;
 pub(crate) mod file;
+mod writer;
 pub mod fingerprint;
 pub mod manifest;
 mod state;

@@ -245,11 +245,7 @@ impl<T> Iterator for BoxedIter<'_, T> {
 /// `BoxedIter::fold`: the accumulator lives in an `Option` so the `FnMut(T)` the box takes
 /// can thread it through `f`.
 #[inline]
-fn fold_boxed<'a, T, B, F: FnMut(B, T) -> B>(
-    it: Box<dyn FoldDyn<T> + 'a>,
-    init: B,
-    mut f: F,
-) -> B {
+fn fold_boxed<'a, T, B, F: FnMut(B, T) -> B>(it: Box<dyn FoldDyn<T> + 'a>, init: B, mut f: F) -> B {
     let mut acc = Some(init);
     it.fold_dyn(&mut |x| {
         if let Some(a) = acc.take() {
@@ -259,5 +255,107 @@ fn fold_boxed<'a, T, B, F: FnMut(B, T) -> B>(
     match acc {
         Some(a) => a,
         None => unreachable!("the accumulator is put back after every element"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::error::Result;
+    use crate::task::Commit;
+
+    /// Yields `0..n`; counts the calls of `next`, while its `fold` runs its own loop.
+    struct Counting {
+        left: std::ops::Range<u32>,
+        nexts: Rc<Cell<u32>>,
+    }
+
+    impl Counting {
+        fn new(n: u32) -> (Self, Rc<Cell<u32>>) {
+            let nexts = Rc::new(Cell::new(0));
+            (
+                Counting {
+                    left: 0..n,
+                    nexts: nexts.clone(),
+                },
+                nexts,
+            )
+        }
+    }
+
+    impl Iterator for Counting {
+        type Item = u32;
+
+        fn next(&mut self) -> Option<u32> {
+            self.nexts.set(self.nexts.get() + 1);
+            self.left.next()
+        }
+
+        fn fold<B, F: FnMut(B, u32) -> B>(self, init: B, f: F) -> B {
+            self.left.fold(init, f)
+        }
+    }
+
+    #[test]
+    fn boxed_iter_folds_through_the_inner_fold() {
+        let (it, nexts) = Counting::new(1000);
+        let sum = BoxedIter::new(it.map(u64::from)).fold(0u64, |a, x| a + x);
+        assert_eq!(sum, 999 * 1000 / 2);
+        assert_eq!(nexts.get(), 0, "fold must not fall back to next");
+        // `next` still works, and a fold after it continues where it stopped.
+        let (it, nexts) = Counting::new(4);
+        let mut b = BoxedIter::new(it);
+        assert_eq!(b.next(), Some(0));
+        let rest = b.fold(Vec::new(), |mut v, x| {
+            v.push(x);
+            v
+        });
+        assert_eq!(rest, vec![1, 2, 3]);
+        assert_eq!(nexts.get(), 1);
+    }
+
+    /// Collects what it is fed; its commit sets the flag.
+    struct Collect(Arc<std::sync::Mutex<Vec<u32>>>, Arc<AtomicBool>);
+
+    impl Sink<u32> for Collect {
+        fn push(&mut self, item: &u32) {
+            self.0.lock().unwrap().push(*item);
+        }
+
+        fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
+            let done = self.1.clone();
+            Ok(Box::new(move || {
+                done.store(true, Ordering::SeqCst);
+                Ok(())
+            }))
+        }
+    }
+
+    #[test]
+    fn tee_with_side_outputs_folds_through_the_inner_fold() {
+        let ctx = crate::context::Context::builder()
+            .threads(1)
+            .build()
+            .unwrap();
+        let cx = TaskContext::new(&ctx, 0, 1, 0);
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let done = Arc::new(AtomicBool::new(false));
+        let (it, nexts) = Counting::new(100);
+        let tee = Tee::new(
+            it,
+            vec![Box::new(Collect(seen.clone(), done.clone()))],
+            &cx,
+            Counted::default(),
+        );
+        assert_eq!(tee.fold(0u32, |a, x| a + x), 99 * 100 / 2);
+        assert_eq!(nexts.get(), 0, "fold must not fall back to next");
+        assert_eq!(*seen.lock().unwrap(), (0..100).collect::<Vec<_>>());
+        // Finished: its commit was queued on the task.
+        cx.run_commits().unwrap();
+        assert!(done.load(Ordering::SeqCst));
     }
 }

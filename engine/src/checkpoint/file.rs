@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use super::codec::ElemCodec;
 use super::compress::{Compression, CrcWriter, Encoder};
-use super::writer::PartWriter;
 use super::manifest::{PartInfo, part_path, temp_name};
+use super::writer::PartWriter;
 use crate::error::{Error, Result};
 use crate::storage::{Sink, Slots, lock};
 use crate::task::{Commit, TaskContext};

@@ -5,10 +5,10 @@ pub mod codec;
 pub mod compress;
 pub mod faults;
 pub(crate) mod file;
-mod writer;
 pub mod fingerprint;
 pub mod manifest;
 mod state;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

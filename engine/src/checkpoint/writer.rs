@@ -43,20 +43,16 @@ impl PartWriter {
             };
             *self = PartWriter::Thread(Background::spawn(out)?);
         }
-        match self {
-            PartWriter::Inline(out) => write_buf(out, buf),
-            PartWriter::Thread(b) => {
-                let r = b.send(buf);
-                if r.is_err() {
-                    *self = PartWriter::Failed;
-                }
-                r
-            }
-            PartWriter::Failed => {
-                buf.clear();
-                Ok(())
-            }
+        let PartWriter::Thread(b) = self else {
+            // Failed before: the error was reported then.
+            buf.clear();
+            return Ok(());
+        };
+        let r = b.send(buf);
+        if r.is_err() {
+            *self = PartWriter::Failed;
         }
+        r
     }
 
     /// Writes `last`, ends the stream and syncs the file: when this returns `Ok`, every byte
@@ -139,7 +135,10 @@ impl Background {
         match self.join() {
             Err(e) => Err(e),
             // Only a thread that received `None` returns `Ok`, and `send` never sends it.
-            Ok(_) => Err((WRITE, std::io::Error::other("checkpoint writer ended early"))),
+            Ok(_) => Err((
+                WRITE,
+                std::io::Error::other("checkpoint writer ended early"),
+            )),
         }
     }
 
@@ -159,9 +158,15 @@ impl Background {
         self.full = None;
         match self.thread.take() {
             Some(t) => t.join().unwrap_or_else(|_| {
-                Err((WRITE, std::io::Error::other("checkpoint writer thread panicked")))
+                Err((
+                    WRITE,
+                    std::io::Error::other("checkpoint writer thread panicked"),
+                ))
             }),
-            None => Err((WRITE, std::io::Error::other("checkpoint writer already joined"))),
+            None => Err((
+                WRITE,
+                std::io::Error::other("checkpoint writer already joined"),
+            )),
         }
     }
 }

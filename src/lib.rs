@@ -111,10 +111,9 @@ pub mod __private {
     pub use rddflow_engine::{mark_checkpoint, persist};
     pub use rddflow_engine::{ops, range, shuffle, sources, spill};
 
-    /// Reads an iterator through a box: where the macro cuts a very long fused chain. The box
-    /// forwards `fold`, so the chains on both sides keep their own loops.
+    /// Reads an iterator through a box: where the macro cuts a very long fused chain.
     #[inline]
-    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> rddflow_engine::BoxedIter<'a, T> {
-        rddflow_engine::BoxedIter::new(it)
+    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> Box<dyn Iterator<Item = T> + 'a> {
+        Box::new(it)
     }
 }

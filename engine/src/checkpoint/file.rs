@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::codec::ElemCodec;
 use super::compress::{Compression, CrcWriter, Encoder};
 use super::manifest::{PartInfo, part_path, temp_name};
+use super::writer::PartWriter;
 use crate::error::{Error, Result};
 use crate::storage::{Sink, Slots, lock};
 use crate::task::{Commit, TaskContext};
@@ -20,7 +21,8 @@ pub(crate) struct FileSink<T> {
     part: usize,
     tmp: PathBuf,
     target: PathBuf,
-    out: Option<Encoder<std::fs::File>>,
+    /// `None` when the file could not be created (the error is in `error`).
+    out: Option<PartWriter>,
     buf: Vec<u8>,
     records: u64,
     error: Option<Error>,
@@ -43,7 +45,7 @@ impl<T: 'static> FileSink<T> {
                     bytes: 0,
                     limit: super::faults::limit_for(&tmp),
                 };
-                (Some(Encoder::new(compression, w)), None)
+                (Some(PartWriter::new(Encoder::new(compression, w))), None)
             }
             Err(e) => (None, Some(Error::io("create checkpoint file", &tmp, e))),
         };
@@ -60,13 +62,12 @@ impl<T: 'static> FileSink<T> {
         }
     }
 
+    /// Hands the full buffer to the writer, which returns an empty one.
     fn flush_buf(&mut self) {
-        if self.error.is_none()
-            && !self.buf.is_empty()
-            && let Some(out) = self.out.as_mut()
-            && let Err(e) = out.write_all(&self.buf)
+        if let Some(out) = self.out.as_mut()
+            && let Err((action, e)) = out.write(&mut self.buf)
         {
-            self.error = Some(Error::io("write checkpoint file", &self.tmp, e));
+            self.error = Some(Error::io(action, &self.tmp, e));
         }
         self.buf.clear();
     }
@@ -87,7 +88,6 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
     }
 
     fn finish(mut self: Box<Self>, cx: &TaskContext) -> Result<Commit> {
-        self.flush_buf();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -95,13 +95,10 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
             .out
             .take()
             .ok_or_else(|| Error::Internal("checkpoint file finished twice".into()))?;
+        // Written, ended and synced: durable before it becomes visible.
         let w = out
-            .finish()
-            .map_err(|e| Error::io("write checkpoint file", &self.tmp, e))?;
-        // Durable before it becomes visible: a crash leaves a temp file, never a short part.
-        w.inner
-            .sync_all()
-            .map_err(|e| Error::io("sync checkpoint file", &self.tmp, e))?;
+            .finish(&self.buf)
+            .map_err(|(action, e)| Error::io(action, &self.tmp, e))?;
         cx.metrics(|m| m.bytes_checkpointed += w.bytes);
         let info = PartInfo {
             records: self.records,
@@ -128,7 +125,9 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
 
 impl<T> Drop for FileSink<T> {
     fn drop(&mut self) {
-        // Not finished (partial partition, failed task): leave nothing behind.
+        // Not finished (partial partition, failed task): leave nothing behind. The writer
+        // goes first: its thread, if any, is told to stop and joined, closing the file.
+        drop(self.out.take());
         if !self.tmp.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.tmp);
         }

@@ -8,6 +8,7 @@ pub(crate) mod file;
 pub mod fingerprint;
 pub mod manifest;
 mod state;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

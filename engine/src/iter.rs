@@ -90,21 +90,42 @@ impl<I, T> Tee<I, T> {
     }
 
     fn finish(&mut self) {
-        if let Some(cx) = self.cx.take() {
-            let (c, n) = (self.counted, self.n);
-            if c.any() {
-                cx.metrics(|m| {
-                    m.records_in += if c.input { n } else { 0 };
-                    m.records_out += if c.output { n } else { 0 };
-                });
-            }
-            for s in self.sinks.drain(..) {
-                match s.finish(&cx) {
-                    Ok(c) => cx.add_commit(c),
-                    Err(e) => cx.fail(e),
-                }
-            }
+        finish(self.cx.take(), self.counted, self.n, &mut self.sinks);
+    }
+}
+
+/// Ends a tee'd partition: adds its counts to the task's metrics, finishes the side outputs and
+/// queues their commits on the task.
+fn finish<T>(cx: Option<TaskContext>, c: Counted, n: u64, sinks: &mut Vec<Box<dyn Sink<T>>>) {
+    let Some(cx) = cx else { return };
+    if c.any() {
+        cx.metrics(|m| {
+            m.records_in += if c.input { n } else { 0 };
+            m.records_out += if c.output { n } else { 0 };
+        });
+    }
+    for s in sinks.drain(..) {
+        match s.finish(&cx) {
+            Ok(c) => cx.add_commit(c),
+            Err(e) => cx.fail(e),
         }
+    }
+}
+
+/// The fold step of a tee: counts, feeds the side outputs, then folds. Made here rather than
+/// in `Tee::fold` so that its type names the consumer's `F` but not the input iterator's type:
+/// otherwise every fused node would repeat the types of the nodes below it.
+fn tee_step<'a, B, T, F: FnMut(B, T) -> B + 'a>(
+    sinks: &'a mut [Box<dyn Sink<T>>],
+    n: &'a mut u64,
+    mut f: F,
+) -> impl FnMut(B, T) -> B + 'a {
+    move |acc, x| {
+        *n += 1;
+        for s in sinks.iter_mut() {
+            s.push(&x);
+        }
+        f(acc, x)
     }
 }
 
@@ -133,23 +154,22 @@ impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
         self.inner.size_hint()
     }
 
+    /// Folds the input by value, so a fused chain below runs its own `fold` (a `&mut`
+    /// iterator would fall back to `next` per element).
     #[inline]
-    fn fold<B, F: FnMut(B, T) -> B>(mut self, init: B, mut f: F) -> B {
-        if self.cx.is_none() {
-            return self.inner.fold(init, f);
-        }
-        let mut sinks = std::mem::take(&mut self.sinks);
-        let mut n = 0;
-        let acc = (&mut self.inner).fold(init, |acc, x| {
-            n += 1;
-            for s in &mut sinks {
-                s.push(&x);
-            }
-            f(acc, x)
-        });
-        self.sinks = sinks;
-        self.n += n;
-        self.finish();
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
+        let Tee {
+            inner,
+            mut sinks,
+            cx,
+            counted,
+            mut n,
+        } = self;
+        // Always through `tee_step`, even with nothing to count or feed: one fold type flows
+        // down the chain. Choosing between `f` and a wrapped `f` here would instantiate the
+        // chain below with both, doubling at every fused node.
+        let acc = inner.fold(init, tee_step(&mut sinks, &mut n, f));
+        finish(cx, counted, n, &mut sinks);
         acc
     }
 }

@@ -4,34 +4,45 @@
 use rayon::prelude::*;
 use rddflow::prelude::*;
 
-/// The ten steps, shared by both sides (and written out again in the Spark programs).
+/// The ten steps, shared by both sides (and written out again in the Spark programs). `#[inline]`
+/// so that neither side's speed depends on which codegen unit the steps land in.
+#[inline]
 pub fn m1(x: u64) -> u64 {
     x.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
+#[inline]
 pub fn m2(x: u64) -> u64 {
     x ^ (x >> 29)
 }
+#[inline]
 pub fn f1(x: &u64) -> bool {
     x & 15 != 0
 }
+#[inline]
 pub fn m3(x: u64) -> u64 {
     x.wrapping_add(0x632B_E59B_D9B4_E019)
 }
+#[inline]
 pub fn m4(x: u64) -> u64 {
     x.wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
+#[inline]
 pub fn f2(x: &u64) -> bool {
     x >> 60 != 3
 }
+#[inline]
 pub fn m5(x: u64) -> u64 {
     x ^ (x >> 32)
 }
+#[inline]
 pub fn m6(x: u64) -> u64 {
     x.wrapping_add(12345)
 }
+#[inline]
 pub fn f3(x: &u64) -> bool {
     x & 3 != 1
 }
+#[inline]
 pub fn m7(x: u64) -> u64 {
     x >> 8
 }

@@ -52,7 +52,16 @@ where
     D: Dataset,
     F: Fn(D::Item, D::Item) -> D::Item + Send + Sync,
 {
-    let parts = per_partition(d, |cx, p| Ok(d.iter_partition(cx, p).reduce(&f)))?;
+    // A fold, not `Iterator::reduce`: that takes the first element through `next`, which
+    // leaves the fused chain's state in memory for the whole loop after it.
+    let parts = per_partition(d, |cx, p| {
+        Ok(d.iter_partition(cx, p).fold(None, |acc, x| {
+            Some(match acc {
+                None => x,
+                Some(a) => f(a, x),
+            })
+        }))
+    })?;
     Ok(parts.into_iter().flatten().reduce(&f))
 }
 

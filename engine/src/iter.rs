@@ -2,6 +2,7 @@
 //! Each implements `fold` by delegating, so consumers that fold pay the dispatch once per
 //! partition, not once per element.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::storage::Sink;
@@ -38,72 +39,44 @@ impl<T: Clone, I: Iterator<Item = T>> Iterator for NodeIter<T, I> {
         }
     }
 
+    /// Stored partitions fold through `&mut dyn FnMut`: the consumer's step is then inlined at
+    /// one place only, the computed path, which keeps a fused chain small enough to be
+    /// compiled into one loop. Stored partitions pay one indirect call per element.
     #[inline]
-    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
         match self {
             NodeIter::Computed(i) => i.fold(init, f),
-            NodeIter::Owned(i) => i.fold(init, f),
-            NodeIter::Shared(i) => i.fold(init, f),
+            NodeIter::Owned(i) => fold_dyn(i, init, &mut f),
+            NodeIter::Shared(i) => fold_dyn(i, init, &mut f),
         }
     }
 }
 
-/// Passes a computed partition through, feeding each element to the side outputs; when the
-/// partition ends they are finished and their commits queued on the task. It also counts the
-/// elements when they are the task's input (a source) or output (the stage's last node).
+/// Folds a stored partition through a step behind a pointer; generic over the iterator and the
+/// accumulator, not the step, so it is instantiated once per element type.
+fn fold_dyn<B, T, I: Iterator<Item = T>>(i: I, init: B, f: &mut dyn FnMut(B, T) -> B) -> B {
+    i.fold(init, f)
+}
+
+/// Passes a computed partition through, feeding each element to the side outputs (checkpoint
+/// writer, cache); when the partition ends they are finished and their commits queued on the
+/// task.
 pub struct Tee<I, T> {
     inner: I,
     sinks: Vec<Box<dyn Sink<T>>>,
     cx: Option<TaskContext>,
-    counted: Counted,
-    n: u64,
-}
-
-/// Which task metrics a node's elements count towards.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Counted {
-    pub(crate) input: bool,
-    pub(crate) output: bool,
-}
-
-impl Counted {
-    fn any(self) -> bool {
-        self.input || self.output
-    }
 }
 
 impl<I, T> Tee<I, T> {
-    pub(crate) fn new(
-        inner: I,
-        sinks: Vec<Box<dyn Sink<T>>>,
-        cx: &TaskContext,
-        counted: Counted,
-    ) -> Self {
-        let cx = (!sinks.is_empty() || counted.any()).then(|| cx.clone());
-        Tee {
-            inner,
-            sinks,
-            cx,
-            counted,
-            n: 0,
-        }
-    }
-
-    fn finish(&mut self) {
-        finish(self.cx.take(), self.counted, self.n, &mut self.sinks);
+    pub(crate) fn new(inner: I, sinks: Vec<Box<dyn Sink<T>>>, cx: &TaskContext) -> Self {
+        let cx = (!sinks.is_empty()).then(|| cx.clone());
+        Tee { inner, sinks, cx }
     }
 }
 
-/// Ends a tee'd partition: adds its counts to the task's metrics, finishes the side outputs and
-/// queues their commits on the task.
-fn finish<T>(cx: Option<TaskContext>, c: Counted, n: u64, sinks: &mut Vec<Box<dyn Sink<T>>>) {
+/// Ends a tee'd partition: finishes the side outputs and queues their commits on the task.
+fn finish<T>(cx: Option<TaskContext>, sinks: &mut Vec<Box<dyn Sink<T>>>) {
     let Some(cx) = cx else { return };
-    if c.any() {
-        cx.metrics(|m| {
-            m.records_in += if c.input { n } else { 0 };
-            m.records_out += if c.output { n } else { 0 };
-        });
-    }
     for s in sinks.drain(..) {
         match s.finish(&cx) {
             Ok(c) => cx.add_commit(c),
@@ -112,21 +85,58 @@ fn finish<T>(cx: Option<TaskContext>, c: Counted, n: u64, sinks: &mut Vec<Box<dy
     }
 }
 
-/// The fold step of a tee: counts, feeds the side outputs, then folds. Made here rather than
-/// in `Tee::fold` so that its type names the consumer's `F` but not the input iterator's type:
+thread_local! {
+    /// Whether a tee of a fold running on this thread feeds side outputs. Every tee's step
+    /// tests it before its own sinks: the compiler loads it once per element and, when it is
+    /// false, skips every other node's test, so a fused chain without side outputs pays one
+    /// test per element, not one per node and element.
+    static SIDE_WORK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets [`SIDE_WORK`] for the duration of a fold whose tee has sinks, and restores it after
+/// (also when a user closure panics): a nested task that rayon runs on this thread while the
+/// fold waits leaves it as it found it.
+struct SideWork(bool);
+
+impl SideWork {
+    fn enter(active: bool) -> Self {
+        SideWork(SIDE_WORK.with(|w| w.replace(w.get() || active)))
+    }
+}
+
+impl Drop for SideWork {
+    fn drop(&mut self) {
+        SIDE_WORK.with(|w| w.set(self.0));
+    }
+}
+
+/// The fold step of a tee: feeds the side outputs, then folds. Made here rather than in
+/// `Tee::fold` so that its type names the consumer's `F` but not the input iterator's type:
 /// otherwise every fused node would repeat the types of the nodes below it.
 fn tee_step<'a, B, T, F: FnMut(B, T) -> B + 'a>(
     sinks: &'a mut [Box<dyn Sink<T>>],
-    n: &'a mut u64,
     mut f: F,
 ) -> impl FnMut(B, T) -> B + 'a {
+    #[inline(always)]
     move |acc, x| {
-        *n += 1;
-        for s in sinks.iter_mut() {
-            s.push(&x);
+        if SIDE_WORK.with(Cell::get) {
+            return f(acc, push_all(sinks, x));
         }
         f(acc, x)
     }
+}
+
+/// Feeds one element to the side outputs. Out of line and cold: the step above is inlined into
+/// every fused node's loop, and most nodes have no side output; a call the compiler thinks hot
+/// makes it keep the loop's values in memory across it at every node. The element goes in and
+/// out by value, as a reference would make every node store it.
+#[cold]
+#[inline(never)]
+fn push_all<T>(sinks: &mut [Box<dyn Sink<T>>], x: T) -> T {
+    for s in sinks {
+        s.push(&x);
+    }
+    x
 }
 
 impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
@@ -136,14 +146,13 @@ impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
     fn next(&mut self) -> Option<T> {
         match self.inner.next() {
             Some(x) => {
-                self.n += 1;
                 for s in &mut self.sinks {
                     s.push(&x);
                 }
                 Some(x)
             }
             None => {
-                self.finish();
+                finish(self.cx.take(), &mut self.sinks);
                 None
             }
         }
@@ -162,14 +171,96 @@ impl<I: Iterator<Item = T>, T> Iterator for Tee<I, T> {
             inner,
             mut sinks,
             cx,
-            counted,
-            mut n,
         } = self;
-        // Always through `tee_step`, even with nothing to count or feed: one fold type flows
-        // down the chain. Choosing between `f` and a wrapped `f` here would instantiate the
-        // chain below with both, doubling at every fused node.
-        let acc = inner.fold(init, tee_step(&mut sinks, &mut n, f));
-        finish(cx, counted, n, &mut sinks);
+        // Always through `tee_step`, even with nothing to feed: one fold type flows down the
+        // chain. Choosing between `f` and a wrapped `f` here would instantiate the chain below
+        // with both, doubling at every fused node.
+        let side_work = SideWork::enter(!sinks.is_empty());
+        let acc = inner.fold(init, tee_step(&mut sinks, f));
+        drop(side_work);
+        finish(cx, &mut sinks);
+        acc
+    }
+}
+
+/// Which task metric a [`Counting`] iterator adds its elements to.
+#[derive(Clone, Copy)]
+pub(crate) enum Count {
+    /// Records a source read: the task's input.
+    Input,
+    /// Records the task's root produced: its output.
+    Output,
+}
+
+/// Counts the elements of a partition into the task's metrics when it ends. Sources wrap what
+/// they read, and a task's consumer wraps the root it iterates; the nodes between count
+/// nothing, so a fused chain pays for two counters, not one per node.
+pub struct Counting<I> {
+    inner: I,
+    cx: Option<(TaskContext, Count)>,
+    n: u64,
+}
+
+impl<I> Counting<I> {
+    /// Counts into `what` of `cx`'s metrics; `None` iterates without counting.
+    pub(crate) fn new(inner: I, cx: Option<(&TaskContext, Count)>) -> Self {
+        Counting {
+            inner,
+            cx: cx.map(|(cx, what)| (cx.clone(), what)),
+            n: 0,
+        }
+    }
+
+    /// Counts node `id`'s partition as the task's output if `id` is the task's root.
+    pub(crate) fn output(inner: I, cx: &TaskContext, id: usize) -> Self {
+        Counting::new(inner, cx.is_root(id).then_some((cx, Count::Output)))
+    }
+}
+
+fn add_count(cx: Option<(TaskContext, Count)>, n: u64) {
+    if let Some((cx, what)) = cx {
+        cx.metrics(|m| match what {
+            Count::Input => m.records_in += n,
+            Count::Output => m.records_out += n,
+        });
+    }
+}
+
+/// The fold step of [`Counting`], made outside its impl for the reason given at `tee_step`.
+fn count_step<'a, B, T, F: FnMut(B, T) -> B + 'a>(
+    n: &'a mut u64,
+    mut f: F,
+) -> impl FnMut(B, T) -> B + 'a {
+    #[inline(always)]
+    move |acc, x| {
+        *n += 1;
+        f(acc, x)
+    }
+}
+
+impl<I: Iterator> Iterator for Counting<I> {
+    type Item = I::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<I::Item> {
+        let x = self.inner.next();
+        match x {
+            Some(_) => self.n += 1,
+            None => add_count(self.cx.take(), self.n),
+        }
+        x
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, I::Item) -> B>(self, init: B, f: F) -> B {
+        let Counting { inner, cx, mut n } = self;
+        let acc = inner.fold(init, count_step(&mut n, f));
+        add_count(cx, n);
         acc
     }
 }

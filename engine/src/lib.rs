@@ -15,6 +15,7 @@ pub mod checkpoint;
 mod context;
 mod data;
 mod error;
+mod fuse;
 pub mod graph;
 mod iter;
 pub mod lineage;

@@ -11,7 +11,7 @@ use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::iter::{Counted, NodeIter, Tee};
+use crate::iter::{Counting, NodeIter, Tee};
 use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
@@ -473,12 +473,8 @@ pub(crate) fn iter_node<N: RddNode>(
             }
             Plan::Compute(sinks) => {
                 if let Some(parents) = node.parents().get() {
-                    let counted = Counted {
-                        input: parents.erased().is_empty(),
-                        output: cx.is_root(core.info().id),
-                    };
                     let it = node.compute(&parents, cx, part);
-                    return NodeIter::Computed(Tee::new(it, sinks, cx, counted));
+                    return NodeIter::Computed(Tee::new(it, sinks, cx));
                 }
             }
         }
@@ -493,10 +489,8 @@ pub(crate) fn iter_node<N: RddNode>(
 /// Records in the task's metrics that partition `part` of `node` was read from storage.
 fn read_block(cx: &TaskContext, node: &NodeInfo, part: usize, from: ReadFrom, records: usize) {
     let records = records as u64;
-    let output = cx.is_root(node.id);
     cx.metrics(|m| {
         m.records_in += records;
-        m.records_out += if output { records } else { 0 };
         m.blocks_read.push(BlockRead {
             rdd: node.label,
             id: node.id,
@@ -538,7 +532,7 @@ impl<N: RddNode> NodeDyn for N {
     }
 
     fn drain_partition(&self, cx: &TaskContext, part: usize) {
-        iter_node(self, cx, part).for_each(drop);
+        Counting::output(iter_node(self, cx, part), cx, self.core().info().id).for_each(drop);
     }
 
     fn do_checkpoint_dyn(&self, pass: &mut CheckpointPass) {

@@ -11,6 +11,7 @@ use crate::checkpoint::codec::Postcard;
 use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
+use crate::iter::Counting;
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
 use crate::storage::{StorageLevel, StorageState, lock};
@@ -40,8 +41,21 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     /// Shared node state.
     fn core(&self) -> &NodeCore<Self::Item>;
 
-    /// Partition `part`, read from a checkpoint or cache when there is one, else computed.
+    /// Partition `part`, read from a checkpoint or cache when there is one, else computed;
+    /// its elements are counted as the task's output when this RDD is the task's root.
     fn iter_partition(
+        &self,
+        cx: &TaskContext,
+        part: usize,
+    ) -> impl Iterator<Item = Self::Item> + use<Self> {
+        Counting::output(self.iter_parent(cx, part), cx, self.id())
+    }
+
+    /// Partition `part` as a child node reads it inside a fused chain: as
+    /// [`iter_partition`](Dataset::iter_partition) without counting, which only a task's
+    /// consumer of its root does.
+    #[doc(hidden)]
+    fn iter_parent(
         &self,
         cx: &TaskContext,
         part: usize,
@@ -306,11 +320,7 @@ impl<N: RddNode> Dataset for Node<N> {
     }
 
     #[inline]
-    fn iter_partition(
-        &self,
-        cx: &TaskContext,
-        part: usize,
-    ) -> impl Iterator<Item = N::Item> + use<N> {
+    fn iter_parent(&self, cx: &TaskContext, part: usize) -> impl Iterator<Item = N::Item> + use<N> {
         iter_node(self.node(), cx, part)
     }
 
@@ -385,7 +395,7 @@ impl<T: Data> Dataset for Rdd<T> {
         self.inner.core_t()
     }
 
-    fn iter_partition(&self, cx: &TaskContext, part: usize) -> impl Iterator<Item = T> + use<T> {
+    fn iter_parent(&self, cx: &TaskContext, part: usize) -> impl Iterator<Item = T> + use<T> {
         self.inner.iter_boxed(cx, part)
     }
 

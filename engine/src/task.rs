@@ -198,6 +198,7 @@ pub fn guarded<A, R>(node: &'static str, f: &mut impl FnMut(A) -> R, a: A) -> R 
 /// chain would double in size with every node.
 #[inline(always)]
 pub fn guard1<A, R>(node: &'static str, mut f: impl FnMut(A) -> R) -> impl FnMut(A) -> R {
+    #[inline(always)]
     move |a| guarded(node, &mut f, a)
 }
 
@@ -207,6 +208,7 @@ pub fn guard_ref<A: ?Sized, R>(
     node: &'static str,
     mut f: impl FnMut(&A) -> R,
 ) -> impl FnMut(&A) -> R {
+    #[inline(always)]
     move |a| {
         let g = PanicScope::enter(node);
         let r = f(a);

@@ -28,6 +28,6 @@ impl<In> Op<In, In> {
         let parent = parent.clone();
         let range = parent_range(parent.num_partitions(), partitions, site.part);
         let cx = site.cx;
-        range.flat_map(move |p| parent.iter_partition(&cx, p))
+        range.flat_map(move |p| parent.iter_parent(&cx, p))
     }
 }

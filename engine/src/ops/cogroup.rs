@@ -106,7 +106,7 @@ pub fn read<D: Dataset>(
     narrow: bool,
 ) -> Either<impl Iterator<Item = D::Item> + use<D>, ShuffleRead<D::Item>> {
     if narrow {
-        Either::Left(parent.iter_partition(&site.cx, site.part))
+        Either::Left(parent.iter_parent(&site.cx, site.part))
     } else {
         Either::Right(shuffle.read(site))
     }

@@ -14,6 +14,6 @@ impl<In> Op<In, In> {
         f: impl FnMut(&In) -> bool,
     ) -> impl Iterator<Item = In> {
         let node = site.node;
-        input.filter(crate::task::guard_ref(node, f))
+        crate::fuse::filter(input, crate::task::guard_ref(node, f))
     }
 }

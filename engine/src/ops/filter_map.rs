@@ -14,6 +14,6 @@ impl<In, Out> Op<In, Out> {
         f: impl FnMut(In) -> Option<Out>,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.filter_map(crate::task::guard1(node, f))
+        crate::fuse::filter_map(input, crate::task::guard1(node, f))
     }
 }

@@ -11,6 +11,7 @@ fn keyed<In, Out: Pair<Value = In>, F: FnMut(&In) -> Out::Key>(
     node: &'static str,
     mut f: F,
 ) -> impl FnMut(In) -> Out {
+    #[inline(always)]
     move |x| {
         let g = PanicScope::enter(node);
         let k = f(&x);
@@ -28,6 +29,6 @@ impl<In, Out: Pair<Value = In>> Op<In, Out> {
         f: impl FnMut(&In) -> Out::Key,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.map(keyed::<In, Out, _>(node, f))
+        crate::fuse::map(input, keyed::<In, Out, _>(node, f))
     }
 }

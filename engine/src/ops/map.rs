@@ -14,6 +14,6 @@ impl<In, Out> Op<In, Out> {
         f: impl FnMut(In) -> Out,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.map(crate::task::guard1(node, f))
+        crate::fuse::map(input, crate::task::guard1(node, f))
     }
 }

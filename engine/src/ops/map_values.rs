@@ -11,6 +11,7 @@ fn values<In: Pair, Out: Pair<Key = In::Key>, F: FnMut(In::Value) -> Out::Value>
     node: &'static str,
     mut f: F,
 ) -> impl FnMut(In) -> Out {
+    #[inline(always)]
     move |kv| {
         let (k, v) = kv.into_parts();
         Out::from_parts(k, crate::task::guarded(node, &mut f, v))
@@ -26,6 +27,6 @@ impl<In: Pair, Out: Pair<Key = In::Key>> Op<In, Out> {
         f: impl FnMut(In::Value) -> Out::Value,
     ) -> impl Iterator<Item = Out> {
         let node = site.node;
-        input.map(values::<In, Out, _>(node, f))
+        crate::fuse::map(input, values::<In, Out, _>(node, f))
     }
 }

@@ -20,9 +20,9 @@ impl<In> Op<In, In> {
     {
         let na = a.num_partitions();
         if site.part < na {
-            Either::Left(a.iter_partition(&site.cx, site.part))
+            Either::Left(a.iter_parent(&site.cx, site.part))
         } else {
-            Either::Right(b.iter_partition(&site.cx, site.part - na))
+            Either::Right(b.iter_parent(&site.cx, site.part - na))
         }
     }
 }

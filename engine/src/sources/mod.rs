@@ -9,6 +9,7 @@ use crate::checkpoint::CheckpointStatus;
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
 use crate::data::Data;
+use crate::iter::{Count, Counting};
 use crate::node::{Node, NodeCore, ParentSlot, RddNode};
 use crate::task::{Site, TaskContext};
 
@@ -27,6 +28,12 @@ pub trait Source: Send + Sync + 'static {
         let _ = fp;
         Ok(())
     }
+}
+
+/// Reads partition `site.part` of `source`, counting its records as the task's input.
+pub fn read<S: Source>(source: &S, site: Site) -> impl Iterator<Item = S::Item> + use<S> {
+    let cx = site.cx.clone();
+    Counting::new(source.compute(site), Some((&cx, Count::Input)))
 }
 
 /// A node over a [`Source`], for programs that build lineage by hand (the macro generates its
@@ -66,8 +73,7 @@ impl<S: Source> RddNode for SourceNode<S> {
         cx: &TaskContext,
         part: usize,
     ) -> impl Iterator<Item = S::Item> + use<S> {
-        self.source
-            .compute(Site::new(cx, self.core.info().label, part))
+        read(&self.source, Site::new(cx, self.core.info().label, part))
     }
 
     fn do_checkpoint(&self, pass: &mut CheckpointPass) {

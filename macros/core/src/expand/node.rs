@@ -41,7 +41,7 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
             let ty = source_type(s, item);
             fields.extend(quote!(__source: #ty,));
             compute_body = quote! {
-                ::rddflow::__private::sources::Source::compute(
+                ::rddflow::__private::sources::read(
                     &self.__source,
                     ::rddflow::Site::new(__cx, #lbl, __part),
                 )
@@ -76,14 +76,10 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                 Shape::Narrow { .. } => {
                     let input = if super::boxed_inputs(c)[i] {
                         quote!(::rddflow::__private::boxed(
-                            ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part)
+                            ::rddflow::Dataset::iter_parent(&__parents.0, __cx, __part)
                         ))
                     } else {
-                        quote!(::rddflow::Dataset::iter_partition(
-                            &__parents.0,
-                            __cx,
-                            __part
-                        ))
+                        quote!(::rddflow::Dataset::iter_parent(&__parents.0, __cx, __part))
                     };
                     compute_body = quote_spanned! {span=>
                         let __site = ::rddflow::Site::new(__cx, #lbl, __part);
@@ -120,7 +116,7 @@ pub(crate) fn node(c: &Checked, i: usize) -> TokenStream {
                         (
                             quote_spanned! {op_span=>
                                 if self.__narrow {
-                                    let __input = ::rddflow::Dataset::iter_partition(&__parents.0, __cx, __part);
+                                    let __input = ::rddflow::Dataset::iter_parent(&__parents.0, __cx, __part);
                                     let __writer = self.__shuffle.writer(&__site);
                                     #clones
                                     let __output = #map_side(::core::clone::Clone::clone(&__site), __input, __writer, #(#pasted),*);

@@ -113,7 +113,7 @@ pub mod __private {
 
     /// Reads an iterator through a box: where the macro cuts a very long fused chain.
     #[inline]
-    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> Box<dyn Iterator<Item = T> + 'a> {
-        Box::new(it)
+    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> rddflow_engine::BoxedIter<'a, T> {
+        rddflow_engine::BoxedIter::new(it)
     }
 }

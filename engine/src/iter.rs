@@ -293,3 +293,101 @@ impl<T: Clone> Iterator for SharedIter<T> {
         (n, Some(n))
     }
 }
+
+/// An iterator behind a pointer, where the type of a fused chain is cut: an `Rdd<T>` handle, and
+/// every few nodes of a very long chain. Unlike `Box<dyn Iterator>`, whose `fold` falls back to
+/// `next` (a generic method cannot be called through a pointer), it folds by running the boxed
+/// iterator's own `fold`, so the chain below stays one loop and each element costs one
+/// indirect call to the step above.
+pub struct BoxedIter<'a, T>(Box<dyn DynIter<T> + 'a>);
+
+impl<'a, T> BoxedIter<'a, T> {
+    /// Boxes `it`.
+    pub fn new(it: impl Iterator<Item = T> + 'a) -> Self {
+        BoxedIter(Box::new(it))
+    }
+}
+
+/// What [`BoxedIter`] calls through its pointer.
+trait DynIter<T> {
+    fn next_dyn(&mut self) -> Option<T>;
+    fn size_hint_dyn(&self) -> (usize, Option<usize>);
+    fn for_each_dyn(self: Box<Self>, f: &mut dyn FnMut(T));
+}
+
+impl<T, I: Iterator<Item = T>> DynIter<T> for I {
+    fn next_dyn(&mut self) -> Option<T> {
+        self.next()
+    }
+
+    fn size_hint_dyn(&self) -> (usize, Option<usize>) {
+        self.size_hint()
+    }
+
+    fn for_each_dyn(self: Box<Self>, f: &mut dyn FnMut(T)) {
+        (*self).for_each(f)
+    }
+}
+
+impl<T> Iterator for BoxedIter<'_, T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.0.next_dyn()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint_dyn()
+    }
+
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
+        // The accumulator lives here, outside the boxed loop, which only sees elements.
+        let mut acc = Some(init);
+        self.0.for_each_dyn(&mut |x| {
+            let a = acc
+                .take()
+                .expect("the accumulator is put back after every step");
+            acc = Some(f(a, x));
+        });
+        acc.expect("the accumulator is put back after every step")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BoxedIter;
+
+    /// Yields a vector's elements and counts the calls to `next`; its `fold` does not use `next`.
+    struct CountsNext<'a>(std::vec::IntoIter<u32>, &'a mut usize);
+
+    impl Iterator for CountsNext<'_> {
+        type Item = u32;
+        fn next(&mut self) -> Option<u32> {
+            *self.1 += 1;
+            self.0.next()
+        }
+        fn fold<B, F: FnMut(B, u32) -> B>(self, init: B, f: F) -> B {
+            self.0.fold(init, f)
+        }
+    }
+
+    #[test]
+    fn a_boxed_iterator_folds_through_the_inner_fold_not_next() {
+        let mut calls = 0;
+        let it =
+            BoxedIter::new(CountsNext(vec![1, 2, 3, 4].into_iter(), &mut calls).map(|x| x * 10));
+        let folded: Vec<u32> = it.fold(Vec::new(), |mut v, x| {
+            v.push(x);
+            v
+        });
+        assert_eq!(folded, [10, 20, 30, 40]);
+        assert_eq!(calls, 0, "fold went through next");
+
+        let mut calls = 0;
+        let collected: Vec<u32> =
+            BoxedIter::new(CountsNext(vec![5, 6].into_iter(), &mut calls)).collect();
+        assert_eq!(collected, [5, 6]);
+    }
+}

@@ -39,7 +39,7 @@ pub use context::{Context, ContextBuilder};
 pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
-pub use iter::{NodeIter, SharedIter, Tee};
+pub use iter::{BoxedIter, NodeIter, SharedIter, Tee};
 pub use listener::{Event, Listener, StageKind, TaskMetrics};
 pub use node::{
     Dependency, Node, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, RddNode, ShuffleDep,

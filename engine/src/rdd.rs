@@ -11,7 +11,7 @@ use crate::checkpoint::codec::Postcard;
 use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
-use crate::iter::Counting;
+use crate::iter::{BoxedIter, Counting};
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
 use crate::storage::{StorageLevel, StorageState, lock};
@@ -345,7 +345,7 @@ impl<N: RddNode> Node<N> {
 /// A typed node behind dynamic dispatch, for `Rdd<T>`.
 trait ErasedRdd<T>: NodeDyn {
     fn core_t(&self) -> &NodeCore<T>;
-    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> Box<dyn Iterator<Item = T>>;
+    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> BoxedIter<'static, T>;
     fn do_checkpoint_t(&self, pass: &mut CheckpointPass);
 }
 
@@ -354,8 +354,8 @@ impl<N: RddNode> ErasedRdd<N::Item> for N {
         self.core()
     }
 
-    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> Box<dyn Iterator<Item = N::Item>> {
-        Box::new(iter_node(self, cx, part))
+    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> BoxedIter<'static, N::Item> {
+        BoxedIter::new(iter_node(self, cx, part))
     }
 
     fn do_checkpoint_t(&self, pass: &mut CheckpointPass) {

@@ -6,6 +6,9 @@
 //! cargo run --release --example shuffle_hash            # [--size full|small|smoke] [--reps N]
 //! ```
 //!
+//! `--only NAME` runs one hasher (a prefix of its label, e.g. `fx`, `foldhash`, `ahash`), for
+//! counting its instructions alone (`valgrind --tool=callgrind --toggle-collect='shuffle_hash::run*'`).
+//!
 //! The work is the shuffle's, as `reduce_by_key` does it: the map side combines each map
 //! partition's records in a hash table (one hash per record), then buckets the table's keys by
 //! output partition (multiply-shift of the same hash); the reduce side merges each output
@@ -38,11 +41,12 @@ const PARTITIONS: [usize; 2] = [4, 64];
 
 fn main() -> Res<()> {
     let mut args = std::env::args().skip(1);
-    let (mut size, mut reps) = ("full".to_string(), 7usize);
+    let (mut size, mut reps, mut only) = ("full".to_string(), 7usize, String::new());
     while let Some(a) = args.next() {
         match a.as_str() {
             "--size" => size = args.next().ok_or("--size needs a value")?,
             "--reps" => reps = args.next().ok_or("--reps needs a value")?.parse()?,
+            "--only" => only = args.next().ok_or("--only needs a value")?.to_lowercase(),
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -96,6 +100,7 @@ fn main() -> Res<()> {
             "wordcount words (String)",
             reps,
             parts,
+            &only,
             words,
             |a, b| a + b,
             1u64,
@@ -104,6 +109,7 @@ fn main() -> Res<()> {
             "pagerank pages (u64)",
             reps,
             parts,
+            &only,
             contribs,
             |a, b| a + b,
             (),
@@ -119,6 +125,7 @@ fn compare<R, K, V>(
     name: &str,
     reps: usize,
     parts: usize,
+    only: &str,
     input: impl Fn(usize) -> Vec<R>,
     merge: fn(V, V) -> V,
     one: impl IntoPair<R, K, V>,
@@ -146,6 +153,10 @@ fn compare<R, K, V>(
             run::<_, _, _, BuildHasherDefault<std::hash::DefaultHasher>>,
         ),
     ];
+    let hashers: Vec<_> = hashers
+        .into_iter()
+        .filter(|(label, _)| label.to_lowercase().starts_with(only))
+        .collect();
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); hashers.len()];
     let mut sums = vec![None; hashers.len()];
     for _ in 0..reps + 1 {
@@ -170,9 +181,10 @@ fn compare<R, K, V>(
             .map(|t| format!("{:.1}", t.as_secs_f64() * 1e3))
             .collect();
         println!(
-            "    {label:<22} median {:>7.1} ms  ({:.2}x FxHash)  [{}]",
+            "    {label:<22} median {:>7.1} ms  ({:.2}x {})  [{}]",
             m.as_secs_f64() * 1e3,
             m.as_secs_f64() / base.as_secs_f64(),
+            hashers[0].0,
             list.join(", ")
         );
     }

@@ -423,16 +423,15 @@ pub fn combine_values<K: Key, V, C: Data>(
     let Some(sink) = out.sink else {
         // No memory limit: the plain loop, without the accounting's per-record checks.
         input.for_each(|(k, v)| {
-            table.add(k, v, |c, v| {
-                let g = PanicScope::enter(node);
-                let c = step(c, v);
-                g.exit();
-                c
-            });
+            // The key's `Hash` and `Eq` are user code too.
+            let g = PanicScope::enter(node);
+            table.add(k, v, &mut step);
+            g.exit();
         });
         let n = partitioner.num_partitions();
-        // Sized for an even spread, so that most buckets never grow.
-        let each = table.len() / n + table.len() / (4 * n) + 1;
+        // Sized for an even spread with a quarter to spare, so that most buckets never grow
+        // (and none is allocated when there are fewer keys than partitions).
+        let each = (table.len() + table.len() / 4) / n;
         let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::with_capacity(each)).collect();
         for e in table.into_entries() {
             let p = partitioner.partition_of_hash(e.hash);
@@ -457,12 +456,9 @@ pub fn combine_values<K: Key, V, C: Data>(
         if done.is_err() {
             return;
         }
-        let added = table.add(k, v, |c, v| {
-            let g = PanicScope::enter(node);
-            let c = step(c, v);
-            g.exit();
-            c
-        });
+        let g = PanicScope::enter(node);
+        let added = table.add(k, v, &mut step);
+        g.exit();
         if let Some(e) = added {
             used += sink.estimate(slot, || {
                 Some((e.key.clone(), e.comb.clone().expect("combiner present")))

@@ -276,6 +276,15 @@ fn checkpoints_and_cache_reads_are_reported() {
         .map(|t| t.metrics.bytes_checkpointed)
         .sum();
     assert_eq!(written, ck[0].bytes);
+    // Every task that wrote a part also reports the time its write and `fsync` took.
+    for t in rec.task_ends() {
+        let m = &t.metrics;
+        assert_eq!(
+            m.bytes_checkpointed > 0,
+            m.checkpoint_write_nanos > 0,
+            "{m:?}"
+        );
+    }
     let first = summary.last().expect("a job summary");
     assert_eq!(first.checkpointed, vec!["Stored.doubled".to_string()]);
     assert!(first.read_from.is_empty());

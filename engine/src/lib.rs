@@ -12,6 +12,7 @@
 mod actions;
 mod block_store;
 pub mod checkpoint;
+mod combine_table;
 mod context;
 mod data;
 mod error;

@@ -1,6 +1,6 @@
 //! Partitioners: which output partition a shuffled record goes to.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,12 +37,17 @@ impl Partitioner {
     /// The output partition of `key`.
     #[inline]
     pub fn partition<K: Hash + ?Sized>(&self, key: &K) -> usize {
+        self.partition_of_hash(crate::spill::key_hash(key))
+    }
+
+    /// The output partition of a key whose [`key_hash`](crate::spill::key_hash) is `hash`:
+    /// for callers that already hashed the key.
+    #[inline]
+    pub fn partition_of_hash(&self, hash: u64) -> usize {
         match self {
+            // Multiply-shift uses the well-mixed high bits of the hash.
             Partitioner::Hash { partitions } => {
-                let mut h = rustc_hash::FxHasher::default();
-                key.hash(&mut h);
-                // Multiply-shift uses the well-mixed high bits of the hash.
-                ((h.finish() as u128 * *partitions as u128) >> 64) as usize
+                ((hash as u128 * *partitions as u128) >> 64) as usize
             }
         }
     }

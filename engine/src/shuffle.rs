@@ -2,11 +2,9 @@
 //! (combining values per key first where the operator allows it); reduce tasks read their
 //! bucket from every map output.
 
-use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 
-use rustc_hash::FxHashMap;
-
+use crate::combine_table::{CombineTable, Entry};
 use crate::context::Context;
 use crate::data::{Data, Key};
 use crate::error::{Error, Result};
@@ -412,7 +410,7 @@ const SORT_KEY_BYTES: usize = 32;
 /// Map-side combine: one combiner per key, built by `step(None, v)` for the key's first value
 /// and `step(Some(c), v)` for the next ones, then bucketed by the partitioner. One closure
 /// rather than Spark's `createCombiner` and `mergeValue` pair, so an operator can use the same
-/// user function for both. When spilling is on and the map of combiners outgrows the task's
+/// user function for both. When spilling is on and the table of combiners outgrows the task's
 /// budget, it is written as a run sorted by key hash and started afresh.
 pub fn combine_values<K: Key, V, C: Data>(
     node: &'static str,
@@ -420,30 +418,24 @@ pub fn combine_values<K: Key, V, C: Data>(
     out: MapWriter<(K, C)>,
     mut step: impl FnMut(Option<C>, V) -> C,
 ) -> MapOutput<(K, C)> {
-    // `Option` lets a combiner be moved out and back without a `Default` bound.
-    let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
+    let mut table: CombineTable<K, C> = CombineTable::new();
     let partitioner = out.partitioner.clone();
     let Some(sink) = out.sink else {
         // No memory limit: the plain loop, without the accounting's per-record checks.
         input.for_each(|(k, v)| {
+            // The key's `Hash` and `Eq` are user code too.
             let g = PanicScope::enter(node);
-            match map.entry(k) {
-                Entry::Occupied(mut e) => {
-                    let slot = e.get_mut();
-                    let old = slot.take();
-                    *slot = Some(step(old, v));
-                }
-                Entry::Vacant(e) => {
-                    e.insert(Some(step(None, v)));
-                }
-            }
+            table.add(k, v, &mut step);
             g.exit();
         });
         let n = partitioner.num_partitions();
-        let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::new()).collect();
-        for (k, c) in map {
-            let p = partitioner.partition(&k);
-            buckets[p].push((k, c.expect("combiner present")));
+        // Sized for an even spread with a quarter to spare, so that most buckets never grow
+        // (and none is allocated when there are fewer keys than partitions).
+        let each = (table.len() + table.len() / 4) / n;
+        let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::with_capacity(each)).collect();
+        for e in table.into_entries() {
+            let p = partitioner.partition_of_hash(e.hash);
+            buckets[p].push((e.key, e.comb.expect("combiner present")));
         }
         return MapOutput::Memory(buckets);
     };
@@ -453,7 +445,7 @@ pub fn combine_values<K: Key, V, C: Data>(
     // empty right after it grows), plus what spilling it needs: the entry's slot in the
     // vector it is drained into and the sort key cached for it. `estimate` adds the sampled
     // serialized size, standing for the heap bytes of the key and combiner.
-    let slot = 2 * (std::mem::size_of::<(K, Option<C>)>() + 1)
+    let slot = 2 * (std::mem::size_of::<Entry<K, C>>() + 1)
         + std::mem::size_of::<(usize, (K, C))>()
         + SORT_KEY_BYTES;
     let mut used = 0u64;
@@ -465,29 +457,20 @@ pub fn combine_values<K: Key, V, C: Data>(
             return;
         }
         let g = PanicScope::enter(node);
-        match map.entry(k) {
-            Entry::Occupied(mut e) => {
-                let slot = e.get_mut();
-                let old = slot.take();
-                *slot = Some(step(old, v));
-                g.exit();
-            }
-            Entry::Vacant(e) => {
-                let c = step(None, v);
-                g.exit();
-                let e = e.insert_entry(Some(c));
-                used += sink.estimate(slot, || {
-                    Some((e.key().clone(), e.get().clone().expect("combiner present")))
-                });
-            }
+        let added = table.add(k, v, &mut step);
+        g.exit();
+        if let Some(e) = added {
+            used += sink.estimate(slot, || {
+                Some((e.key.clone(), e.comb.clone().expect("combiner present")))
+            });
         }
         if used > per_task {
-            done = spill_map(&mut map, &mut sink, &partitioner);
+            done = spill_table(&mut table, &mut sink, &partitioner);
             used = 0;
         }
     });
     let cx = out.cx;
-    match done.and_then(|()| spill_map(&mut map, &mut sink, &partitioner)) {
+    match done.and_then(|()| spill_table(&mut table, &mut sink, &partitioner)) {
         Ok(()) => MapOutput::Spilled(sink.into_runs()),
         Err(e) => {
             cx.fail(e);
@@ -496,16 +479,19 @@ pub fn combine_values<K: Key, V, C: Data>(
     }
 }
 
-/// Writes a map of combiners as one run sorted by key hash, and empties it.
-fn spill_map<K: Key, C: Data>(
-    map: &mut FxHashMap<K, Option<C>>,
+/// Writes a table of combiners as one run sorted by key hash, and empties it.
+fn spill_table<K: Key, C: Data>(
+    table: &mut CombineTable<K, C>,
     sink: &mut RunSink<(K, C)>,
     partitioner: &Partitioner,
 ) -> Result<()> {
     // Taken, not drained: the table is freed once moved into the vector.
-    let mut buf: Vec<(usize, (K, C))> = std::mem::take(map)
-        .into_iter()
-        .map(|(k, c)| (partitioner.partition(&k), (k, c.expect("combiner present"))))
+    let mut buf: Vec<(usize, (K, C))> = std::mem::replace(table, CombineTable::new())
+        .into_entries()
+        .map(|e| {
+            let p = partitioner.partition_of_hash(e.hash);
+            (p, (e.key, e.comb.expect("combiner present")))
+        })
         .collect();
     sink.spill(&mut buf, |(k, _)| key_hash(k))
 }
@@ -540,17 +526,14 @@ fn merge_in_memory<K: Key, C>(
     input: impl Iterator<Item = (K, C)>,
     mut merge: impl FnMut(C, C) -> C,
 ) -> impl Iterator<Item = (K, C)> {
-    let mut map: FxHashMap<K, Option<C>> = FxHashMap::default();
-    input.for_each(|(k, c)| match map.entry(k) {
-        Entry::Occupied(mut e) => {
-            let slot = e.get_mut();
-            let old = slot.take().expect("combiner present");
-            *slot = Some(merge(old, c));
-        }
-        Entry::Vacant(e) => {
-            e.insert(Some(c));
-        }
+    let mut table: CombineTable<K, C> = CombineTable::new();
+    input.for_each(|(k, c)| {
+        table.add(k, c, |old, c| match old {
+            Some(old) => merge(old, c),
+            None => c,
+        });
     });
-    map.into_iter()
-        .map(|(k, c)| (k, c.expect("combiner present")))
+    table
+        .into_entries()
+        .map(|e| (e.key, e.comb.expect("combiner present")))
 }

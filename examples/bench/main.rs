@@ -25,6 +25,7 @@ mod narrow_chain;
 mod pagerank;
 mod sizes;
 mod wordcount;
+mod writes;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -159,6 +160,8 @@ struct Bench {
     opts: Opts,
     inputs: Inputs,
     ctx: Context,
+    /// The checkpoint writer's bytes and time, from the task metrics.
+    writes: Arc<writes::CheckpointWrites>,
     parts: usize,
     checkpoints: PathBuf,
 }
@@ -183,15 +186,18 @@ fn main() -> Res<()> {
     let checkpoints = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/rddflow-checkpoints")
         .join(format!("bench-{}", std::process::id()));
+    let writes = Arc::new(writes::CheckpointWrites::default());
     let ctx = Context::builder()
         .threads(opts.threads)
         .checkpoint_dir(&checkpoints)
+        .listener(writes.clone())
         .build()?;
     let b = Bench {
         parts: 2 * opts.threads,
         opts,
         inputs,
         ctx,
+        writes,
         checkpoints,
     };
     let result = if let Some((w, side)) = &b.opts.child {
@@ -450,6 +456,7 @@ impl Bench {
     fn wordcount_ckpt(&self) -> Res<Row> {
         let path = &self.inputs.corpus;
         let mut ckpt_bytes = 0;
+        self.writes.take();
         let (ta, tb, a, b) = interleaved(
             self.opts.reps,
             || wordcount::rddflow_ckpt(&self.ctx, path, self.parts),
@@ -461,6 +468,8 @@ impl Bench {
                 }
             },
         );
+        // Over the warm-up and the timed runs: the writer's bytes and its write + sync time.
+        let (written, write_secs) = self.writes.take();
         let ((a, _), b) = (a?, b?);
         assert_eq!(
             a, b,
@@ -493,8 +502,20 @@ impl Bench {
         let fraction = ckpt_bw / disk_bw;
         println!(
             "  checkpoint write bandwidth / disk sequential write bandwidth: {fraction:.2} \
-             (target >= 0.5: {})",
+             (target >= 0.5: {}; the target is judged on this figure)",
             if fraction >= 0.5 { "met" } else { "MISSED" }
+        );
+        // Second measure, for reference: the writer alone, on its own thread while the task
+        // computes. Parts are written concurrently, so this is the throughput of one part's
+        // writer, comparable with the single-stream disk figure above.
+        let writer_bw = written as f64 / write_secs.max(1e-9);
+        println!(
+            "  for reference, the writer's own throughput: {} in {:.1} ms of write + fsync \
+             over all runs: {:.0} MB/s per part file, {:.2} of the disk's (not the target)",
+            mib(written),
+            write_secs * 1e3,
+            writer_bw / 1e6,
+            writer_bw / disk_bw
         );
         let ratio = ta.ms() / tb.ms();
         Ok(Row {

@@ -37,20 +37,22 @@ rddflow::pipeline! {
     }
 }
 
-/// The space-separated words of `line`, each copied into its own `String`, by an iterator
-/// that owns the line.
-fn owned_words(line: String) -> impl Iterator<Item = String> {
+/// The words of `line` (separated by ASCII whitespace, as the corpus is), each copied into its
+/// own `String`, by an iterator that owns the line. It scans bytes: an earlier version found
+/// each separator with `str::find(' ')`, a `memchr` call per word, and ran slower than the
+/// `Vec` it replaces (words are a few bytes long).
+pub fn owned_words(line: String) -> impl Iterator<Item = String> {
     let mut pos = 0;
     std::iter::from_fn(move || {
-        let rest = &line[pos..];
-        let start = rest.len() - rest.trim_start_matches(' ').len();
-        let rest = &rest[start..];
-        if rest.is_empty() {
-            return None;
-        }
-        let len = rest.find(' ').unwrap_or(rest.len());
+        let bytes = &line.as_bytes()[pos..];
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+        let len = bytes[start..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(bytes.len() - start);
+        let word = line[pos + start..pos + start + len].to_owned();
         pos += start + len;
-        Some(rest[..len].to_owned())
+        Some(word)
     })
 }
 

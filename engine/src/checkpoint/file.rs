@@ -96,10 +96,13 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
             .take()
             .ok_or_else(|| Error::Internal("checkpoint file finished twice".into()))?;
         // Written, ended and synced: durable before it becomes visible.
-        let w = out
+        let (w, took) = out
             .finish(&self.buf)
             .map_err(|(action, e)| Error::io(action, &self.tmp, e))?;
-        cx.metrics(|m| m.bytes_checkpointed += w.bytes);
+        cx.metrics(|m| {
+            m.bytes_checkpointed += w.bytes;
+            m.checkpoint_write_nanos += took.as_nanos() as u64;
+        });
         let info = PartInfo {
             records: self.records,
             bytes: w.bytes,

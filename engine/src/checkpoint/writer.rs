@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use super::compress::{CrcWriter, Encoder};
 
@@ -56,12 +57,15 @@ impl PartWriter {
     }
 
     /// Writes `last`, ends the stream and syncs the file: when this returns `Ok`, every byte
-    /// counted in the returned writer is durable.
-    pub(crate) fn finish(self, last: &[u8]) -> Result<CrcWriter<File>, Failure> {
+    /// counted in the returned writer is durable. Also returns the time spent writing and
+    /// syncing.
+    pub(crate) fn finish(self, last: &[u8]) -> Result<Written, Failure> {
         match self {
             PartWriter::Inline(mut out) => {
+                let t = Instant::now();
                 out.write_all(last).map_err(|e| (WRITE, e))?;
-                finish_file(out)
+                let out = finish_file(out)?;
+                Ok((out, t.elapsed()))
             }
             PartWriter::Thread(b) => b.finish(last),
             PartWriter::Failed => Err((
@@ -73,6 +77,9 @@ impl PartWriter {
 }
 
 const WRITE: &str = "write checkpoint file";
+
+/// A finished part file and the time spent writing and syncing it.
+pub(crate) type Written = (CrcWriter<File>, Duration);
 
 fn write_buf(out: &mut Encoder<File>, buf: &mut Vec<u8>) -> Result<(), Failure> {
     let r = out.write_all(buf).map_err(|e| (WRITE, e));
@@ -98,7 +105,7 @@ pub(crate) struct Background {
     full: Option<SyncSender<Option<Vec<u8>>>>,
     /// Buffers the thread has written, for reuse.
     empty: Receiver<Vec<u8>>,
-    thread: Option<JoinHandle<Result<CrcWriter<File>, Failure>>>,
+    thread: Option<JoinHandle<Result<Written, Failure>>>,
 }
 
 impl Background {
@@ -142,7 +149,7 @@ impl Background {
         }
     }
 
-    fn finish(mut self, last: &[u8]) -> Result<CrcWriter<File>, Failure> {
+    fn finish(mut self, last: &[u8]) -> Result<Written, Failure> {
         if let Some(tx) = &self.full {
             // A send fails only when the thread has ended, with the error `join` returns.
             if !last.is_empty() {
@@ -154,7 +161,7 @@ impl Background {
     }
 
     /// Closes the channel and waits for the thread's result.
-    fn join(&mut self) -> Result<CrcWriter<File>, Failure> {
+    fn join(&mut self) -> Result<Written, Failure> {
         self.full = None;
         match self.thread.take() {
             Some(t) => t.join().unwrap_or_else(|_| {
@@ -186,14 +193,21 @@ fn run(
     mut out: Encoder<File>,
     full: Receiver<Option<Vec<u8>>>,
     empty: SyncSender<Vec<u8>>,
-) -> Result<CrcWriter<File>, Failure> {
+) -> Result<Written, Failure> {
+    // Time spent writing and syncing, not waiting for buffers.
+    let mut busy = Duration::ZERO;
     while let Ok(msg) = full.recv() {
+        let t = Instant::now();
         match msg {
             Some(mut buf) => {
                 write_buf(&mut out, &mut buf)?;
+                busy += t.elapsed();
                 let _ = empty.try_send(buf);
             }
-            None => return finish_file(out),
+            None => {
+                let out = finish_file(out)?;
+                return Ok((out, busy + t.elapsed()));
+            }
         }
     }
     Err((WRITE, std::io::Error::other("checkpoint file abandoned")))

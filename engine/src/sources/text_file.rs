@@ -328,6 +328,35 @@ impl Iterator for LineReader {
         self.pos += n as u64;
         Some(line)
     }
+
+    /// The complete lines of each chunk in one `memchr` pass, rather than a search and the
+    /// checks of `next` per line; `next` refills and reads a last line without a newline.
+    fn fold<B, F: FnMut(B, String) -> B>(mut self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        loop {
+            if self.pos >= self.split.end || self.file.is_none() {
+                return acc;
+            }
+            let (mut at, mut pos, end) = (self.at, self.pos, self.split.end);
+            for i in memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..]) {
+                // A line starting at `end` belongs to the next split.
+                if pos >= end {
+                    break;
+                }
+                let nl = self.at + i;
+                let line = &self.text[at..nl];
+                acc = f(acc, line.strip_suffix('\r').unwrap_or(line).to_owned());
+                pos += (nl + 1 - at) as u64;
+                at = nl + 1;
+            }
+            self.at = at;
+            self.pos = pos;
+            match self.next() {
+                Some(line) => acc = f(acc, line),
+                None => return acc,
+            }
+        }
+    }
 }
 
 /// A hand-built `text_file` node.

@@ -1,0 +1,141 @@
+//! The shuffle's table of combiners per key. Each key is hashed once, with the partitioner's
+//! hash ([`key_hash`]), and the hash is stored with the entry:
+//! - growing the table moves entries without hashing their keys again;
+//! - bucketing the keys by output partition reads the stored hash;
+//! - a probe compares the stored hash before the key, so a slot whose 7-bit tag matches by
+//!   chance costs a `u64` comparison, not a key comparison. This matters on the reduce side:
+//!   the keys of one output partition share the hash bits that chose the partition, which are
+//!   also the bits the table takes its tags from (with 64 partitions, 6 of the 7).
+
+use std::hash::Hash;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry as Slot;
+
+use crate::spill::key_hash;
+
+/// Combiners per key; see the module documentation.
+pub(crate) struct CombineTable<K, C> {
+    table: HashTable<Entry<K, C>>,
+}
+
+/// One key with its hash and its combiner (`Option` lets the combiner be moved out and back
+/// without a `Default` bound; it is `Some` between calls).
+pub(crate) struct Entry<K, C> {
+    pub(crate) hash: u64,
+    pub(crate) key: K,
+    pub(crate) comb: Option<C>,
+}
+
+impl<K: Hash + Eq, C> CombineTable<K, C> {
+    pub(crate) fn new() -> Self {
+        CombineTable {
+            table: HashTable::new(),
+        }
+    }
+
+    /// Feeds `v` to `key`'s combiner: `step(None, v)` for a new key, `step(Some(c), v)` for
+    /// a known one. Returns the entry when the key was new.
+    #[inline]
+    pub(crate) fn add<V>(
+        &mut self,
+        key: K,
+        v: V,
+        step: impl FnOnce(Option<C>, V) -> C,
+    ) -> Option<&mut Entry<K, C>> {
+        let hash = key_hash(&key);
+        match self
+            .table
+            .entry(hash, |e| e.hash == hash && e.key == key, |e| e.hash)
+        {
+            Slot::Occupied(mut o) => {
+                let comb = &mut o.get_mut().comb;
+                *comb = Some(step(comb.take(), v));
+                None
+            }
+            Slot::Vacant(slot) => {
+                let comb = Some(step(None, v));
+                Some(slot.insert(Entry { hash, key, comb }).into_mut())
+            }
+        }
+    }
+
+    /// Distinct keys.
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Every entry, consuming the table.
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = Entry<K, C>> {
+        self.table.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::partitioner::Partitioner;
+
+    /// A key whose hash is the same for every value: every probe meets every other key.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    struct Colliding(u32);
+
+    impl Hash for Colliding {
+        fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+            h.write_u8(7);
+        }
+    }
+
+    fn count<K: Hash + Eq>(keys: impl IntoIterator<Item = K>) -> Vec<(K, u64, u64)> {
+        let mut t = CombineTable::new();
+        for k in keys {
+            t.add(k, 1u64, |c, v| c.unwrap_or(0) + v);
+        }
+        t.into_entries()
+            .map(|e| (e.key, e.comb.expect("combiner present"), e.hash))
+            .collect()
+    }
+
+    #[test]
+    fn combines_values_per_key_and_stores_the_partitioners_hash() {
+        let words = "a b a c b a".split(' ').map(str::to_owned);
+        let mut got = count(words);
+        got.sort();
+        let hash = |w: &str| key_hash(&w.to_owned());
+        assert_eq!(
+            got,
+            vec![
+                ("a".to_owned(), 3, hash("a")),
+                ("b".to_owned(), 2, hash("b")),
+                ("c".to_owned(), 1, hash("c")),
+            ]
+        );
+        let p = Partitioner::hash(7);
+        for (k, _, h) in &got {
+            assert_eq!(p.partition_of_hash(*h), p.partition(k));
+        }
+    }
+
+    #[test]
+    fn keys_with_equal_hashes_stay_apart() {
+        let keys = (0..100).flat_map(|i| [Colliding(i), Colliding(i % 10)]);
+        let mut got: Vec<(u32, u64)> = count(keys).into_iter().map(|(k, c, _)| (k.0, c)).collect();
+        got.sort();
+        let want: Vec<(u32, u64)> = (0..100).map(|i| (i, if i < 10 { 11 } else { 1 })).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_new_key_returns_its_entry_and_a_known_key_does_not() {
+        let mut t = CombineTable::new();
+        let e = t.add("k".to_owned(), 2u64, |c, v| c.unwrap_or(0) + v);
+        assert_eq!(e.map(|e| e.comb), Some(Some(2)));
+        assert!(
+            t.add("k".to_owned(), 3u64, |c, v| c.unwrap_or(0) + v)
+                .is_none()
+        );
+        assert_eq!(t.len(), 1);
+        let e = t.into_entries().next().expect("one entry");
+        assert_eq!(e.comb, Some(5));
+    }
+}

@@ -335,8 +335,54 @@ impl<N: RddNode> Node<N> {
 /// A typed node behind dynamic dispatch, for `Rdd<T>`.
 trait ErasedRdd<T>: NodeDyn {
     fn core_t(&self) -> &NodeCore<T>;
-    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> Box<dyn Iterator<Item = T>>;
+    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> RddIter<T>;
     fn do_checkpoint_t(&self, pass: &mut CheckpointPass);
+}
+
+/// One partition of an `Rdd<T>`: the node's iterator behind one dynamic call per element for
+/// `next`, but `fold` (hence `for_each`) forwarded whole, so the node's own iterators (a
+/// cached block's slice, a fused chain) run their internal loops, with one dynamic call per
+/// element into the consumer's step instead of `next` through every layer.
+pub(crate) struct RddIter<T>(Box<dyn PartIter<T>>);
+
+/// An iterator that can be folded from behind a `Box<dyn _>`.
+trait PartIter<T>: Iterator<Item = T> {
+    fn for_each_dyn(self: Box<Self>, f: &mut dyn FnMut(T));
+}
+
+impl<I: Iterator> PartIter<I::Item> for I {
+    fn for_each_dyn(self: Box<Self>, f: &mut dyn FnMut(I::Item)) {
+        (*self).fold((), dyn_step(f));
+    }
+}
+
+/// The fold step calling `f`; made here, not in `for_each_dyn`, so that its type does not
+/// name the iterator's (see `task::guard1`).
+fn dyn_step<T>(f: &mut dyn FnMut(T)) -> impl FnMut((), T) + '_ {
+    move |(), x| f(x)
+}
+
+impl<T> Iterator for RddIter<T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.0.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = Some(init);
+        self.0.for_each_dyn(&mut |x| {
+            let a = acc.take().expect("an accumulator between steps");
+            acc = Some(f(a, x));
+        });
+        acc.expect("an accumulator after the fold")
+    }
 }
 
 impl<N: RddNode> ErasedRdd<N::Item> for N {
@@ -344,8 +390,8 @@ impl<N: RddNode> ErasedRdd<N::Item> for N {
         self.core()
     }
 
-    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> Box<dyn Iterator<Item = N::Item>> {
-        Box::new(iter_node(self, cx, part))
+    fn iter_boxed(&self, cx: &TaskContext, part: usize) -> RddIter<N::Item> {
+        RddIter(Box::new(iter_node(self, cx, part)))
     }
 
     fn do_checkpoint_t(&self, pass: &mut CheckpointPass) {

@@ -160,10 +160,12 @@ fn write_pairs(w: &mut dyn Write, pairs: &[(u64, u64)]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `a b` to `(a, b)`: the line format of the edge and join files.
+/// `a b` to `(a, b)`: the line format of the edge and join files. Used by every side. The
+/// space is found by a byte loop: `split_once(' ')` searches for a `char` pattern (`memchr`,
+/// then a `memcmp` call per match), which cost more than the short line it searched.
 pub fn parse_pair(line: &str) -> Option<(u64, u64)> {
-    let (a, b) = line.split_once(' ')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
+    let i = line.bytes().position(|b| b == b' ')?;
+    Some((line[..i].parse().ok()?, line[i + 1..].parse().ok()?))
 }
 
 #[cfg(test)]

@@ -22,7 +22,10 @@ impl Listener for Written {
         if let Event::TaskEnd(t) = event
             && t.kind == StageKind::ShuffleMap
         {
-            self.0.lock().unwrap().push(t.metrics.shuffle_records_written);
+            self.0
+                .lock()
+                .unwrap()
+                .push(t.metrics.shuffle_records_written);
         }
     }
 }

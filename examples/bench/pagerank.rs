@@ -17,9 +17,7 @@ use crate::data::parse_pair;
 pub type Links = (u64, Arc<[u64]>);
 
 /// What a page sends along its links.
-fn contributions(
-    (_, (links, rank)): (u64, (Arc<[u64]>, f64)),
-) -> impl Iterator<Item = (u64, f64)> {
+fn contributions((_, (links, rank)): (u64, (Arc<[u64]>, f64))) -> impl Iterator<Item = (u64, f64)> {
     let share = rank / links.len() as f64;
     (0..links.len()).map(move |i| (links[i], share))
 }

@@ -2,6 +2,7 @@
 //! (combining values per key first where the operator allows it); reduce tasks read their
 //! bucket from every map output.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::combine_table::{CombineTable, Entry};
@@ -38,6 +39,9 @@ pub struct ShuffleSlot<R> {
     partitioner: Partitioner,
     codec: Option<Codec<R>>,
     outputs: Mutex<Vec<Option<Arc<MapOutput<R>>>>>,
+    /// The longest in-memory bucket a map task of this shuffle wrote: what the later ones
+    /// reserve, so that their buckets are not grown (copied, with fresh memory) by doubling.
+    bucket_len: AtomicUsize,
 }
 
 /// What one map task wrote.
@@ -62,6 +66,7 @@ impl<R: Data> ShuffleSlot<R> {
             partitioner,
             codec,
             outputs: Mutex::new(vec![None; map_partitions]),
+            bucket_len: AtomicUsize::new(0),
         })
     }
 
@@ -82,6 +87,7 @@ impl<R: Data> ShuffleSlot<R> {
                 self.codec.as_ref(),
             ),
             cx: site.cx.clone(),
+            reserve: self.bucket_len.load(Ordering::Relaxed),
         }
     }
 
@@ -93,6 +99,8 @@ impl<R: Data> ShuffleSlot<R> {
         }
         if let MapOutput::Memory(b) = &output {
             debug_assert_eq!(b.len(), self.partitioner.num_partitions());
+            let longest = b.iter().map(Vec::len).max().unwrap_or(0);
+            self.bucket_len.fetch_max(longest, Ordering::Relaxed);
         }
         let mut o = lock(&self.outputs);
         if o[part].is_none() {
@@ -227,6 +235,8 @@ pub struct MapWriter<R> {
     partitioner: Partitioner,
     sink: Option<RunSink<R>>,
     cx: TaskContext,
+    /// Records to reserve per in-memory bucket (from the shuffle's earlier map tasks).
+    reserve: usize,
 }
 
 impl<R> MapWriter<R> {
@@ -355,11 +365,12 @@ pub fn bucket<T: 'static, S: Ord>(
         partitioner,
         sink,
         cx,
+        reserve,
     } = out;
     let Some(mut sink) = sink else {
-        let mut buckets: Vec<Vec<T>> = (0..partitioner.num_partitions())
-            .map(|_| Vec::new())
-            .collect();
+        let n = partitioner.num_partitions();
+        let reserve = reserve.max(input.size_hint().0 / n);
+        let mut buckets: Vec<Vec<T>> = (0..n).map(|_| Vec::with_capacity(reserve)).collect();
         input.for_each(|x| {
             let p = partition_of(&x);
             buckets[p].push(x);
@@ -396,6 +407,7 @@ pub fn bucket<T: 'static, S: Ord>(
         partitioner,
         sink: None,
         cx,
+        reserve,
     };
     match done {
         Ok(()) => MapOutput::Spilled(sink.into_runs()),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rddflow::prelude::*;
@@ -11,13 +12,14 @@ use rustc_hash::FxHashMap;
 
 use crate::data::parse_pair;
 
-/// A page and the pages it links to.
-pub type Links = (u64, Vec<u64>);
+/// A page and the pages it links to. The list is shared (`Arc`), so each iteration's join
+/// copies a pointer out of the cache rather than the list.
+pub type Links = (u64, Arc<[u64]>);
 
 /// What a page sends along its links.
-fn contributions((_, (links, rank)): (u64, (Vec<u64>, f64))) -> impl Iterator<Item = (u64, f64)> {
+fn contributions((_, (links, rank)): (u64, (Arc<[u64]>, f64))) -> impl Iterator<Item = (u64, f64)> {
     let share = rank / links.len() as f64;
-    links.into_iter().map(move |d| (d, share))
+    (0..links.len()).map(move |i| (links[i], share))
 }
 
 rddflow::pipeline! {
@@ -25,18 +27,19 @@ rddflow::pipeline! {
     pub struct Graph(path: PathBuf, parts: usize) {
         lines: String = text_file(path, parts);
         edges: (u64, u64) = lines.filter_map(|l| parse_pair(&l));
+        grouped: (u64, Vec<u64>) = edges.group_by_key(parts);
         /// Cached as well, as Spark's `SparkPageRank` does: every iteration reads it, and the
         /// jobs before its checkpoint is written would otherwise group the edges again.
         #[checkpoint]
         #[cache]
-        links: Links = edges.group_by_key(parts);
+        links: Links = grouped.map_values(Arc::from);
         ranks: (u64, f64) = links.map_values(|_| 1.0);
     }
 
     /// One iteration. `links` and `ranks` are both hash-partitioned into `parts`, so the join
     /// reads them without a shuffle; only the contributions are shuffled.
     pub struct Step(links: Rdd<Links>, ranks: Rdd<(u64, f64)>, parts: usize) {
-        joined: (u64, (Vec<u64>, f64)) = links.join(ranks, parts);
+        joined: (u64, (Arc<[u64]>, f64)) = links.join(ranks, parts);
         contribs: (u64, f64) = joined.flat_map(contributions);
         sums: (u64, f64) = contribs.reduce_by_key(|a, b| a + b, parts);
         next: (u64, f64) = sums.map_values(|s| 0.15 + 0.85 * s);
@@ -90,7 +93,7 @@ pub fn rayon(path: &Path, iters: usize) -> std::io::Result<FxHashMap<u64, f64>> 
             }
             a
         });
-    let links: Vec<Links> = adjacency.drain().collect();
+    let links: Vec<(u64, Vec<u64>)> = adjacency.drain().collect();
     let mut ranks: FxHashMap<u64, f64> = links.iter().map(|(s, _)| (*s, 1.0)).collect();
     for _ in 0..iters {
         let sums = links

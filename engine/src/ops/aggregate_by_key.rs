@@ -2,7 +2,7 @@
 //! `seq` from a copy of `zero` in each map partition, partial results merged with `comb`.
 
 use crate::data::{Key, Pair};
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, merge_combiners};
 use crate::task::Site;
 
 /// The `aggregate_by_key` operator.
@@ -28,7 +28,7 @@ where
         mut seq: impl FnMut(Out::Value, In::Value) -> Out::Value,
         _comb: impl FnMut(Out::Value, Out::Value) -> Out::Value,
     ) -> MapOutput<Record<In, Out>> {
-        combine_values(site.node, input.map(Pair::into_parts), out, |acc, v| {
+        super::partial::combine(site.node, input.map(Pair::into_parts), out, |acc, v| {
             seq(acc.unwrap_or_else(|| zero.clone()), v)
         })
     }

@@ -3,7 +3,7 @@
 //! adds the next values, `merge_combiners` merges combiners across map partitions.
 
 use crate::data::{Key, Pair};
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, merge_combiners};
 use crate::task::Site;
 
 /// The `combine_by_key` operator.
@@ -29,7 +29,7 @@ where
         mut merge_value: impl FnMut(Out::Value, In::Value) -> Out::Value,
         _merge_combiners: impl FnMut(Out::Value, Out::Value) -> Out::Value,
     ) -> MapOutput<Record<In, Out>> {
-        combine_values(
+        super::partial::combine(
             site.node,
             input.map(Pair::into_parts),
             out,

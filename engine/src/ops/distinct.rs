@@ -1,7 +1,7 @@
 //! `distinct()`: each distinct element once; duplicates are dropped on the map side first.
 
 use crate::data::Key;
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, merge_combiners};
 use crate::task::Site;
 
 /// The `distinct` operator.
@@ -21,7 +21,7 @@ impl<In: Key> Op<In, In> {
         input: impl Iterator<Item = In>,
         out: MapWriter<Record<In, In>>,
     ) -> MapOutput<Record<In, In>> {
-        combine_values(site.node, input.map(|x| (x, ())), out, |_, ()| ())
+        super::partial::combine(site.node, input.map(|x| (x, ())), out, |_, ()| ())
     }
 
     /// Drops duplicates across map partitions.

@@ -3,7 +3,7 @@
 //! side.
 
 use crate::data::{Key, Pair};
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, merge_combiners};
 use crate::task::Site;
 
 /// The `fold_by_key` operator.
@@ -28,7 +28,7 @@ where
         zero: In::Value,
         mut f: impl FnMut(In::Value, In::Value) -> In::Value,
     ) -> MapOutput<Record<In, Out>> {
-        combine_values(site.node, input.map(Pair::into_parts), out, |acc, v| {
+        super::partial::combine(site.node, input.map(Pair::into_parts), out, |acc, v| {
             f(acc.unwrap_or_else(|| zero.clone()), v)
         })
     }

@@ -31,6 +31,7 @@ pub mod left_outer_join;
 pub mod map;
 pub mod map_partitions;
 pub mod map_values;
+pub(crate) mod partial;
 pub mod partition_by;
 pub mod reduce_by_key;
 pub mod repartition;

@@ -2,7 +2,7 @@
 //! commutative), combined on the map side before the shuffle.
 
 use crate::data::{Key, Pair};
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, combine_values, merge_combiners};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, merge_combiners};
 use crate::task::Site;
 
 /// The `reduce_by_key` operator.
@@ -26,7 +26,7 @@ where
         out: MapWriter<Record<In, Out>>,
         mut f: impl FnMut(In::Value, In::Value) -> In::Value,
     ) -> MapOutput<Record<In, Out>> {
-        combine_values(
+        super::partial::combine(
             site.node,
             input.map(Pair::into_parts),
             out,

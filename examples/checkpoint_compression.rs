@@ -18,15 +18,12 @@ use std::time::{Duration, Instant};
 
 use rddflow::prelude::*;
 
+#[path = "support/words.rs"]
+mod words;
+use words::words_of;
+
 const REPS: usize = 5;
 const NUMS: u64 = 4_000_000;
-
-fn words_of(line: &str) -> Vec<String> {
-    line.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
 
 rddflow::pipeline! {
     pub struct Words(path: PathBuf) {
@@ -140,45 +137,46 @@ fn report(name: &str, base: Duration, rows: &[(&str, Row)]) {
 fn main() -> rddflow::Result<()> {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/corpus");
     let words_base = plain(&|c| WordsPlain::new(c, corpus.clone())?.counts.count().map(drop))?;
-    let mut rows = Vec::new();
-    for (setting, on) in [("none", false), ("lz4", true)] {
-        let row = measure(on, &|c| {
-            let p = Words::new(c, corpus.clone())?;
-            let t = Instant::now();
-            p.counts.count()?;
-            let write = t.elapsed();
-            let t = Instant::now();
-            p.pairs.count()?;
-            let read = t.elapsed();
-            Ok((
-                write,
-                read,
-                part_bytes(&p.pairs.checkpoint_file().unwrap_or_default()),
-            ))
-        })?;
-        rows.push((setting, row));
-    }
+    let rows = both_settings(&|c| {
+        let p = Words::new(c, corpus.clone())?;
+        Ok((p.counts.rdd(), p.pairs.rdd()))
+    })?;
     report("word pairs (String, u64)", words_base, &rows);
 
     let nums_base = plain(&|c| NumsPlain::new(c, NUMS)?.counts.count().map(drop))?;
-    let mut rows = Vec::new();
-    for (setting, on) in [("none", false), ("lz4", true)] {
-        let row = measure(on, &|c| {
-            let p = Nums::new(c, NUMS)?;
-            let t = Instant::now();
-            p.counts.count()?;
-            let write = t.elapsed();
-            let t = Instant::now();
-            p.pairs.count()?;
-            let read = t.elapsed();
-            Ok((
-                write,
-                read,
-                part_bytes(&p.pairs.checkpoint_file().unwrap_or_default()),
-            ))
-        })?;
-        rows.push((setting, row));
-    }
+    let rows = both_settings(&|c| {
+        let p = Nums::new(c, NUMS)?;
+        Ok((p.counts.rdd(), p.pairs.rdd()))
+    })?;
     report("numeric pairs (u64, u64)", nums_base, &rows);
     Ok(())
+}
+
+/// Builds a workload's pipeline; returns the RDD whose job writes the checkpoint and the
+/// checkpointed RDD.
+type Workload<'a, A, B> = dyn Fn(&Context) -> rddflow::Result<(Rdd<A>, Rdd<B>)> + 'a;
+
+/// One workload without and with compression. `build` makes its pipeline and returns the RDD
+/// whose job writes the checkpoint (`counts`) and the checkpointed one (`pairs`), which is then
+/// read back.
+fn both_settings<A: rddflow::Data, B: rddflow::Data>(
+    build: &Workload<'_, A, B>,
+) -> rddflow::Result<Vec<(&'static str, Row)>> {
+    [("none", false), ("lz4", true)]
+        .into_iter()
+        .map(|(setting, on)| {
+            let row = measure(on, &|c| {
+                let (counts, pairs) = build(c)?;
+                let t = Instant::now();
+                counts.count()?;
+                let write = t.elapsed();
+                let t = Instant::now();
+                pairs.count()?;
+                let read = t.elapsed();
+                let dir = pairs.checkpoint_file().unwrap_or_default();
+                Ok((write, read, part_bytes(&dir)))
+            })?;
+            Ok((setting, row))
+        })
+        .collect()
 }

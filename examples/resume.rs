@@ -21,14 +21,11 @@ use std::time::{Duration, Instant};
 
 use rddflow::prelude::*;
 
-const CHECKPOINTS: &str = "target/resume-example-checkpoints";
+#[path = "support/words.rs"]
+mod words;
+use words::words_of;
 
-fn words_of(line: &str) -> Vec<String> {
-    line.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
+const CHECKPOINTS: &str = "target/resume-example-checkpoints";
 
 rddflow::pipeline! {
     /// Words, their counts, then the words grouped by count: three checkpointed stages.

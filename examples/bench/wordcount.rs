@@ -94,22 +94,7 @@ pub fn rddflow_ckpt(
 /// pipeline makes (see `rayon_borrowed` for the variant that borrows the text).
 pub fn rayon(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
     let text = std::fs::read_to_string(path)?;
-    let lines: Vec<&str> = text.lines().collect();
-    let chunk = lines
-        .len()
-        .div_ceil(4 * rayon::current_num_threads())
-        .max(1);
-    Ok(lines
-        .par_chunks(chunk)
-        .fold(FxHashMap::default, |mut m, chunk| {
-            for line in chunk {
-                for w in line.split_whitespace() {
-                    *m.entry(w.to_owned()).or_insert(0) += 1;
-                }
-            }
-            m
-        })
-        .reduce(FxHashMap::default, merge))
+    Ok(count_words(&text, str::to_owned))
 }
 
 /// Hand-written rayon with `&str` keys borrowed from the text: one `String` per distinct word
@@ -117,23 +102,32 @@ pub fn rayon(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
 /// pipeline cannot, because its records outlive the line they come from.
 pub fn rayon_borrowed(path: &Path) -> std::io::Result<FxHashMap<String, u64>> {
     let text = std::fs::read_to_string(path)?;
+    let counts = count_words(&text, |w| w);
+    Ok(counts.into_iter().map(|(w, c)| (w.to_owned(), c)).collect())
+}
+
+/// The words of `text` counted by `key(word)`: its lines in 4 chunks per thread, each chunk
+/// counted into its own map, the maps merged.
+fn count_words<'a, K: std::hash::Hash + Eq + Send>(
+    text: &'a str,
+    key: impl Fn(&'a str) -> K + Sync,
+) -> FxHashMap<K, u64> {
     let lines: Vec<&str> = text.lines().collect();
     let chunk = lines
         .len()
         .div_ceil(4 * rayon::current_num_threads())
         .max(1);
-    let counts = lines
+    lines
         .par_chunks(chunk)
-        .fold(FxHashMap::<&str, u64>::default, |mut m, chunk| {
+        .fold(FxHashMap::default, |mut m, chunk| {
             for line in chunk {
                 for w in line.split_whitespace() {
-                    *m.entry(w).or_insert(0) += 1;
+                    *m.entry(key(w)).or_insert(0) += 1;
                 }
             }
             m
         })
-        .reduce(FxHashMap::default, merge);
-    Ok(counts.into_iter().map(|(w, c)| (w.to_owned(), c)).collect())
+        .reduce(FxHashMap::default, merge)
 }
 
 fn merge<K: std::hash::Hash + Eq>(

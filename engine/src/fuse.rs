@@ -135,6 +135,23 @@ impl<U, I: Iterator, F: FnMut(I::Item) -> Option<U>> Iterator for FilterMap<I, F
 mod tests {
     use proptest::prelude::*;
 
+    /// The elements of `it` through its `fold`.
+    fn by_fold(it: impl Iterator<Item = u32>) -> Vec<u32> {
+        it.fold(Vec::new(), |mut v, x| {
+            v.push(x);
+            v
+        })
+    }
+
+    /// The elements of `it` through its `next` (what a `for` loop calls).
+    fn by_next(it: impl Iterator<Item = u32>) -> Vec<u32> {
+        let mut v = Vec::new();
+        for x in it {
+            v.push(x);
+        }
+        v
+    }
+
     proptest! {
         /// Each adapter yields what the standard one does, by `next` and by `fold`.
         #[test]
@@ -142,22 +159,16 @@ mod tests {
             let f = |x: u32| x.wrapping_mul(3);
             let p = |x: &u32| !x.is_multiple_of(3);
             let fm = |x: u32| x.is_multiple_of(2).then_some(x / 2);
-            let by_fold = |it: &mut dyn FnMut() -> Vec<u32>| it();
-            prop_assert_eq!(
-                by_fold(&mut || super::map(xs.iter().copied(), f).fold(Vec::new(), |mut v, x| { v.push(x); v })),
-                xs.iter().copied().map(f).collect::<Vec<_>>()
-            );
-            prop_assert_eq!(super::map(xs.iter().copied(), f).collect::<Vec<_>>(), xs.iter().copied().map(f).collect::<Vec<_>>());
-            prop_assert_eq!(
-                super::filter(xs.iter().copied(), p).fold(Vec::new(), |mut v, x| { v.push(x); v }),
-                xs.iter().copied().filter(p).collect::<Vec<_>>()
-            );
-            prop_assert_eq!(super::filter(xs.iter().copied(), p).collect::<Vec<_>>(), xs.iter().copied().filter(p).collect::<Vec<_>>());
-            prop_assert_eq!(
-                super::filter_map(xs.iter().copied(), fm).fold(Vec::new(), |mut v, x| { v.push(x); v }),
-                xs.iter().copied().filter_map(fm).collect::<Vec<_>>()
-            );
-            prop_assert_eq!(super::filter_map(xs.iter().copied(), fm).collect::<Vec<_>>(), xs.iter().copied().filter_map(fm).collect::<Vec<_>>());
+            let input = || xs.iter().copied();
+            let want = input().map(f).collect::<Vec<_>>();
+            prop_assert_eq!(by_fold(super::map(input(), f)), want.clone());
+            prop_assert_eq!(by_next(super::map(input(), f)), want);
+            let want = input().filter(p).collect::<Vec<_>>();
+            prop_assert_eq!(by_fold(super::filter(input(), p)), want.clone());
+            prop_assert_eq!(by_next(super::filter(input(), p)), want);
+            let want = input().filter_map(fm).collect::<Vec<_>>();
+            prop_assert_eq!(by_fold(super::filter_map(input(), fm)), want.clone());
+            prop_assert_eq!(by_next(super::filter_map(input(), fm)), want);
         }
     }
 }

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
-use rddflow_engine::checkpoint::codec::{ElemCodec, Postcard};
+use rddflow_engine::__private::checkpoint::codec::{ElemCodec, Postcard};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

@@ -35,7 +35,14 @@
 //! The [`dsl`] module is the reference of the [`pipeline!`] DSL: every source, operator,
 //! attribute and action, each with an example. `engine/ARCHITECTURE.md` explains the engine.
 
-pub use rddflow_engine::*;
+// The API a program calls, listed one by one: what only generated code needs is under the
+// hidden `__private` (a test checks that nothing else reaches this page).
+pub use rddflow_engine::listener;
+pub use rddflow_engine::{
+    CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data, Dataset,
+    DiskStorable, Error, GraphNode, Key, Node, NodeInfo, NodeKind, Pair, PairMap, Param,
+    Partitioner, PipelineGraph, Rdd, RddNode, Result, StorageLevel, StorageState,
+};
 
 pub mod dsl;
 
@@ -105,15 +112,7 @@ pub mod prelude {
     pub use rddflow_engine::prelude::*;
 }
 
+/// What only the code `pipeline!` generates needs (operators, the execution protocol, node
+/// internals): not part of the API, and free to change.
 #[doc(hidden)]
-pub mod __private {
-    pub use rddflow_engine::checkpoint::fingerprint::{Fingerprinter, param_hash};
-    pub use rddflow_engine::{mark_checkpoint, persist};
-    pub use rddflow_engine::{ops, range, shuffle, sources, spill};
-
-    /// Reads an iterator through a box: where the macro cuts a very long fused chain.
-    #[inline]
-    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> rddflow_engine::BoxedIter<'a, T> {
-        rddflow_engine::BoxedIter::new(it)
-    }
-}
+pub use rddflow_engine::__private;

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rddflow::checkpoint::manifest::MANIFEST;
+use rddflow::__private::checkpoint::manifest::MANIFEST;
 use rddflow::prelude::*;
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -129,7 +129,7 @@ fn disk_full_on_the_writer_thread_is_an_error_naming_the_part_and_leaves_nothing
     let n = 1_500_000;
     let p = Big::new(&c, n).unwrap();
     // Room for the first buffer handed to the thread, not the second.
-    rddflow::checkpoint::faults::simulate_disk_full(&dir, Some(3 << 19));
+    rddflow::__private::checkpoint::faults::simulate_disk_full(&dir, Some(3 << 19));
     match p.child.collect() {
         Err(Error::Io { path, source, .. }) => {
             assert!(path.starts_with(&dir), "{}", path.display());
@@ -139,7 +139,7 @@ fn disk_full_on_the_writer_thread_is_an_error_naming_the_part_and_leaves_nothing
         }
         other => panic!("expected a disk-full I/O error, got {other:?}"),
     }
-    rddflow::checkpoint::faults::simulate_disk_full(&dir, None);
+    rddflow::__private::checkpoint::faults::simulate_disk_full(&dir, None);
     assert!(!p.marked.is_checkpointed());
     assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
     assert!(walk(&dir).iter().all(|f| !f.ends_with(MANIFEST)));

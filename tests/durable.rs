@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rddflow::checkpoint::manifest::{MANIFEST, Manifest, part_path};
+use rddflow::__private::checkpoint::manifest::{MANIFEST, Manifest, part_path};
 use rddflow::prelude::*;
 
 static CALLS: Mutex<Option<HashMap<u64, u64>>> = Mutex::new(None);
@@ -254,7 +254,7 @@ fn an_rdd_without_fingerprint_is_never_resumed() -> rddflow::Result<()> {
     let ts = 450;
     for round in 1..=2 {
         let c = ctx(dir.path());
-        let src = rddflow::sources::range::range(&c, "Hand.nums", 0..5, 2)?;
+        let src = rddflow::__private::sources::range::range(&c, "Hand.nums", 0..5, 2)?;
         assert_eq!(src.fingerprint(), None);
         let s = Step::new(&c, src.rdd(), ts)?;
         assert_eq!(s.plus.fingerprint(), None);
@@ -837,7 +837,7 @@ fn disk_full_while_writing_is_an_error_and_leaves_nothing() {
     let c = faulty_ctx(&dir);
     let p = Faulty::new(&c, 4000, 800).unwrap();
     // Parts of 1000 u64 values: about 2 KB each, more than the simulated capacity.
-    rddflow::checkpoint::faults::simulate_disk_full(&dir, Some(1000));
+    rddflow::__private::checkpoint::faults::simulate_disk_full(&dir, Some(1000));
     let r = p.child.collect();
     match r {
         Err(Error::Io { path, source, .. }) => {
@@ -849,13 +849,13 @@ fn disk_full_while_writing_is_an_error_and_leaves_nothing() {
     assert!(!p.marked.is_checkpointed());
     assert_nothing_visible(&dir);
     // Room for the parts but not for the manifest: still nothing visible.
-    rddflow::checkpoint::faults::simulate_disk_full(&dir, None);
+    rddflow::__private::checkpoint::faults::simulate_disk_full(&dir, None);
     let marked_dir = walk(&dir)
         .into_iter()
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("rdd-"))
         .expect("the checkpoint directory was created");
     let manifest_tmp = marked_dir.join(format!(".{MANIFEST}"));
-    rddflow::checkpoint::faults::simulate_disk_full(&manifest_tmp, Some(100));
+    rddflow::__private::checkpoint::faults::simulate_disk_full(&manifest_tmp, Some(100));
     match p.child.collect() {
         Err(Error::Io { path, source, .. }) => {
             assert!(path.starts_with(&marked_dir), "{}", path.display());
@@ -865,7 +865,7 @@ fn disk_full_while_writing_is_an_error_and_leaves_nothing() {
     }
     assert!(!p.marked.is_checkpointed());
     assert_nothing_visible(&dir);
-    rddflow::checkpoint::faults::simulate_disk_full(&manifest_tmp, None);
+    rddflow::__private::checkpoint::faults::simulate_disk_full(&manifest_tmp, None);
     assert_eq!(p.child.collect().unwrap(), faulty_want(4000));
     assert!(p.marked.is_checkpointed());
 }

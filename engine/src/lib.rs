@@ -3,66 +3,109 @@
 //! boundaries and runs one task per partition, the hash shuffle, in-memory blocks, and
 //! checkpoints that are written while the job computes them and then truncate the lineage.
 //!
-//! Most programs use it through the `rddflow` crate and its `pipeline!` macro; everything the
-//! macro generates calls the public API below, which hand-written programs can call too. See
+//! Most programs use it through the `rddflow` crate and its `pipeline!` macro. What the macro
+//! generates calls the API below plus the hidden `__private` module (operators, the execution
+//! protocol of `protocol`, node internals), which hand-written nodes can call too. See
 //! `ARCHITECTURE.md` for how jobs, stages, tasks, the shuffle and checkpoints fit together.
 
 #![warn(missing_docs)]
 
 mod actions;
+#[doc(hidden)]
+pub mod backend;
 mod block_store;
+#[doc(hidden)]
 pub mod checkpoint;
 mod combine_table;
 mod context;
 mod data;
 mod error;
 mod fuse;
+#[doc(hidden)]
 pub mod graph;
 mod iter;
+#[doc(hidden)]
 pub mod lineage;
 pub mod listener;
 mod node;
+#[doc(hidden)]
 pub mod ops;
 mod partitioner;
 mod progress;
+#[doc(hidden)]
+pub mod protocol;
+#[doc(hidden)]
 pub mod range;
 mod rdd;
 mod scheduler;
+#[doc(hidden)]
 pub mod shuffle;
+#[doc(hidden)]
 pub mod sources;
+#[doc(hidden)]
 pub mod spill;
 mod storage;
 mod summary;
 mod task;
 
-pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
+pub use checkpoint::{CheckpointKind, CheckpointStatus};
 pub use context::{Context, ContextBuilder};
 pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
-pub use iter::{BoxedIter, NodeIter, SharedIter, Tee};
 pub use listener::{Event, Listener, StageKind, TaskMetrics};
-pub use node::{
-    Dependency, Node, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, RddNode, ShuffleDep,
-};
+pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
 pub use rdd::{Dataset, Rdd};
 pub use storage::{StorageLevel, StorageState};
-pub use task::{PanicScope, Site, TaskContext, guarded};
 
-/// Marks `core` for a reliable checkpoint with the default codec; the bound is what
-/// `#[checkpoint]` requires of a node's element type.
-pub fn mark_checkpoint<T: Checkpointable>(core: &NodeCore<T>) -> Result<()> {
-    core.mark_reliable(std::sync::Arc::new(checkpoint::codec::Postcard::<T>::new()))
-}
+/// What only generated code (and hand-written nodes) needs: the operators, the execution
+/// protocol, the shuffle, the node internals. Not part of the API a program calls; re-exported
+/// by the `rddflow` crate as `rddflow::__private`.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::backend::{self, Backend};
+    pub use crate::checkpoint::fingerprint::{Fingerprinter, param_hash};
+    pub use crate::checkpoint::{self, CheckpointPass};
+    pub use crate::iter::{BoxedIter, NodeIter, SharedIter, Tee};
+    pub use crate::node::{
+        Dependency, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, ShuffleDep,
+    };
+    pub use crate::protocol::{
+        self, Exchange, OneShuffle, OneShuffleNode, ShuffleKind, TwoShuffles,
+    };
+    pub use crate::range::{self, Bounds};
+    pub use crate::shuffle::{self, MapOutput, MapWriter};
+    pub use crate::task::{PanicScope, Site, TaskContext, guarded};
+    pub use crate::{ops, sources, spill};
 
-/// Persists `core` at `level` with the default codec; the bound is what `#[persist(disk)]`
-/// and `#[persist(memory_and_disk)]` require of a node's element type.
-pub fn persist<T: DiskStorable>(core: &NodeCore<T>, level: StorageLevel) -> Result<()> {
-    core.persist(
-        level,
-        Some(std::sync::Arc::new(checkpoint::codec::Postcard::<T>::new())),
-    )
+    use crate::node::NodeCore as Core;
+    use crate::{Checkpointable, DiskStorable, Result, StorageLevel};
+
+    /// Marks `core` for a reliable checkpoint with the default codec; the bound is what
+    /// `#[checkpoint]` requires of a node's element type.
+    pub fn mark_checkpoint<T: Checkpointable>(core: &Core<T>) -> Result<()> {
+        core.mark_reliable(std::sync::Arc::new(
+            crate::checkpoint::codec::Postcard::<T>::new(),
+        ))
+    }
+
+    /// Persists `core` at `level` with the default codec; the bound is what
+    /// `#[persist(disk)]` and `#[persist(memory_and_disk)]` require of a node's element type.
+    pub fn persist<T: DiskStorable>(core: &Core<T>, level: StorageLevel) -> Result<()> {
+        core.persist(
+            level,
+            Some(std::sync::Arc::new(
+                crate::checkpoint::codec::Postcard::<T>::new(),
+            )),
+        )
+    }
+
+    /// Reads an iterator through a box: where the macro cuts a very long fused chain.
+    #[inline]
+    pub fn boxed<'a, T>(it: impl Iterator<Item = T> + 'a) -> BoxedIter<'a, T> {
+        BoxedIter::new(it)
+    }
 }
 
 /// What a program using the engine needs in scope.

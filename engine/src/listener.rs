@@ -97,6 +97,7 @@ pub enum Event {
 
 /// What a stage computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StageKind {
     /// Map side of a shuffle: computes the parent's partitions into buckets.
     ShuffleMap,
@@ -108,6 +109,7 @@ pub enum StageKind {
 
 /// Identity of a stage.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StageInfo {
     /// Job id.
     pub job: usize,
@@ -126,6 +128,7 @@ pub struct StageInfo {
 
 /// How a task attempt ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TaskOutcome {
     /// Done; its side outputs are committed.
     Success,
@@ -137,6 +140,7 @@ pub enum TaskOutcome {
 
 /// The end of one task attempt.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct TaskEnd {
     /// Job id.
     pub job: usize,
@@ -160,6 +164,7 @@ pub struct TaskEnd {
 
 /// Where a task read a partition from instead of computing it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReadFrom {
     /// An in-memory block of a cached or persisted RDD.
     Memory,
@@ -171,6 +176,7 @@ pub enum ReadFrom {
 
 /// A partition read from storage rather than computed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BlockRead {
     /// The node (`Pipeline.node`).
     pub rdd: &'static str,
@@ -189,6 +195,7 @@ pub struct BlockRead {
 /// Byte counts of the in-memory shuffle are estimates: records times the element's in-memory
 /// size (`size_of`), not counting heap data the elements own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TaskMetrics {
     /// Records entering the task: produced by sources, read from shuffles, or read from a
     /// cache or checkpoint.
@@ -235,6 +242,7 @@ impl TaskMetrics {
 
 /// A committed checkpoint.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CheckpointInfo {
     /// Job id.
     pub job: usize,

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::iter::{Counting, NodeIter, Tee};
 use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
 use crate::partitioner::Partitioner;
+use crate::protocol::Exchange;
 use crate::rdd::Dataset;
 use crate::shuffle::ShuffleStatus;
 use crate::storage::{Plan, Slots, StorageLevel, StorageState, lock};
@@ -21,6 +22,7 @@ use crate::task::TaskContext;
 
 /// Static facts about a node.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct NodeInfo {
     /// Unique within its context.
     pub id: usize,
@@ -362,39 +364,11 @@ pub trait RddNode: Send + Sync + Sized + 'static {
         part: usize,
     ) -> impl Iterator<Item = Self::Item> + use<Self>;
 
-    /// Dependencies while not checkpointed: narrow on every parent unless overridden.
-    fn dependencies(&self, parents: &Self::Parents) -> Vec<Dependency> {
-        parents
-            .erased()
-            .into_iter()
-            .map(Dependency::Narrow)
-            .collect()
+    /// The node's shuffle protocol (dependencies, map tasks, release), from
+    /// [`crate::protocol`]; `None`, the default, for a node whose dependencies are all narrow.
+    fn exchange(&self) -> Option<&dyn Exchange<Self>> {
+        None
     }
-
-    /// Map side of shuffle `dep`: computes parent partition `part` and stores its buckets.
-    fn run_map_task(
-        &self,
-        parents: &Self::Parents,
-        cx: &TaskContext,
-        dep: usize,
-        part: usize,
-    ) -> Result<()> {
-        let _ = (parents, cx, part);
-        Err(Error::InvalidArgument(format!(
-            "node `{}` has no shuffle {dep}",
-            self.core().info().label
-        )))
-    }
-
-    /// Runs on the driver before the map stage of shuffle `dep`, outside any task: where a
-    /// sort samples its input (a job of its own) to find its range bounds.
-    fn prepare_map_stage(&self, parents: &Self::Parents, dep: usize) -> Result<()> {
-        let _ = (parents, dep);
-        Ok(())
-    }
-
-    /// Drops shuffle outputs (after a checkpoint truncated the lineage).
-    fn release_shuffles(&self) {}
 
     /// Spark's `RDD.doCheckpoint`: entered once per pass; a marked node selects itself (after
     /// its marked ancestors when the pass says so); an unmarked node recurses into its parents.
@@ -511,23 +485,25 @@ impl<N: RddNode> NodeDyn for N {
         if let CheckpointStatus::Checkpointed { .. } = status {
             return vec![Dependency::Checkpoint(status)];
         }
-        match self.parents().get() {
-            Some(p) => RddNode::dependencies(self, &p),
-            None => vec![Dependency::Checkpoint(self.core().checkpoint_status())],
+        match (self.parents().get(), self.exchange()) {
+            (Some(p), Some(x)) => x.dependencies(self, &p),
+            (Some(p), None) => p.erased().into_iter().map(Dependency::Narrow).collect(),
+            (None, _) => vec![Dependency::Checkpoint(self.core().checkpoint_status())],
         }
     }
 
     fn run_map_task(&self, cx: &TaskContext, dep: usize, part: usize) -> Result<()> {
-        match self.parents().get() {
-            Some(p) => RddNode::run_map_task(self, &p, cx, dep, part),
-            None => Ok(()),
+        match (self.parents().get(), self.exchange()) {
+            (Some(p), Some(x)) => x.map_task(self, &p, cx, dep, part),
+            (Some(_), None) => Err(crate::protocol::no_shuffle(self.core().info().label, dep)),
+            (None, _) => Ok(()),
         }
     }
 
     fn prepare_map_stage(&self, dep: usize) -> Result<()> {
-        match self.parents().get() {
-            Some(p) => RddNode::prepare_map_stage(self, &p, dep),
-            None => Ok(()),
+        match (self.parents().get(), self.exchange()) {
+            (Some(p), Some(x)) => x.prepare(self, &p, dep),
+            _ => Ok(()),
         }
     }
 
@@ -588,7 +564,9 @@ impl<N: RddNode> NodeDyn for N {
     fn truncate_lineage(&self) {
         // Drop every reference to the ancestors so they can be freed.
         self.parents().clear();
-        self.release_shuffles();
+        if let Some(x) = self.exchange() {
+            x.release();
+        }
     }
 
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>> {

@@ -1,5 +1,7 @@
 //! Jobs, stages and tasks: a job runs the checkpoint pass, the shuffle map stages its result
 //! needs (independent ones together), the result stage, then commits the checkpoints it wrote.
+//! Which stages a job needs is decided here; the stages run through the context's back end
+//! (`backend.rs`), whose local implementation is the rayon task runner below.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -71,16 +73,24 @@ fn job_stages<R: Send>(
     root.do_checkpoint_dyn(&mut pass);
     let armed = Armed::arm(pass.into_selected())?;
 
-    run_missing_shuffles(ctx, job, root)?;
+    let backend = crate::backend::of(ctx);
+    backend.run_map_stages(ctx, job, root)?;
     let info = root.info();
     let stage = StageInfo::new(job, StageKind::Result, info, parts.len());
-    let out = run_tasks(
-        ctx,
-        &[stage],
-        parts,
-        |&p| (0, info.id, info.label, p),
-        |cx, &p| task(cx, p),
-    )?;
+    // The back end runs untyped tasks; each keeps its result in its partition's slot (a
+    // retried task overwrites its failed attempt's).
+    let slots: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
+    let index: FxHashMap<usize, usize> = parts.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+    backend.run_stage(ctx, stage, info, parts, &|cx, p| {
+        let r = task(cx, p)?;
+        *lock(&slots[index[&p]]) = Some(r);
+        Ok(())
+    })?;
+    let out = slots
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect::<Option<Vec<R>>>()
+        .ok_or_else(|| Error::Internal("a result task ended without a result".into()))?;
 
     if !armed.0.is_empty() {
         finish_checkpoints(ctx, job, &armed.0, coverage)?;
@@ -128,19 +138,14 @@ fn finish_checkpoints(
                         parts = missing.len(),
                         "computing partitions the job did not reach, for the checkpoint"
                     );
-                    run_missing_shuffles(ctx, job, n)?;
+                    let backend = crate::backend::of(ctx);
+                    backend.run_map_stages(ctx, job, n)?;
                     let info = n.info();
                     let stage = StageInfo::new(job, StageKind::Checkpoint, info, missing.len());
-                    run_tasks(
-                        ctx,
-                        &[stage],
-                        &missing,
-                        |&p| (0, info.id, info.label, p),
-                        |cx, &p| {
-                            n.drain_partition(cx, p);
-                            Ok(())
-                        },
-                    )?;
+                    backend.run_stage(ctx, stage, info, &missing, &|cx, p| {
+                        n.drain_partition(cx, p);
+                        Ok(())
+                    })?;
                 }
             }
             if n.commit_checkpoint()? {

@@ -32,6 +32,60 @@ pub trait ShuffleStatus: Send + Sync {
     }
 }
 
+/// Where one shuffle's map outputs live: the storage half of the seam between the execution
+/// protocol (`protocol`, which decides what runs) and a back end (which decides where data
+/// goes). [`ShuffleSlot`] is the local implementation (in memory, spilling to local files); a
+/// cluster back end stores outputs where its workers can fetch them and implements this trait
+/// with the same reads.
+pub trait MapOutputStore<R>: ShuffleStatus {
+    /// The partitioner of the output.
+    fn partitioner(&self) -> &Partitioner;
+    /// Where map task `site.part` writes its buckets.
+    fn writer(&self, site: &Site) -> MapWriter<R>;
+    /// Stores the output of map partition `part` (unless its task failed).
+    fn put(&self, cx: &TaskContext, part: usize, output: MapOutput<R>);
+    /// Reduce partition `site.part`, from every map output.
+    fn read(&self, site: &Site) -> ShuffleRead<R>;
+    /// Reduce partition `site.part` of one map output made in this very task (a
+    /// co-partitioned input: no shuffle).
+    fn read_local(&self, site: &Site, output: MapOutput<R>) -> ShuffleRead<R>;
+    /// Drops every map output.
+    fn release(&self);
+}
+
+/// The map-output store of a new shuffle from `map_partitions` partitions through
+/// `partitioner`; `codec` (from [`crate::spill::Probe`]) lets it spill under a memory limit.
+/// The one place a back end's store is chosen: today the local [`ShuffleSlot`].
+pub fn new_store<R: Data>(
+    ctx: &Context,
+    map_partitions: usize,
+    partitioner: Partitioner,
+    codec: Option<Codec<R>>,
+) -> Arc<dyn MapOutputStore<R>> {
+    ShuffleSlot::new(ctx, map_partitions, partitioner, codec)
+}
+
+impl<R: Data> MapOutputStore<R> for ShuffleSlot<R> {
+    fn partitioner(&self) -> &Partitioner {
+        ShuffleSlot::partitioner(self)
+    }
+    fn writer(&self, site: &Site) -> MapWriter<R> {
+        ShuffleSlot::writer(self, site)
+    }
+    fn put(&self, cx: &TaskContext, part: usize, output: MapOutput<R>) {
+        ShuffleSlot::put(self, cx, part, output)
+    }
+    fn read(&self, site: &Site) -> ShuffleRead<R> {
+        ShuffleSlot::read(self, site)
+    }
+    fn read_local(&self, site: &Site, output: MapOutput<R>) -> ShuffleRead<R> {
+        ShuffleSlot::read_local(self, site, output)
+    }
+    fn release(&self) {
+        self.clear()
+    }
+}
+
 /// Map outputs of one shuffle: for each map partition, one bucket per output partition (or,
 /// when it spilled, its sorted runs on disk).
 pub struct ShuffleSlot<R> {

@@ -18,6 +18,7 @@ use crate::task::{Commit, TaskContext};
 /// Where `persist` keeps an RDD's computed partitions (Spark's `StorageLevel`, without
 /// replication or serialized-in-memory variants).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StorageLevel {
     /// In memory; a block evicted under the context's `memory_limit` is recomputed from its
     /// lineage when next needed. What `cache()` and `#[cache]` use.
@@ -41,6 +42,7 @@ impl StorageLevel {
 
 /// How many partitions of a persisted RDD are stored, and where.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StorageState {
     /// The level asked for.
     pub level: StorageLevel,

@@ -36,6 +36,7 @@ pub struct JobSummary {
 
 /// What one job did.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct JobReport {
     /// Job id.
     pub job: usize,
@@ -63,6 +64,7 @@ pub struct JobReport {
 
 /// What one stage did.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct StageReport {
     /// Stage id.
     pub stage: usize,

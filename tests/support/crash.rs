@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rddflow::checkpoint::manifest::{Manifest, part_path};
+use rddflow::__private::checkpoint::manifest::{Manifest, part_path};
 use rddflow::prelude::*;
 
 rddflow::pipeline! {

@@ -98,6 +98,7 @@ impl<T> Ckpt<T> {
 
 /// What kind of checkpoint an RDD is marked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CheckpointKind {
     /// Written to the checkpoint directory; survives the process.
     Reliable,

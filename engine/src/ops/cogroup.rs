@@ -1,8 +1,6 @@
 //! `cogroup(other)`: for each key of either input, `(k, (values on the left, values on the
-//! right))`, each list in arrival order. Also the machinery shared by the joins (`join.rs`,
-//! `left_outer_join.rs`, `right_outer_join.rs`, `full_outer_join.rs`): shuffle, co-partitioning
-//! and the map side; their reduce side probes a hash table of the right input
-//! (`hash_join.rs`), and flattens these groups only when a shuffle spilled.
+//! right))`, each list in arrival order. Also what the joins (`joined.rs`) share with it: the
+//! map side, and the groups they flatten when a shuffle spilled.
 //!
 //! A two-input operator brings both inputs to one hash partitioner. Each input is bucketed by
 //! key as it is (no map-side combining: it would not shrink the data); an input that is already
@@ -11,26 +9,18 @@
 //! reads its partition `p` directly, a narrow dependency, as Spark's `CoGroupedRDD` does.
 //!
 //! The operator type is `Op<In, Out>` like every other, with `In` the *left* element type; the
-//! right element type is the type parameter `R` of `reduce_side`, inferred from its argument,
-//! and `map_side` is generic over the element type of the side it buckets. Generated code calls:
-//! - in `new`: [`co_partitioned`] once per input, and keeps the two answers in the node;
-//! - in `dependencies`: [`dependency`] per input (index 0 left, 1 right);
-//! - in a map task of either input: `Op::map_side(site, input, partitioner)`;
-//! - in `compute`: [`read`] per input, then `Op::reduce_side(site, left, right)`.
+//! right element type is the type parameter `R` of `reduce_side`, inferred from its argument.
+//! The shuffles, co-partitioning and the map side ([`bucket_pairs`]) are run by the engine's
+//! two-input protocol (`protocol::TwoShuffles`), which hands `reduce_side` both inputs.
 //!
 //! None of these operators calls user code, so there is no `PanicScope` here: a panic while
 //! reading a co-partitioned input is reported by the parent's own guards.
-
-use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
 use super::union::Either;
 use crate::data::{Data, Key, Pair};
-use crate::node::{Dependency, NodeDyn, ShuffleDep};
-use crate::partitioner::Partitioner;
-use crate::rdd::Dataset;
-use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, ShuffleSlot, bucket};
+use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
 use crate::spill::key_hash;
 use crate::task::Site;
 
@@ -41,15 +31,6 @@ impl<In: Pair, Out> Op<In, Out>
 where
     In::Key: Key,
 {
-    /// Buckets one map partition of either input by key.
-    pub fn map_side<P: Pair<Key = In::Key>>(
-        _site: Site,
-        input: impl Iterator<Item = P>,
-        out: MapWriter<P>,
-    ) -> MapOutput<P> {
-        bucket_pairs(input, out)
-    }
-
     /// One `(k, (vs, ws))` per key of either input, each list in arrival order (empty when
     /// the key is only on the other side).
     pub fn reduce_side<R>(
@@ -71,49 +52,8 @@ fn from_group<Out: Pair>((k, g): (Out::Key, Out::Value)) -> Out {
     Out::from_parts(k, g)
 }
 
-/// Whether `parent` is already partitioned by `partitioner`, so that it needs no shuffle.
-pub fn co_partitioned<D: Dataset>(parent: &D, partitioner: &Partitioner) -> bool {
-    parent.partitioner().as_ref() == Some(partitioner)
-}
-
-/// The dependency of a two-input operator (`owner`) on one input: narrow when the input is
-/// co-partitioned, else its shuffle number `index`.
-pub fn dependency<D: Dataset>(
-    parent: &D,
-    owner: Arc<dyn NodeDyn>,
-    index: usize,
-    shuffle: &Arc<ShuffleSlot<D::Item>>,
-    narrow: bool,
-) -> Dependency {
-    if narrow {
-        Dependency::Narrow(parent.erased())
-    } else {
-        Dependency::Shuffle(ShuffleDep {
-            parent: parent.erased(),
-            owner,
-            index,
-            status: shuffle.clone(),
-        })
-    }
-}
-
-/// One input of output partition `site.part`: partition `site.part` of the parent itself when
-/// it is co-partitioned (`narrow`), else that partition's bucket of every map output.
-pub fn read<D: Dataset>(
-    site: &Site,
-    parent: &D,
-    shuffle: &ShuffleSlot<D::Item>,
-    narrow: bool,
-) -> Either<impl Iterator<Item = D::Item> + use<D>, ShuffleRead<D::Item>> {
-    if narrow {
-        Either::Left(parent.iter_parent(&site.cx, site.part))
-    } else {
-        Either::Right(shuffle.read(site))
-    }
-}
-
 /// Map side of every two-input operator: the pairs, bucketed by the partitioner.
-pub(crate) fn bucket_pairs<P: Pair>(
+pub fn bucket_pairs<P: Pair>(
     input: impl Iterator<Item = P>,
     out: MapWriter<P>,
 ) -> MapOutput<P>
@@ -129,8 +69,8 @@ where
     )
 }
 
-/// One input of a two-input operator's reduce side, as [`read`] gives it: the parent's own
-/// partition (co-partitioned) or the shuffle's.
+/// One input of a two-input operator's reduce side: the parent's own partition
+/// (co-partitioned) or the shuffle's.
 pub type Side<I, T> = Either<I, ShuffleRead<T>>;
 
 /// One key's values on the left and on the right.

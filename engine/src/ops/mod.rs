@@ -6,10 +6,9 @@
 //! annotation and a wrong result type is reported at the closure.
 //!
 //! The two-input wide operators (`cogroup` and the joins) keep that shape with `In` the left
-//! element type: `map_side` is generic over the element type of the input it buckets (both
-//! inputs cross the shuffle as they are), and `reduce_side` takes an iterator over each input,
-//! the right element type being its type parameter `R`. Their shared machinery (co-partitioning,
-//! dependencies, reading an input) is in `cogroup.rs`.
+//! element type: `reduce_side` takes an iterator over each input, the right element type being
+//! its type parameter `R`; both inputs cross the shuffle as they are (`cogroup::bucket_pairs`,
+//! run by the engine's two-input protocol). The four joins are one generic (`joined.rs`).
 
 pub mod aggregate_by_key;
 pub mod coalesce;
@@ -26,6 +25,7 @@ pub mod group_by_key;
 pub(crate) mod hash_join;
 pub mod inspect;
 pub mod join;
+pub mod joined;
 pub mod key_by;
 pub mod left_outer_join;
 pub mod map;

@@ -1,66 +1,6 @@
 //! `right_outer_join(other)`: `(k, (Some(v), w))` for every matching pair, and `(k, (None, w))`
 //! for each value of a key that the left side does not have.
-//! Shuffle, co-partitioning and the map side are `cogroup`'s (the generated code calls them for
-//! every two-input operator); the reduce side probes a hash table of the right input with the
-//! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
-
-use super::cogroup::{Cross, Groups, Side, each, group, spilled};
-use super::hash_join::{HashJoin, Joined};
-use super::union::Either;
-use crate::data::{Key, Pair};
-use crate::task::Site;
+//! One [`Join`](super::joined::Join) of kind [`RightOuter`](super::joined::RightOuter) (`joined.rs`).
 
 /// The `right_outer_join` operator.
-pub struct Op<In, Out>(super::Marker<In, Out>);
-
-impl<In: Pair, Out> Op<In, Out>
-where
-    In::Key: Key,
-{
-    /// The pairs of one output partition: every right value, with each matching left value or
-    /// with `None`.
-    pub fn reduce_side<R>(
-        _site: Site,
-        left: Side<impl Iterator<Item = In>, In>,
-        right: Side<impl Iterator<Item = R>, R>,
-    ) -> impl Iterator<Item = Out>
-    where
-        R: Pair<Key = In::Key>,
-        Out: Pair<Key = In::Key, Value = (Option<In::Value>, R::Value)>,
-    {
-        if spilled(&left, &right) {
-            Either::Right(Self::flatten::<R>(group(left, right)))
-        } else {
-            Either::Left(HashJoin::new(left, right, false, true).filter_map(shape::<Out, _, _>))
-        }
-    }
-
-    /// Flattens the groups. Separate from `reduce_side` so that its closures' types do not
-    /// name the input iterators' (see `task::guard1`).
-    fn flatten<R>(groups: Groups<In::Key, In::Value, R::Value>) -> impl Iterator<Item = Out>
-    where
-        R: Pair<Key = In::Key>,
-        Out: Pair<Key = In::Key, Value = (Option<In::Value>, R::Value)>,
-    {
-        groups
-            .into_iter()
-            .flat_map(|(k, (vs, ws))| {
-                if vs.is_empty() {
-                    Either::Left(each(k, ws).map(|(k, w)| (k, (None, w))))
-                } else {
-                    Either::Right(Cross::new(k, vs, ws).map(|(k, (v, w))| (k, (Some(v), w))))
-                }
-            })
-            .map(|(k, vw)| Out::from_parts(k, vw))
-    }
-}
-
-/// The declared pair of a joined record; `None` for unmatched left values, which this join
-/// does not ask for.
-fn shape<Out: Pair<Value = (Option<V>, W)>, V, W>(j: Joined<Out::Key, V, W>) -> Option<Out> {
-    match j {
-        Joined::Both(k, v, w) => Some(Out::from_parts(k, (Some(v), w))),
-        Joined::Right(k, w) => Some(Out::from_parts(k, (None, w))),
-        Joined::Left(..) => None,
-    }
-}
+pub type Op<In, Out> = super::joined::Join<In, Out, super::joined::RightOuter>;

@@ -65,22 +65,41 @@ fn expansion_snapshot() {
         1,
         "{text}"
     );
-    // The wide node has the two shuffle halves.
-    assert_eq!(text.matches("fn run_map_task(").count(), 1, "{text}");
+    // The wide node holds the engine's one-shuffle protocol, gives it its map side, and
+    // reads through it; the protocol itself (map tasks, dependencies, release) is not
+    // generated.
+    assert_eq!(
+        text.matches("__exchange: ::rddflow::__private::OneShuffle<").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("impl ::rddflow::__private::OneShuffleNode for DigitsCounts")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("fn exchange(").count(), 1, "{text}");
+    // Every other protocol method (map tasks, dependencies, release) is the engine's.
+    assert_eq!(text.matches("fn dependencies(").count(), 0, "{text}");
     assert!(
         text.contains("::rddflow::__private::ops::reduce_by_key::Op::<"),
         "{text}"
     );
-    // `map_side` twice: in the map task, and in `compute` for a co-partitioned input.
-    assert_eq!(text.matches("::map_side(").count(), 2, "{text}");
+    // `map_side` once, in the hook the engine calls for map tasks and co-partitioned reads.
+    assert_eq!(text.matches("::map_side(").count(), 1, "{text}");
     assert_eq!(text.matches("::reduce_side(").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("::rddflow::__private::OneShuffle::read(").count(),
+        1,
+        "{text}"
+    );
 
     insta::assert_snapshot!("expansion", text);
 }
 
-/// A two-input wide node: two shuffle slots, a dependency per input (shuffle 0 the parent,
-/// shuffle 1 `other`), map tasks dispatched on the shuffle, both slots released, and the
-/// co-partitioning decided once in `new`.
+/// A two-input wide node: one engine value for both shuffles, built once in `new` (which
+/// decides co-partitioning there), read in `compute`, given to the scheduler by `exchange`.
 #[test]
 fn join_expansion() {
     let text = expand(quote! {
@@ -92,29 +111,29 @@ fn join_expansion() {
         }
     });
     assert!(text.contains("pub struct JJ {"), "{text}");
-    for field in ["__shuffle_left", "__shuffle_right", "__narrow: [bool; 2]"] {
-        assert!(text.contains(field), "no {field}:\n{text}");
-    }
+    // The engine's two-shuffle protocol, typed by both parents, does the shuffles,
+    // co-partitioning, map sides and release: none of it is generated.
+    assert!(
+        text.contains("__exchange: ::rddflow::__private::TwoShuffles<"),
+        "{text}"
+    );
     assert!(
         text.contains("::rddflow::__private::ops::join::Op::<"),
         "{text}"
     );
-    assert_eq!(text.matches("::map_side(").count(), 2, "{text}");
+    assert_eq!(text.matches("::map_side(").count(), 0, "{text}");
     assert_eq!(text.matches("::reduce_side(").count(), 1, "{text}");
     assert_eq!(
-        text.matches("::rddflow::__private::ops::cogroup::dependency(")
-            .count(),
-        2,
+        text.matches("::rddflow::__private::TwoShuffles::read(").count(),
+        1,
         "{text}"
     );
     assert_eq!(
-        text.matches("::rddflow::__private::ops::cogroup::co_partitioned(")
-            .count(),
-        2,
+        text.matches("::rddflow::__private::TwoShuffles::new(").count(),
+        1,
         "{text}"
     );
-    assert!(text.contains("self.__shuffle_left.clear();"), "{text}");
-    assert!(text.contains("self.__shuffle_right.clear();"), "{text}");
+    assert_eq!(text.matches("fn exchange(").count(), 1, "{text}");
     // Spark's recursion goes into both parents.
     assert!(
         text.contains("::rddflow::Dataset::do_checkpoint(&__p.1, __pass);"),

@@ -1,12 +1,21 @@
-//! Code generation from a checked pipeline: one struct per node (`node.rs`), the pipeline
-//! struct with `new` (`pipeline.rs`), `graph()` (`describe.rs`), and stand-ins for an invalid
-//! pipeline (`stand_in.rs`).
+//! Code generation from a checked pipeline: one struct per node (`node.rs`) with its shape's
+//! parts (`shape.rs`, then one generator per shape: `source.rs`, `narrow.rs`, `union.rs`,
+//! `coalesce.rs`, `one_shuffle.rs`, `two_shuffles.rs`), the pipeline struct with `new`
+//! (`pipeline.rs`), `graph()` (`describe.rs`), and stand-ins for an invalid pipeline
+//! (`stand_in.rs`).
 
+mod coalesce;
 mod describe;
 mod fingerprint;
+mod narrow;
 mod node;
+mod one_shuffle;
 mod pipeline;
+mod shape;
+mod source;
 mod stand_in;
+mod two_shuffles;
+mod union;
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote};

@@ -4,10 +4,10 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{clone_params, label, node_struct, params_struct, parent_var};
+use super::shape::{self, Parts};
+use super::{label, node_struct, params_struct, parent_var};
 use crate::attr::{Checkpoint, Storage};
 use crate::graph::{Checked, Resolved};
-use crate::ops::{Arg, Shape};
 
 pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     let p = c.p;
@@ -15,8 +15,9 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     let name = &p.name;
     let attrs = &p.attrs;
     let params = params_struct(p);
+    let parts: Vec<Parts> = (0..p.nodes.len()).map(|i| shape::parts(c, i)).collect();
     let nodes: TokenStream = (0..p.nodes.len())
-        .map(|i| super::node::node(c, i))
+        .map(|i| super::node::node(c, i, &parts[i]))
         .collect();
 
     let value_params: Vec<_> = p.params.iter().filter(|x| x.rdd_elem.is_none()).collect();
@@ -61,7 +62,11 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     });
     let node_names: Vec<_> = p.nodes.iter().map(|n| &n.name).collect();
     let defs = super::fingerprint::definition_hashes(c);
-    let builds: TokenStream = c.order.iter().map(|&i| build_node(c, i, defs[i])).collect();
+    let builds: TokenStream = c
+        .order
+        .iter()
+        .map(|&i| build_node(c, i, defs[i], &parts[i]))
+        .collect();
     let describe = super::describe::graph(c);
     let default_doc = if attrs.iter().any(|a| a.path().is_ident("doc")) {
         quote!()
@@ -108,13 +113,12 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
 }
 
 /// The statements of `new` that build node `i` (its parents are built already).
-fn build_node(c: &Checked, i: usize, definition: u128) -> TokenStream {
+fn build_node(c: &Checked, i: usize, definition: u128, parts: &Parts) -> TokenStream {
     let p = c.p;
     let n = &p.nodes[i];
     let var = &n.name;
     let s = node_struct(p, &n.name);
     let lbl = label(p, &n.name);
-    let params_ts = quote!(__params);
     let parent_vars: Vec<_> = c.parents[i].iter().map(|&r| parent_var(c, r)).collect();
     let parents = quote!((#(::core::clone::Clone::clone(&#parent_vars),)*));
     let item = &n.ty;
@@ -131,231 +135,32 @@ fn build_node(c: &Checked, i: usize, definition: u128) -> TokenStream {
             .map(|x| x.to_string())
             .collect();
     let definition = proc_macro2::Literal::u128_suffixed(definition);
-    let fingerprint = |source: TokenStream| {
-        quote! {
-            let mut __f = ::rddflow::__private::Fingerprinter::new(#definition);
-            #( __f.parent(::rddflow::Dataset::fingerprint(&#parent_vars)); )*
-            #( __f.hashed_param(#used_names, #used_hashes); )*
-            #source
-            let __fp = __f.finish();
-        }
+    let Parts {
+        build,
+        fingerprint,
+        init,
+        ..
+    } = parts;
+    let op = match &c.resolved[i] {
+        Resolved::Source(src) => src.name,
+        Resolved::Op(spec) => spec.name,
     };
-
-    let body = match &c.resolved[i] {
-        Resolved::Source(src) => {
-            let ty = super::node::source_type(src, item);
-            let args = n.expr.args();
-            let first = &args[0];
-            let parts = match args.get(1) {
-                Some(e) => quote!(::core::option::Option::Some(#e)),
-                None => quote!(::core::option::Option::None),
-            };
-            let clones = clone_params(p, &params_ts, &args.iter().collect::<Vec<_>>());
-            let op = src.name;
-            let fp = fingerprint(quote!(
-                ::rddflow::__private::sources::Source::fingerprint_input(&__source, &mut __f)?;
-            ));
-            quote_spanned! {first.span()=>
-                #clones
-                let __source = <#ty>::new(__ctx, #first, #parts)?;
-                let __partitions = ::rddflow::__private::sources::Source::num_partitions(&__source);
-                #fp
-                ::rddflow::Node::new(#s {
-                    __core: ::rddflow::NodeCore::new(__ctx, #lbl, #op, __partitions, ::core::option::Option::None)
-                        .with_fingerprint(__fp),
-                    __parents: ::rddflow::ParentSlot::new(()),
-                    __params: ::core::clone::Clone::clone(&__params),
-                    __source,
-                })
-            }
-        }
-        Resolved::Op(spec) => {
-            let op = spec.name;
-            let args = n.expr.args();
-            let parts_arg = args
-                .iter()
-                .zip(
-                    spec.args
-                        .iter()
-                        .copied()
-                        .chain(std::iter::repeat(Arg::Partitions)),
-                )
-                .find(|(_, k)| *k == Arg::Partitions)
-                .map(|(a, _)| a);
-            let clones = match parts_arg {
-                Some(a) => clone_params(p, &params_ts, &[a]),
-                None => quote!(),
-            };
-            let parts_expr =
-                parts_arg.map(|a| quote_spanned!(a.span()=> { let __n: usize = #a; __n }));
-            let (partitions, partitioner, shuffle) = match spec.shape {
-                Shape::Narrow { keeps_partitioner } => {
-                    let pt = if keeps_partitioner {
-                        quote!(::rddflow::Dataset::partitioner(&__parents.0))
-                    } else {
-                        quote!(::core::option::Option::None)
-                    };
-                    (
-                        quote!(::rddflow::Dataset::num_partitions(&__parents.0)),
-                        pt,
-                        quote!(),
-                    )
-                }
-                Shape::Union => (
-                    quote!(
-                        ::rddflow::Dataset::num_partitions(&__parents.0)
-                            + ::rddflow::Dataset::num_partitions(&__parents.1)
-                    ),
-                    quote!(::core::option::Option::None),
-                    quote!(),
-                ),
-                Shape::Coalesce => {
-                    let n = parts_expr.clone().expect("coalesce has a partition count");
-                    (
-                        quote!(::rddflow::__private::ops::coalesce::partitions(::rddflow::Dataset::num_partitions(&__parents.0), #n)),
-                        quote!(::core::option::Option::None),
-                        quote!(),
-                    )
-                }
-                Shape::Wide { by_key, .. } => {
-                    let n = parts_expr.clone().unwrap_or_else(|| {
-                        quote!(
-                            __ctx.shuffle_partitions(&[::rddflow::Dataset::num_partitions(
-                                &__parents.0
-                            )])
-                        )
-                    });
-                    let partitioner = if by_key {
-                        quote!(::core::option::Option::Some(::core::clone::Clone::clone(
-                            &__partitioner
-                        )))
-                    } else {
-                        quote!(::core::option::Option::None)
-                    };
-                    (
-                        quote!(__partitioner.num_partitions()),
-                        partitioner,
-                        quote! {
-                            let __partitioner = ::rddflow::Partitioner::hash(#n);
-                        },
-                    )
-                }
-                Shape::Join => {
-                    let n = parts_expr.clone().unwrap_or_else(|| {
-                        quote!(__ctx.shuffle_partitions(&[
-                            ::rddflow::Dataset::num_partitions(&__parents.0),
-                            ::rddflow::Dataset::num_partitions(&__parents.1),
-                        ]))
-                    });
-                    (
-                        quote!(__partitioner.num_partitions()),
-                        quote!(::core::option::Option::Some(::core::clone::Clone::clone(
-                            &__partitioner
-                        ))),
-                        quote! {
-                            let __partitioner = ::rddflow::Partitioner::hash(#n);
-                        },
-                    )
-                }
-            };
-            let op_span = n.expr.op_name().span();
-            // The spill codec of each shuffle's records, picked at compile time: `None` when
-            // they are not serde-serializable (that shuffle then stays in memory).
-            // Types that borrow (`&'static str`) are never `DeserializeOwned`, and probing
-            // them would be a hard lifetime error rather than a fallback: they do not spill.
-            let borrows = |tys: &[&syn::Type]| {
-                tys.iter().any(|t| {
-                    let s = quote!(#t).to_string();
-                    s.contains('&') || s.contains('\'')
-                })
-            };
-            let codec = |rec: TokenStream, tys: &[&syn::Type]| {
-                if borrows(tys) {
-                    return quote!(::core::option::Option::None);
-                }
-                quote_spanned! {op_span=> {
-                    #[allow(unused_imports)]
-                    use ::rddflow::__private::spill::{NotSpillable as _, Spillable as _};
-                    (&::rddflow::__private::spill::Probe::<#rec>::new()).codec()
-                }}
-            };
-            let in_ty = super::parent_elem(c, c.parents[i][0]);
-            let opname = syn::Ident::new(spec.name, op_span);
-            let shuffle_field = match spec.shape {
-                Shape::Wide { by_key, sampled } => {
-                    let codec = codec(
-                        quote_spanned!(op_span=>
-                            <::rddflow::__private::ops::#opname::Op<#in_ty, #item> as ::rddflow::__private::ops::WideOp>::Record
-                        ),
-                        &[in_ty, item],
-                    );
-                    let range = if sampled {
-                        quote!(__range: ::rddflow::__private::range::Bounds::new(),)
-                    } else {
-                        quote!()
-                    };
-                    let narrow = if by_key {
-                        quote!(__narrow: ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),)
-                    } else {
-                        quote!()
-                    };
-                    quote_spanned! {op_span=>
-                        __shuffle: ::rddflow::__private::shuffle::ShuffleSlot::new(
-                            __ctx,
-                            ::rddflow::Dataset::num_partitions(&__parents.0),
-                            ::core::clone::Clone::clone(&__partitioner),
-                            #codec,
-                        ),
-                        #range
-                        #narrow
-                    }
-                }
-                // An input already partitioned like the output is read directly (no shuffle);
-                // decided here, once: a node's partitioner never changes (a checkpoint keeps it).
-                Shape::Join => {
-                    let right_ty = super::parent_elem(c, c.parents[i][1]);
-                    let (lc, rc) = (
-                        codec(quote!(#in_ty), &[in_ty]),
-                        codec(quote!(#right_ty), &[right_ty]),
-                    );
-                    quote_spanned! {op_span=>
-                        __shuffle_left: ::rddflow::__private::shuffle::ShuffleSlot::new(
-                            __ctx,
-                            ::rddflow::Dataset::num_partitions(&__parents.0),
-                            ::core::clone::Clone::clone(&__partitioner),
-                            #lc,
-                        ),
-                        __shuffle_right: ::rddflow::__private::shuffle::ShuffleSlot::new(
-                            __ctx,
-                            ::rddflow::Dataset::num_partitions(&__parents.1),
-                            ::core::clone::Clone::clone(&__partitioner),
-                            #rc,
-                        ),
-                        __narrow: [
-                            ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.0, &__partitioner),
-                            ::rddflow::__private::ops::cogroup::co_partitioned(&__parents.1, &__partitioner),
-                        ],
-                    }
-                }
-                _ => quote!(),
-            };
-            let fp = fingerprint(quote!());
-            // Spanned at the node: errors in building it point at its declaration.
-            quote_spanned! {var.span()=>
-                #clones
-                let __parents = #parents;
-                #shuffle
-                let __partitions: usize = #partitions;
-                #fp
-                ::rddflow::Node::new(#s {
-                    __core: ::rddflow::NodeCore::new(__ctx, #lbl, #op, __partitions, #partitioner)
-                        .with_fingerprint(__fp),
-                    #shuffle_field
-                    __parents: ::rddflow::ParentSlot::new(__parents),
-                    __params: ::core::clone::Clone::clone(&__params),
-                })
-            }
-        }
+    // Spanned at the node: errors in building it point at its declaration.
+    let body = quote_spanned! {var.span()=>
+        let __parents = #parents;
+        #build
+        let mut __f = ::rddflow::__private::Fingerprinter::new(#definition);
+        #( __f.parent(::rddflow::Dataset::fingerprint(&#parent_vars)); )*
+        #( __f.hashed_param(#used_names, #used_hashes); )*
+        #fingerprint
+        let __fp = __f.finish();
+        ::rddflow::Node::new(#s {
+            __core: ::rddflow::__private::NodeCore::new(__ctx, #lbl, #op, __partitions, __partitioner)
+                .with_fingerprint(__fp),
+            __parents: ::rddflow::__private::ParentSlot::new(__parents),
+            __params: ::core::clone::Clone::clone(&__params),
+            #init
+        })
     };
 
     let mark = match n.attrs.checkpoint {

@@ -1,0 +1,42 @@
+//! A node with two shuffles, one per input (`Shape::Join`: `cogroup` and the joins): the struct
+//! holds the engine's `TwoShuffles`, which buckets both inputs by key (no user code on the map
+//! side) and reads a co-partitioned input directly; `compute` runs the operator's reduce side
+//! over both inputs.
+
+use quote::{quote, quote_spanned};
+
+use super::shape::{OpNode, Parts, exchange_method};
+
+pub(crate) fn parts(op: &OpNode) -> Parts {
+    let (lbl, span) = (&op.lbl, op.op_span);
+    let private = quote_spanned!(span=> ::rddflow::__private);
+    let (left, right) = (op.parent_handle(0), op.parent_handle(1));
+    let (left_ty, right_ty) = (op.parent_elem(0), op.parent_elem(1));
+    let reduce_side = op.op_fn("reduce_side");
+    let codecs = (
+        op.codec(quote!(#left_ty), &[left_ty]),
+        op.codec(quote!(#right_ty), &[right_ty]),
+    );
+    let (lc, rc) = codecs;
+    let (parts_clones, partitions) = (&op.partitions_clones, op.partitions_opt());
+    Parts {
+        fields: quote_spanned! {span=>
+            #[allow(clippy::type_complexity)]
+            __exchange: #private::TwoShuffles<#left, #right>,
+        },
+        compute: quote_spanned! {span=>
+            let __site = #private::Site::new(__cx, #lbl, __part);
+            let (__left, __right) = #private::TwoShuffles::read(&self.__exchange, __parents, &__site);
+            #reduce_side(__site, __left, __right)
+        },
+        methods: exchange_method(span),
+        build: quote_spanned! {span=>
+            #parts_clones
+            let __exchange = #private::TwoShuffles::new(__ctx, &__parents, #partitions, (#lc, #rc));
+            let __partitions = __exchange.partitions();
+            let __partitioner = __exchange.partitioner();
+        },
+        init: quote_spanned!(span=> __exchange,),
+        ..Parts::default()
+    }
+}

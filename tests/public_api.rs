@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use rddflow::{
     CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data, Dataset,
     DiskStorable, Error, GraphNode, Key, Node, NodeInfo, NodeKind, Pair, PairMap, Param,
-    Partitioner, PipelineGraph, Rdd, RddNode, Result, StorageLevel, StorageState, dsl,
-    listener, pipeline, prelude,
+    Partitioner, PipelineGraph, Rdd, RddNode, Result, StorageLevel, StorageState, dsl, listener,
+    pipeline, prelude,
 };
 
 /// The user-facing items of the crate root.
@@ -129,7 +129,10 @@ fn the_crate_root_lists_only_user_facing_items() {
         .map(|(n, _)| n.clone())
         .collect();
     let expected: BTreeSet<String> = USER_FACING.iter().map(|s| s.to_string()).collect();
-    assert!(!visible.contains("*"), "a glob re-export is back: {visible:?}");
+    assert!(
+        !visible.contains("*"),
+        "a glob re-export is back: {visible:?}"
+    );
     assert_eq!(
         visible, expected,
         "the crate root's public items changed: a new user-facing item belongs in USER_FACING, \

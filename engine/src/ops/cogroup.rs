@@ -53,10 +53,7 @@ fn from_group<Out: Pair>((k, g): (Out::Key, Out::Value)) -> Out {
 }
 
 /// Map side of every two-input operator: the pairs, bucketed by the partitioner.
-pub fn bucket_pairs<P: Pair>(
-    input: impl Iterator<Item = P>,
-    out: MapWriter<P>,
-) -> MapOutput<P>
+pub fn bucket_pairs<P: Pair>(input: impl Iterator<Item = P>, out: MapWriter<P>) -> MapOutput<P>
 where
     P::Key: Key,
 {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use super::{Exchange, no_shuffle};
 use crate::context::Context;
 use crate::data::{Key, Pair};
-use crate::ops::union::Either;
 use crate::error::Result;
 use crate::node::{Dependency, RddNode, ShuffleDep};
 use crate::ops::cogroup::{Side, bucket_pairs};
+use crate::ops::union::Either;
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutputStore, new_store};
@@ -42,9 +42,8 @@ where
         codecs: (Option<Codec<L::Item>>, Option<Codec<R::Item>>),
     ) -> Self {
         let (l, r) = parents;
-        let n = partitions.unwrap_or_else(|| {
-            ctx.shuffle_partitions(&[l.num_partitions(), r.num_partitions()])
-        });
+        let n = partitions
+            .unwrap_or_else(|| ctx.shuffle_partitions(&[l.num_partitions(), r.num_partitions()]));
         let partitioner = Partitioner::hash(n);
         let co = |p: Option<Partitioner>| p.as_ref() == Some(&partitioner);
         TwoShuffles {

@@ -69,7 +69,8 @@ fn expansion_snapshot() {
     // reads through it; the protocol itself (map tasks, dependencies, release) is not
     // generated.
     assert_eq!(
-        text.matches("__exchange: ::rddflow::__private::OneShuffle<").count(),
+        text.matches("__exchange: ::rddflow::__private::OneShuffle<")
+            .count(),
         1,
         "{text}"
     );
@@ -90,7 +91,8 @@ fn expansion_snapshot() {
     assert_eq!(text.matches("::map_side(").count(), 1, "{text}");
     assert_eq!(text.matches("::reduce_side(").count(), 1, "{text}");
     assert_eq!(
-        text.matches("::rddflow::__private::OneShuffle::read(").count(),
+        text.matches("::rddflow::__private::OneShuffle::read(")
+            .count(),
         1,
         "{text}"
     );
@@ -124,12 +126,14 @@ fn join_expansion() {
     assert_eq!(text.matches("::map_side(").count(), 0, "{text}");
     assert_eq!(text.matches("::reduce_side(").count(), 1, "{text}");
     assert_eq!(
-        text.matches("::rddflow::__private::TwoShuffles::read(").count(),
+        text.matches("::rddflow::__private::TwoShuffles::read(")
+            .count(),
         1,
         "{text}"
     );
     assert_eq!(
-        text.matches("::rddflow::__private::TwoShuffles::new(").count(),
+        text.matches("::rddflow::__private::TwoShuffles::new(")
+            .count(),
         1,
         "{text}"
     );

@@ -23,43 +23,19 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     let value_params: Vec<_> = p.params.iter().filter(|x| x.rdd_elem.is_none()).collect();
     let vp_names: Vec<_> = value_params.iter().map(|x| &x.name).collect();
     let vp_types: Vec<_> = value_params.iter().map(|x| &x.ty).collect();
-    // Each value parameter is hashed once for the fingerprints of the nodes that use it; the
-    // call requires `Param` (so `serde::Serialize`), and is spanned at the parameter's type.
-    let param_hashes = value_params.iter().map(|x| {
-        let (ty, n) = (&x.ty, &x.name);
-        let var = super::param_hash_var(n);
-        let name = n.to_string();
-        quote_spanned!(ty.span()=> let #var: u128 = ::rddflow::__private::param_hash::<#ty>(__ctx, #name, &#n)?;)
-    });
+    let param_hashes = param_hashes(c);
     let sig_params = p.params.iter().map(|x| {
         let (n, t) = (&x.name, &x.ty);
         quote!(#n: #t)
     });
 
-    let input_fields = p.params.iter().filter_map(|x| {
-        let t = x.rdd_elem.as_ref()?;
-        let n = &x.name;
-        let d = format!(" Input node `{n}`.");
-        Some(quote!(#[doc = #d] pub #n: ::rddflow::Rdd<#t>,))
-    });
+    let fields = fields(c);
     let input_names: Vec<_> = p
         .params
         .iter()
         .filter(|x| x.rdd_elem.is_some())
         .map(|x| &x.name)
         .collect();
-    let node_fields = p.nodes.iter().map(|n| {
-        let s = node_struct(p, &n.name);
-        let field = &n.name;
-        let docs = &n.docs;
-        let d = format!(" Node `{field}`.");
-        let doc = if docs.is_empty() {
-            quote!(#[doc = #d])
-        } else {
-            quote!(#(#docs)*)
-        };
-        quote!(#doc pub #field: ::rddflow::Node<#s>,)
-    });
     let node_names: Vec<_> = p.nodes.iter().map(|n| &n.name).collect();
     let defs = super::fingerprint::definition_hashes(c);
     let builds: TokenStream = c
@@ -88,8 +64,7 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
         #default_doc
         #[allow(clippy::type_complexity)]
         #vis struct #name {
-            #(#input_fields)*
-            #(#node_fields)*
+            #fields
         }
 
         #[allow(clippy::type_complexity)]
@@ -109,6 +84,49 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
 
             #describe
         }
+    }
+}
+
+/// `let __fp_name: u128 = param_hash(..)?;` per value parameter: each is hashed once for the
+/// fingerprints of the nodes that use it; the call requires `Param` (so `serde::Serialize`),
+/// and is spanned at the parameter's type.
+fn param_hashes(c: &Checked) -> Vec<TokenStream> {
+    c.p.params
+        .iter()
+        .filter(|x| x.rdd_elem.is_none())
+        .map(|x| {
+            let (ty, n) = (&x.ty, &x.name);
+            let var = super::param_hash_var(n);
+            let name = n.to_string();
+            quote_spanned!(ty.span()=> let #var: u128 = ::rddflow::__private::param_hash::<#ty>(__ctx, #name, &#n)?;)
+        })
+        .collect()
+}
+
+/// The pipeline struct's fields: its `Rdd<T>` inputs, then one handle per node.
+fn fields(c: &Checked) -> TokenStream {
+    let p = c.p;
+    let input_fields = p.params.iter().filter_map(|x| {
+        let t = x.rdd_elem.as_ref()?;
+        let n = &x.name;
+        let d = format!(" Input node `{n}`.");
+        Some(quote!(#[doc = #d] pub #n: ::rddflow::Rdd<#t>,))
+    });
+    let node_fields = p.nodes.iter().map(|n| {
+        let s = node_struct(p, &n.name);
+        let field = &n.name;
+        let docs = &n.docs;
+        let d = format!(" Node `{field}`.");
+        let doc = if docs.is_empty() {
+            quote!(#[doc = #d])
+        } else {
+            quote!(#(#docs)*)
+        };
+        quote!(#doc pub #field: ::rddflow::Node<#s>,)
+    });
+    quote! {
+        #(#input_fields)*
+        #(#node_fields)*
     }
 }
 

@@ -39,9 +39,7 @@ pub(crate) fn parts(c: &Checked, i: usize) -> Parts {
         Resolved::Op(spec) => {
             let op = OpNode::new(c, i, spec);
             match spec.shape {
-                Shape::Narrow { keeps_partitioner } => {
-                    super::narrow::parts(&op, keeps_partitioner)
-                }
+                Shape::Narrow { keeps_partitioner } => super::narrow::parts(&op, keeps_partitioner),
                 Shape::Union => super::union::parts(&op),
                 Shape::Coalesce => super::coalesce::parts(&op),
                 Shape::Wide { by_key, sampled } => super::one_shuffle::parts(&op, by_key, sampled),
@@ -115,8 +113,7 @@ impl<'a> OpNode<'a> {
             op_ty: quote_spanned!(op_span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>),
             pasted: task_args.iter().map(|a| task_arg(a)).collect(),
             clones: clone_params(p, &quote!(self.__params), &task_args),
-            partitions: parts_arg
-                .map(|a| quote_spanned!(a.span()=> { let __n: usize = #a; __n })),
+            partitions: parts_arg.map(|a| quote_spanned!(a.span()=> { let __n: usize = #a; __n })),
             partitions_clones: parts_arg
                 .map(|a| clone_params(p, &quote!(__params), &[a]))
                 .unwrap_or_default(),

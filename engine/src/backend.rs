@@ -14,7 +14,8 @@ use crate::listener::StageInfo;
 use crate::node::{NodeDyn, NodeInfo};
 use crate::task::TaskContext;
 
-/// One task of a stage: computes partition `part` (its result is kept by the caller).
+/// One task of a stage: `task(cx, i)` computes the `i`-th of the stage's partitions (its
+/// result is kept by the caller).
 pub type StageTask<'a> = dyn Fn(&TaskContext, usize) -> Result<()> + Sync + 'a;
 
 /// Runs the stages of a job.
@@ -23,8 +24,9 @@ pub trait Backend: Send + Sync {
     /// a stage after the stages it reads.
     fn run_map_stages(&self, ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()>;
 
-    /// Runs `task` once for every partition in `parts` of `node` (the stage `stage`), each
-    /// with the context's retries; fails with the first task that fails for good.
+    /// Runs `task(cx, i)` for every index `i` of `parts`, partition `parts[i]` of `node` (the
+    /// stage `stage`), each with the context's retries; fails with the first task that fails
+    /// for good.
     fn run_stage(
         &self,
         ctx: &Context,
@@ -53,12 +55,13 @@ impl Backend for Rayon {
         task: &StageTask<'_>,
     ) -> Result<()> {
         let (id, label) = (node.id, node.label);
+        let indices: Vec<usize> = (0..parts.len()).collect();
         crate::scheduler::run_tasks(
             ctx,
             &[stage],
-            parts,
-            |&p| (0, id, label, p),
-            |cx, &p| task(cx, p),
+            &indices,
+            |&i| (0, id, label, parts[i]),
+            |cx, &i| task(cx, i),
         )
         .map(drop)
     }

@@ -80,10 +80,9 @@ fn job_stages<R: Send>(
     // The back end runs untyped tasks; each keeps its result in its partition's slot (a
     // retried task overwrites its failed attempt's).
     let slots: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-    let index: FxHashMap<usize, usize> = parts.iter().enumerate().map(|(i, &p)| (p, i)).collect();
-    backend.run_stage(ctx, stage, info, parts, &|cx, p| {
-        let r = task(cx, p)?;
-        *lock(&slots[index[&p]]) = Some(r);
+    backend.run_stage(ctx, stage, info, parts, &|cx, i| {
+        let r = task(cx, parts[i])?;
+        *lock(&slots[i]) = Some(r);
         Ok(())
     })?;
     let out = slots
@@ -142,8 +141,8 @@ fn finish_checkpoints(
                     backend.run_map_stages(ctx, job, n)?;
                     let info = n.info();
                     let stage = StageInfo::new(job, StageKind::Checkpoint, info, missing.len());
-                    backend.run_stage(ctx, stage, info, &missing, &|cx, p| {
-                        n.drain_partition(cx, p);
+                    backend.run_stage(ctx, stage, info, &missing, &|cx, i| {
+                        n.drain_partition(cx, missing[i]);
                         Ok(())
                     })?;
                 }

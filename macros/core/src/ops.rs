@@ -3,25 +3,30 @@
 //! follow them. Validation and expansion read the same table; the engine has one module per
 //! operator under `ops/` with the same name.
 
-/// How an operator's node is generated.
+/// How an operator's node is generated: each shape has its generator under `expand/` and, for
+/// the shuffles, its engine value under the engine's `protocol/`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
-    /// Partition `i` from partition `i` of the parent through `ops::NAME::Op::apply`.
+    /// Partition `i` from partition `i` of the parent through `ops::NAME::Op::apply`
+    /// (`expand/narrow.rs`).
     Narrow { keeps_partitioner: bool },
-    /// The partitions of both parents.
+    /// The partitions of both parents (`expand/union.rs`).
     Union,
-    /// Fewer partitions, no shuffle.
+    /// Fewer partitions, no shuffle (`expand/coalesce.rs`).
     Coalesce,
-    /// A shuffle: `map_side` and `reduce_side`. `by_key`: the output is hash-partitioned by
-    /// key (the keyed shuffles; not `repartition`, `distinct`), and an input already
-    /// partitioned by that partitioner is not shuffled: `map_side` and `reduce_side` run in
-    /// one task on its partition (a narrow dependency). `sampled`: range-partitioned from a
-    /// sample of the input (the sorts): the node keeps its bounds and samples them in
-    /// `prepare_map_stage`, and `map_side` takes them after the writer.
+    /// One shuffle (`expand/one_shuffle.rs`, the engine's `OneShuffle`): the node gives the
+    /// engine its `map_side`, and `compute` runs `reduce_side`. `by_key`: the output is
+    /// hash-partitioned by key (the keyed shuffles; not `repartition`, `distinct`), and an
+    /// input already partitioned by that partitioner is not shuffled: the engine runs the map
+    /// side in the reduce task on the parent's partition (a narrow dependency). `sampled`:
+    /// range-partitioned from a sample of the input (the sorts): the node gives the engine a
+    /// `prepare` that samples the bounds before the map stage, and `map_side` takes them after
+    /// the writer.
     Wide { by_key: bool, sampled: bool },
     /// Two inputs (the parent and `other`) brought to one hash partitioner, `cogroup` and the
-    /// joins: `map_side` per shuffled input, `reduce_side` over both. An input already
-    /// partitioned by the output's partitioner is read directly (narrow), the other shuffled.
+    /// joins (`expand/two_shuffles.rs`, the engine's `TwoShuffles`): the engine buckets each
+    /// shuffled input, `compute` runs `reduce_side` over both. An input already partitioned by
+    /// the output's partitioner is read directly (narrow), the other shuffled.
     Join,
 }
 

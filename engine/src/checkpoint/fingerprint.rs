@@ -46,7 +46,7 @@ pub fn definition_hash(text: &str) -> u128 {
 /// Only a context that resumes (`resume(true)`) uses fingerprints, so without it nothing is
 /// serialized: a large parameter costs nothing to hash when no checkpoint is ever resumed, and
 /// the result (0) is never seen, since such a context keeps no fingerprint
-/// ([`crate::NodeCore::with_fingerprint`]).
+/// ([`crate::node::NodeCore::with_fingerprint`]).
 pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<u128> {
     if !ctx.resume() {
         return Ok(0);

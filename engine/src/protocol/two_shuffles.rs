@@ -39,7 +39,8 @@ where
         ctx: &Context,
         parents: &(L, R),
         partitions: Option<usize>,
-        codecs: (Option<Codec<L::Item>>, Option<Codec<R::Item>>),
+        left_codec: Option<Codec<L::Item>>,
+        right_codec: Option<Codec<R::Item>>,
     ) -> Self {
         let (l, r) = parents;
         let n = partitions
@@ -48,8 +49,8 @@ where
         let co = |p: Option<Partitioner>| p.as_ref() == Some(&partitioner);
         TwoShuffles {
             co_partitioned: [co(l.partitioner()), co(r.partitioner())],
-            left: new_store(ctx, l.num_partitions(), partitioner.clone(), codecs.0),
-            right: new_store(ctx, r.num_partitions(), partitioner, codecs.1),
+            left: new_store(ctx, l.num_partitions(), partitioner.clone(), left_codec),
+            right: new_store(ctx, r.num_partitions(), partitioner, right_codec),
         }
     }
 

@@ -13,11 +13,8 @@ pub(crate) fn parts(op: &OpNode) -> Parts {
     let (left, right) = (op.parent_handle(0), op.parent_handle(1));
     let (left_ty, right_ty) = (op.parent_elem(0), op.parent_elem(1));
     let reduce_side = op.op_fn("reduce_side");
-    let codecs = (
-        op.codec(quote!(#left_ty), &[left_ty]),
-        op.codec(quote!(#right_ty), &[right_ty]),
-    );
-    let (lc, rc) = codecs;
+    let lc = op.codec(quote!(#left_ty), &[left_ty]);
+    let rc = op.codec(quote!(#right_ty), &[right_ty]);
     let (parts_clones, partitions) = (&op.partitions_clones, op.partitions_opt());
     Parts {
         fields: quote_spanned! {span=>
@@ -32,7 +29,7 @@ pub(crate) fn parts(op: &OpNode) -> Parts {
         methods: exchange_method(span),
         build: quote_spanned! {span=>
             #parts_clones
-            let __exchange = #private::TwoShuffles::new(__ctx, &__parents, #partitions, (#lc, #rc));
+            let __exchange = #private::TwoShuffles::new(__ctx, &__parents, #partitions, #lc, #rc);
             let __partitions = __exchange.partitions();
             let __partitioner = __exchange.partitioner();
         },

@@ -36,13 +36,18 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     type Item: Data;
 
     /// The node as a scheduler object.
+    // For the engine and generated code (their types are under `__private`), like the
+    // methods below marked hidden.
+    #[doc(hidden)]
     fn erased(&self) -> Arc<dyn NodeDyn>;
 
     /// Shared node state.
+    #[doc(hidden)]
     fn core(&self) -> &NodeCore<Self::Item>;
 
     /// Partition `part`, read from a checkpoint or cache when there is one, else computed;
     /// its elements are counted as the task's output when this RDD is the task's root.
+    #[doc(hidden)]
     fn iter_partition(
         &self,
         cx: &TaskContext,
@@ -62,6 +67,7 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     ) -> impl Iterator<Item = Self::Item> + use<Self>;
 
     /// Spark's `doCheckpoint` recursion from this RDD (see [`RddNode::do_checkpoint`]).
+    #[doc(hidden)]
     fn do_checkpoint(&self, pass: &mut CheckpointPass);
 
     /// The type-erased handle.

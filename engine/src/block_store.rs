@@ -12,7 +12,7 @@ use std::sync::{Mutex, OnceLock, Weak};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::storage::lock;
+use crate::sync::lock;
 
 /// An RDD that can drop (or move to disk) its in-memory block of a partition.
 pub(crate) trait Evict: Send + Sync {

@@ -33,6 +33,7 @@ pub mod sources;
 pub mod spill;
 mod storage;
 mod summary;
+mod sync;
 mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};

@@ -16,7 +16,8 @@ use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
 use crate::shuffle::ShuffleStatus;
-use crate::storage::{Plan, Slots, StorageLevel, StorageState, lock};
+use crate::storage::{Plan, Slots, StorageLevel, StorageState};
+use crate::sync::lock;
 use crate::task::TaskContext;
 
 /// Static facts about a node.

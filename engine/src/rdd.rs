@@ -14,7 +14,8 @@ use crate::error::Result;
 use crate::iter::{BoxedIter, Counting};
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
-use crate::storage::{StorageLevel, StorageState, lock};
+use crate::storage::{StorageLevel, StorageState};
+use crate::sync::lock;
 use crate::task::TaskContext;
 
 /// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.

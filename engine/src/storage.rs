@@ -3,7 +3,7 @@
 //! partition (with the side outputs that record it on the way).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::block_store::{BlockStore, Evict};
 use crate::checkpoint::codec::ElemCodec;
@@ -13,6 +13,7 @@ use crate::checkpoint::manifest::PartInfo;
 use crate::checkpoint::{Ckpt, Done, Kind, Written};
 use crate::error::{Error, Result};
 use crate::listener::ReadFrom;
+use crate::sync::lock;
 use crate::task::{Commit, TaskContext};
 
 /// Where `persist` keeps an RDD's computed partitions (Spark's `StorageLevel`, without
@@ -48,11 +49,6 @@ pub struct StorageState {
     pub in_memory: usize,
     /// Partitions held on disk.
     pub on_disk: usize,
-}
-
-/// Locks ignoring poison: state is only mutated by short, non-panicking sections.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Receives each element of a partition as the job computes it.

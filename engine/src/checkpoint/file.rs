@@ -9,7 +9,8 @@ use super::compress::{Compression, CrcWriter, Encoder};
 use super::manifest::{PartInfo, part_path, temp_name};
 use super::writer::PartWriter;
 use crate::error::{Error, Result};
-use crate::storage::{Sink, Slots, lock};
+use crate::storage::{Sink, Slots};
+use crate::sync::lock;
 use crate::task::{Commit, TaskContext};
 
 const FLUSH_AT: usize = 1 << 20;

@@ -15,7 +15,6 @@ use crate::iter::{BoxedIter, Counting};
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
 use crate::storage::{StorageLevel, StorageState};
-use crate::sync::lock;
 use crate::task::TaskContext;
 
 /// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.
@@ -179,7 +178,7 @@ pub trait Dataset: Clone + Send + Sync + 'static {
 
     /// Where the persisted partitions are, when `cache()` or `persist()` is on.
     fn storage_state(&self) -> Option<StorageState> {
-        lock(&self.core().slots).storage_state()
+        self.core().storage_state()
     }
 
     /// The lineage, like Spark's `toDebugString`: one line per RDD, this one first, each

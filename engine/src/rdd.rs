@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::actions;
 use crate::checkpoint::codec::Postcard;
-use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
+use crate::checkpoint::{CheckpointPass, CheckpointStatus};
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::iter::{BoxedIter, Counting};
@@ -125,11 +125,9 @@ pub trait Dataset: Clone + Send + Sync + 'static {
 
     /// The directory of a materialized reliable checkpoint (one `part-NNNNN` per partition).
     fn checkpoint_file(&self) -> Option<PathBuf> {
+        // Only a checkpoint with files has a directory, whatever its policy.
         match self.core().checkpoint_status() {
-            CheckpointStatus::Checkpointed {
-                kind: CheckpointKind::Reliable,
-                dir,
-            } => dir,
+            CheckpointStatus::Checkpointed { dir, .. } => dir,
             _ => None,
         }
     }

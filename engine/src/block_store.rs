@@ -3,7 +3,7 @@
 //! owns the temporary directory where disk blocks live.
 //!
 //! It holds no data: each RDD keeps its own blocks (typed) and is asked to evict one through
-//! [`Evict`]. Lock order is RDD slots, then the store; the store calls back into an RDD only
+//! [`Evict`]. Lock order is RDD storage, then the store; the store calls back into an RDD only
 //! after releasing its own lock.
 
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::sync::{Mutex, OnceLock, Weak};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::storage::lock;
+use crate::sync::lock;
 
 /// An RDD that can drop (or move to disk) its in-memory block of a partition.
 pub(crate) trait Evict: Send + Sync {

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use crate::storage::Sink;
+use crate::part_io::Sink;
 use crate::task::TaskContext;
 
 /// One partition of a node, from wherever it comes.

@@ -30,7 +30,9 @@ pub mod listener;
 mod node;
 #[doc(hidden)]
 pub mod ops;
+mod part_io;
 mod partitioner;
+mod plan;
 mod progress;
 #[doc(hidden)]
 pub mod protocol;
@@ -46,6 +48,7 @@ pub mod sources;
 pub mod spill;
 mod storage;
 mod summary;
+mod sync;
 mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointStatus};

@@ -42,7 +42,7 @@ pub fn render(root: &Arc<dyn NodeDyn>) -> String {
         match node.checkpoint_status() {
             CheckpointStatus::Unmarked => {}
             CheckpointStatus::Marked(k) => {
-                let _ = write!(out, " [marked for {} checkpoint]", kind(k));
+                let _ = write!(out, " [marked for {} checkpoint]", k.name());
             }
             CheckpointStatus::Checkpointed { .. } if node.checkpoint_resumed() => {
                 out.push_str(" [checkpointed, resumed]")
@@ -72,7 +72,7 @@ pub fn render(root: &Arc<dyn NodeDyn>) -> String {
                         CheckpointStatus::Checkpointed { kind: k, dir } => (k, dir),
                         _ => (CheckpointKind::Local, None),
                     };
-                    let _ = write!(out, "{} |  checkpoint ({})", "   ".repeat(depth), kind(k));
+                    let _ = write!(out, "{} |  checkpoint ({})", "   ".repeat(depth), k.name());
                     if let Some(d) = dir {
                         let _ = write!(out, " at {}", d.display());
                     }
@@ -82,11 +82,4 @@ pub fn render(root: &Arc<dyn NodeDyn>) -> String {
         }
     }
     out
-}
-
-fn kind(k: CheckpointKind) -> &'static str {
-    match k {
-        CheckpointKind::Reliable => "reliable",
-        CheckpointKind::Local => "local",
-    }
 }

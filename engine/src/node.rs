@@ -5,19 +5,24 @@ use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
+use crate::checkpoint::codec::ElemCodec;
 use crate::checkpoint::fingerprint::Fingerprint;
-use crate::checkpoint::manifest::{Expected, Manifest};
-use crate::checkpoint::{CheckpointPass, CheckpointStatus, CommitOutcome};
+use crate::checkpoint::{
+    CheckpointPass, CheckpointState, CheckpointStatus, CommitOutcome, Local, MarkOutcome, Reliable,
+};
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::iter::{Counting, NodeIter, Tee};
 use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
+use crate::part_io::PartData;
 use crate::partitioner::Partitioner;
+use crate::plan::{Plan, plan};
 use crate::protocol::Exchange;
 use crate::rdd::Dataset;
 use crate::shuffle::ShuffleStatus;
-use crate::storage::{Plan, Slots, StorageLevel, StorageState, lock};
+use crate::storage::{Storage, StorageLevel, StorageState};
+use crate::sync::lock;
 use crate::task::TaskContext;
 
 /// Static facts about a node.
@@ -36,11 +41,14 @@ pub struct NodeInfo {
     pub partitioner: Option<Partitioner>,
 }
 
-/// State shared by every node: identity, context, checkpoint and cache slots.
+/// State shared by every node: identity, context, checkpoint state and cache storage.
 pub struct NodeCore<T> {
     info: NodeInfo,
     ctx: Context,
-    pub(crate) slots: Arc<Mutex<Slots<T>>>,
+    /// Cached and persisted blocks.
+    pub(crate) storage: Arc<Mutex<Storage<T>>>,
+    /// The checkpoint state machine, behind a lock of its own.
+    pub(crate) checkpoint: CheckpointState<T>,
     this: OnceLock<Weak<dyn NodeDyn>>,
     fingerprint: Option<Fingerprint>,
 }
@@ -49,20 +57,8 @@ impl<T> Drop for NodeCore<T> {
     /// The last handle to the RDD is gone: with `clean_checkpoints(true)`, its checkpoint
     /// files go too (not those of resumable checkpoints, which exist for later processes).
     fn drop(&mut self) {
-        if !self.ctx.clean_checkpoints() {
-            return;
-        }
-        let slots = lock(&self.slots);
-        if let Some(dir) = slots.ckpt.owned_dir() {
-            match std::fs::remove_dir_all(dir) {
-                Ok(()) => tracing::debug!(node = self.info.label, "checkpoint files removed"),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!(
-                    node = self.info.label,
-                    "cannot remove checkpoint {}: {e}",
-                    dir.display()
-                ),
-            }
+        if self.ctx.clean_checkpoints() {
+            self.checkpoint.clean(&self.info);
         }
     }
 }
@@ -85,7 +81,8 @@ impl<T: Data> NodeCore<T> {
                 partitioner,
             },
             ctx: ctx.clone(),
-            slots: Arc::new(Mutex::new(Slots::new(partitions))),
+            storage: Arc::new(Mutex::new(Storage::new(partitions))),
+            checkpoint: CheckpointState::default(),
             this: OnceLock::new(),
             fingerprint: None,
         }
@@ -127,92 +124,47 @@ impl<T: Data> NodeCore<T> {
     /// With `resume(true)` and a fingerprint, the checkpoint lives in a directory named by the
     /// fingerprint; if an earlier process committed it there, its manifest is checked against
     /// this node and the node is checkpointed at once: no job will compute its lineage.
-    pub fn mark_reliable(
-        &self,
-        codec: Arc<dyn crate::checkpoint::codec::ElemCodec<T>>,
-    ) -> Result<()> {
-        let label = self.info.label;
-        let resumable = self.fingerprint.filter(|_| self.ctx.resume());
-        let dir = match resumable {
-            Some(fp) => self.ctx.resume_dir(label)?.join(format!("{label}-{fp}")),
-            None => self
-                .ctx
-                .checkpoint_run_dir(label)?
-                .join(format!("rdd-{}", self.info.id)),
-        };
-        let mut slots = lock(&self.slots);
-        if !matches!(slots.ckpt, crate::checkpoint::Ckpt::None) {
-            return Ok(());
-        }
-        // A damaged resumable checkpoint is reported, not silently replaced: the user decides.
-        let hint = |e: Error| match e {
-            Error::CorruptCheckpoint { path, reason } => Error::CorruptCheckpoint {
-                path,
-                reason: format!(
-                    "{reason} (remove {} to compute this checkpoint again)",
-                    dir.display()
-                ),
-            },
-            other => other,
-        };
-        if resumable.is_some() {
-            crate::checkpoint::manifest::remove_stale_temp_files(&dir);
-        }
-        if resumable.is_some()
-            && let Some(m) = Manifest::read_if_exists(&dir).map_err(hint)?
-        {
-            m.check(
-                &dir,
-                &Expected {
-                    node: label,
-                    element_type: std::any::type_name::<T>(),
-                    codec: codec.name(),
-                    fingerprint: resumable.map(|f| f.to_string()),
-                    partitions: self.info.partitions,
-                    partitioner: self.info.partitioner.as_ref(),
-                },
-            )
-            .map_err(hint)?;
-            tracing::info!(node = label, dir = %dir.display(), "resuming checkpoint");
-            slots.resume(codec, dir, m);
-            drop(slots);
+    pub fn mark_reliable(&self, codec: Arc<dyn ElemCodec<T>>) -> Result<()> {
+        let policy = Reliable::new(&self.ctx, &self.info, codec, self.fingerprint)?;
+        if self.checkpoint.mark(Arc::new(policy), &self.info)? == MarkOutcome::Adopted {
             // Truncated at once, as after a commit: its ancestors are never needed.
             if let Some(node) = self.this.get().and_then(Weak::upgrade) {
                 node.truncate_lineage();
             }
-            return Ok(());
         }
-        slots.mark_reliable(codec, dir, self.ctx.checkpoint_compression(), resumable);
         Ok(())
     }
 
     /// Whether the node's checkpoint was committed by an earlier process and resumed.
     pub fn checkpoint_resumed(&self) -> bool {
-        lock(&self.slots).ckpt.resumed()
+        self.checkpoint.resumed()
     }
 
     /// Keeps computed partitions at `level`; disk levels encode blocks with `codec`.
-    pub fn persist(
-        &self,
-        level: StorageLevel,
-        codec: Option<Arc<dyn crate::checkpoint::codec::ElemCodec<T>>>,
-    ) -> Result<()> {
-        lock(&self.slots).persist(level, codec, self.ctx.block_store(), self.info.id)
+    pub fn persist(&self, level: StorageLevel, codec: Option<Arc<dyn ElemCodec<T>>>) -> Result<()> {
+        lock(&self.storage).persist(level, codec, self.ctx.block_store(), self.info.id)
     }
 
     /// Drops the stored partitions and stops persisting.
     pub fn unpersist(&self) {
-        lock(&self.slots).unpersist();
+        lock(&self.storage).unpersist();
+    }
+
+    /// Where the persisted partitions are, if persisting is on.
+    pub(crate) fn storage_state(&self) -> Option<StorageState> {
+        lock(&self.storage).storage_state()
     }
 
     /// Marks the node for a local checkpoint.
     pub fn mark_local(&self) {
-        lock(&self.slots).mark_local();
+        let local = Arc::new(Local::new(self.info.partitions));
+        // A local mark reads nothing when marking, so it cannot fail.
+        let _ = self.checkpoint.mark(local, &self.info);
     }
 
     /// Where the node stands with respect to checkpointing.
     pub fn checkpoint_status(&self) -> CheckpointStatus {
-        lock(&self.slots).status()
+        self.checkpoint.status()
     }
 }
 
@@ -387,64 +339,27 @@ pub(crate) fn iter_node<N: RddNode>(
     // they are gone the next plan reads the checkpoint; a part recorded before the commit
     // that cannot be read is forgotten, so the next plan computes it.
     for _ in 0..3 {
-        let plan = {
-            let slots = lock(&core.slots);
-            slots.plan(part, &core.slots)
-        };
-        match plan {
-            Plan::File {
-                dir,
-                part,
-                info,
-                codec,
-                compression,
-                committed,
-            } => {
-                match crate::checkpoint::file::read_part(&dir, part, &info, &*codec, compression) {
-                    Ok(v) => {
-                        read_block(cx, core.info(), part, ReadFrom::Checkpoint, v.len());
-                        return NodeIter::Owned(v.into_iter());
-                    }
-                    Err(e) if !committed => {
-                        tracing::warn!(node = core.info().label, part, "recomputing: {e}");
-                        lock(&core.slots).forget_part(part);
-                    }
-                    Err(e) => {
-                        cx.fail(e);
-                        return NodeIter::Owned(Vec::new().into_iter());
-                    }
+        match plan(&core.storage, &core.checkpoint, part) {
+            Plan::Read {
+                reader,
+                from,
+                recompute_on_error,
+            } => match reader() {
+                Ok(data) => {
+                    read_block(cx, core.info(), part, from, data.len());
+                    return match data {
+                        PartData::Owned(v) => NodeIter::Owned(v.into_iter()),
+                        PartData::Shared(b) => NodeIter::Shared(crate::iter::SharedIter::new(b)),
+                    };
                 }
-            }
-            Plan::Disk {
-                path,
-                records,
-                codec,
-            } => {
-                let read = std::fs::read(&path)
-                    .map_err(|e| Error::io("read block file", &path, e))
-                    .and_then(|bytes| {
-                        codec
-                            .decode_all(&bytes, records)
-                            .map_err(|reason| Error::CorruptBlock {
-                                path: path.clone(),
-                                reason,
-                            })
-                    });
-                return match read {
-                    Ok(v) => {
-                        read_block(cx, core.info(), part, ReadFrom::Disk, v.len());
-                        NodeIter::Owned(v.into_iter())
-                    }
-                    Err(e) => {
-                        cx.fail(e);
-                        NodeIter::Owned(Vec::new().into_iter())
-                    }
-                };
-            }
-            Plan::Block(b, from) => {
-                read_block(cx, core.info(), part, from, b.len());
-                return NodeIter::Shared(crate::iter::SharedIter::new(b));
-            }
+                Err(e) if recompute_on_error => {
+                    tracing::warn!(node = core.info().label, part, "recomputing: {e}");
+                }
+                Err(e) => {
+                    cx.fail(e);
+                    return NodeIter::Owned(Vec::new().into_iter());
+                }
+            },
             Plan::Compute(sinks) => {
                 if let Some(parents) = node.parents().get() {
                     let it = node.compute(&parents, cx, part);
@@ -524,12 +439,12 @@ impl<N: RddNode> NodeDyn for N {
     }
 
     fn storage_state(&self) -> Option<StorageState> {
-        lock(&self.core().slots).storage_state()
+        self.core().storage_state()
     }
 
     fn checkpoint_info(&self, job: usize) -> CheckpointInfo {
         let info = self.core().info();
-        let (kind, dir, records, bytes) = lock(&self.core().slots).checkpoint_totals();
+        let (kind, dir, records, bytes) = self.core().checkpoint.totals();
         CheckpointInfo {
             job,
             rdd: info.label,
@@ -542,15 +457,15 @@ impl<N: RddNode> NodeDyn for N {
     }
 
     fn arm(&self) -> Result<bool> {
-        lock(&self.core().slots).arm()
+        self.core().checkpoint.arm()
     }
 
     fn disarm(&self) {
-        lock(&self.core().slots).disarm()
+        self.core().checkpoint.disarm()
     }
 
     fn commit_checkpoint(&self) -> Result<bool> {
-        let outcome = lock(&self.core().slots).try_commit(self.core().info())?;
+        let outcome = self.core().checkpoint.commit(self.core().info())?;
         match outcome {
             CommitOutcome::Committed => {
                 self.truncate_lineage();
@@ -570,13 +485,7 @@ impl<N: RddNode> NodeDyn for N {
     }
 
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>> {
-        let slots = lock(&self.core().slots);
-        match &slots.ckpt {
-            crate::checkpoint::Ckpt::Pending(p) => Ok((0..p.parts.len())
-                .filter(|&i| p.parts[i].is_none())
-                .collect()),
-            _ => Ok(Vec::new()),
-        }
+        Ok(self.core().checkpoint.missing())
     }
 }
 

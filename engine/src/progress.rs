@@ -8,7 +8,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rustc_hash::FxHashMap;
 
 use crate::listener::{Event, Listener, TaskOutcome};
-use crate::storage::lock;
+use crate::sync::lock;
 
 /// Draws a bar per running stage on stderr and clears it when the stage ends.
 pub(crate) struct ProgressBars {

@@ -13,7 +13,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::rdd::Dataset;
 use crate::scheduler::{Coverage, run_job};
-use crate::storage::lock;
+use crate::sync::lock;
 use crate::task::PanicScope;
 
 /// Sampled keys per output partition (Spark samples about 20, over-sampled 3 times).

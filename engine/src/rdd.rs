@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use crate::actions;
 use crate::checkpoint::codec::Postcard;
-use crate::checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};
+use crate::checkpoint::{CheckpointPass, CheckpointStatus};
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::iter::{BoxedIter, Counting};
 use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
 use crate::partitioner::Partitioner;
-use crate::storage::{StorageLevel, StorageState, lock};
+use crate::storage::{StorageLevel, StorageState};
 use crate::task::TaskContext;
 
 /// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.
@@ -131,11 +131,9 @@ pub trait Dataset: Clone + Send + Sync + 'static {
 
     /// The directory of a materialized reliable checkpoint (one `part-NNNNN` per partition).
     fn checkpoint_file(&self) -> Option<PathBuf> {
+        // Only a checkpoint with files has a directory, whatever its policy.
         match self.core().checkpoint_status() {
-            CheckpointStatus::Checkpointed {
-                kind: CheckpointKind::Reliable,
-                dir,
-            } => dir,
+            CheckpointStatus::Checkpointed { dir, .. } => dir,
             _ => None,
         }
     }
@@ -184,7 +182,7 @@ pub trait Dataset: Clone + Send + Sync + 'static {
 
     /// Where the persisted partitions are, when `cache()` or `persist()` is on.
     fn storage_state(&self) -> Option<StorageState> {
-        lock(&self.core().slots).storage_state()
+        self.core().storage_state()
     }
 
     /// The lineage, like Spark's `toDebugString`: one line per RDD, this one first, each

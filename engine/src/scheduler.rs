@@ -15,7 +15,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::listener::{Event, StageInfo, StageKind, TaskEnd, TaskMetrics, TaskOutcome};
 use crate::node::{Dependency, NodeDyn, NodeInfo, ShuffleDep};
-use crate::storage::lock;
+use crate::sync::lock;
 use crate::task::{self, TaskContext};
 
 static JOB_IDS: AtomicUsize = AtomicUsize::new(0);

@@ -14,7 +14,7 @@ use crate::partitioner::Partitioner;
 use crate::spill::{
     Codec, HashGroups, MIN_READ_BUFFER, Merge, READ_BUFFER, Run, RunReader, RunSink, key_hash,
 };
-use crate::storage::lock;
+use crate::sync::lock;
 use crate::task::{PanicScope, Site, TaskContext};
 
 /// Whether a shuffle's map outputs are all there (what the scheduler needs to know).

@@ -1,18 +1,16 @@
-//! Per-RDD storage: cached and persisted blocks (in memory or on disk, at a
-//! [`StorageLevel`]), local-checkpoint blocks, and the plan for reading or computing one
-//! partition (with the side outputs that record it on the way).
+//! Per-RDD storage of cached and persisted blocks (in memory or on disk, at a
+//! [`StorageLevel`]): what a partition's plan asks before the checkpoint state, and the sink
+//! that records a computed partition.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::block_store::{BlockStore, Evict};
 use crate::checkpoint::codec::ElemCodec;
-use crate::checkpoint::compress::Compression;
-use crate::checkpoint::file::FileSink;
-use crate::checkpoint::manifest::PartInfo;
-use crate::checkpoint::{Ckpt, Done, Kind, Written};
 use crate::error::{Error, Result};
 use crate::listener::ReadFrom;
+use crate::part_io::{PartData, PartReader, Sink};
+use crate::sync::lock;
 use crate::task::{Commit, TaskContext};
 
 /// Where `persist` keeps an RDD's computed partitions (Spark's `StorageLevel`, without
@@ -52,25 +50,11 @@ pub struct StorageState {
     pub on_disk: usize,
 }
 
-/// Locks ignoring poison: state is only mutated by short, non-panicking sections.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Receives each element of a partition as the job computes it.
-pub(crate) trait Sink<T>: Send {
-    fn push(&mut self, item: &T);
-    /// Called when the partition was fully computed; returns what to publish if the task
-    /// succeeds.
-    fn finish(self: Box<Self>, cx: &TaskContext) -> Result<Commit>;
-}
-
-/// Checkpoint and cache state of one RDD, shared with the sinks that fill it.
-pub(crate) struct Slots<T> {
-    pub(crate) partitions: usize,
-    pub(crate) ckpt: Ckpt<T>,
+/// The cache and persist state of one RDD, shared with the sinks that fill it.
+pub(crate) struct Storage<T> {
+    partitions: usize,
     /// `Some` once `cache()` or `persist()` was called.
-    pub(crate) cache: Option<Persisted<T>>,
+    cache: Option<Persisted<T>>,
 }
 
 /// The stored partitions of a persisted RDD. Dropping it (on `unpersist`, or with the RDD)
@@ -104,43 +88,19 @@ impl<T> Drop for Persisted<T> {
     }
 }
 
-/// How to produce one partition.
-pub(crate) enum Plan<T> {
-    /// Decode a committed checkpoint part.
-    File {
-        dir: PathBuf,
-        part: usize,
-        info: PartInfo,
-        codec: Arc<dyn ElemCodec<T>>,
-        compression: Compression,
-        /// Part of a committed checkpoint (else recorded by an earlier job, before the commit,
-        /// and recomputed if it cannot be read).
-        committed: bool,
-    },
-    /// Clone out of an in-memory block (of the cache or a local checkpoint).
-    Block(Arc<Vec<T>>, ReadFrom),
-    /// Decode a disk block of a persisted RDD.
-    Disk {
-        path: PathBuf,
-        records: u64,
-        codec: Arc<dyn ElemCodec<T>>,
-    },
-    /// Compute, feeding each element to the sinks.
-    Compute(Vec<Box<dyn Sink<T>>>),
+/// What the storage has of one partition.
+pub(crate) enum Cached<T> {
+    /// A stored block, and where it is.
+    Hit(PartReader<T>, ReadFrom),
+    /// Not stored; when persisting is on, the sink that stores it once computed.
+    Miss(Option<Box<dyn Sink<T>>>),
 }
 
-#[derive(Clone, Copy)]
-enum BlockUse {
-    Cache,
-    LocalCheckpoint,
-}
-
-/// Collects a partition into a block for the cache or a local checkpoint.
+/// Collects a partition into a block for the cache.
 struct BlockSink<T> {
     items: Vec<T>,
-    slots: Arc<Mutex<Slots<T>>>,
+    storage: Arc<Mutex<Storage<T>>>,
     part: usize,
-    purpose: BlockUse,
 }
 
 impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
@@ -151,152 +111,62 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
     fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
         let BlockSink {
             items,
-            slots,
+            storage,
             part,
-            purpose,
         } = *self;
         Ok(Box::new(move || {
             let block = Arc::new(items);
-            let mut s = lock(&slots);
-            match purpose {
-                BlockUse::Cache => {
-                    let stored = match s.cache.as_mut() {
-                        Some(c) => c.store_block(part, block)?,
-                        None => None,
-                    };
-                    drop(s);
-                    // Accounted after the RDD's lock is released: eviction may call back into
-                    // this RDD.
-                    if let Some((store, rdd, bytes)) = stored {
-                        store.insert((rdd, part), bytes, evict_handle(&slots));
-                    }
-                }
-                BlockUse::LocalCheckpoint => {
-                    if let Ckpt::Pending(p) = &mut s.ckpt
-                        && matches!(p.kind, Kind::Local)
-                    {
-                        p.parts[part] = Some(Written::Block(block));
-                    }
-                }
+            let mut s = lock(&storage);
+            let stored = match s.cache.as_mut() {
+                Some(c) => c.store_block(part, block)?,
+                None => None,
+            };
+            drop(s);
+            // Accounted after the RDD's lock is released: eviction may call back into this RDD.
+            if let Some((store, rdd, bytes)) = stored {
+                store.insert((rdd, part), bytes, evict_handle(&storage));
             }
             Ok(())
         }))
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> Slots<T> {
+impl<T: Clone + Send + Sync + 'static> Storage<T> {
     pub(crate) fn new(partitions: usize) -> Self {
-        Slots {
+        Storage {
             partitions,
-            ckpt: Ckpt::None,
             cache: None,
         }
     }
 
-    /// Decides how partition `part` is produced. Called under the lock, once per partition.
-    pub(crate) fn plan(&self, part: usize, this: &Arc<Mutex<Slots<T>>>) -> Plan<T> {
-        if let Some(c) = &self.cache {
-            match &c.blocks[part] {
-                Stored::Memory(b) => {
-                    c.store.touch((c.rdd, part));
-                    return Plan::Block(b.clone(), ReadFrom::Memory);
-                }
-                Stored::Disk { path, records } => {
-                    if let Some(codec) = &c.codec {
-                        return Plan::Disk {
-                            path: path.clone(),
-                            records: *records,
-                            codec: codec.clone(),
-                        };
-                    }
-                }
-                Stored::Missing => {}
+    /// What is stored of partition `part`. Called under the lock, once per partition; the
+    /// reader of a disk block runs after it is released.
+    pub(crate) fn plan(&self, part: usize, this: &Arc<Mutex<Storage<T>>>) -> Cached<T> {
+        let Some(c) = &self.cache else {
+            return Cached::Miss(None);
+        };
+        match &c.blocks[part] {
+            Stored::Memory(b) => {
+                c.store.touch((c.rdd, part));
+                let b = b.clone();
+                return Cached::Hit(Box::new(move || Ok(PartData::Shared(b))), ReadFrom::Memory);
             }
-        }
-        match &self.ckpt {
-            Ckpt::Done(Done::Reliable {
-                dir,
-                manifest,
-                codec,
-                ..
-            }) => {
-                return Plan::File {
-                    dir: dir.clone(),
-                    part,
-                    info: manifest.parts[part],
-                    codec: codec.clone(),
-                    compression: manifest.compression(),
-                    committed: true,
-                };
-            }
-            Ckpt::Done(Done::Local { blocks }) => {
-                return Plan::Block(blocks[part].clone(), ReadFrom::Checkpoint);
-            }
-            Ckpt::Pending(p) => match (&p.parts[part], &p.kind) {
-                // Committed by an earlier job (say a `take`): already valid data of this RDD.
-                (
-                    Some(Written::File(info)),
-                    Kind::Reliable {
-                        codec,
-                        dir,
-                        compression,
-                        ..
-                    },
-                ) => {
-                    return Plan::File {
-                        dir: dir.clone(),
-                        part,
-                        info: *info,
-                        codec: codec.clone(),
-                        compression: *compression,
-                        committed: false,
-                    };
+            Stored::Disk { path, records } => {
+                if let Some(codec) = &c.codec {
+                    let (path, records, codec) = (path.clone(), *records, codec.clone());
+                    return Cached::Hit(
+                        Box::new(move || read_disk_block(&path, records, &*codec)),
+                        ReadFrom::Disk,
+                    );
                 }
-                (Some(Written::Block(b)), _) => {
-                    return Plan::Block(b.clone(), ReadFrom::Checkpoint);
-                }
-                _ => {}
-            },
-            Ckpt::None => {}
-        }
-        let mut sinks: Vec<Box<dyn Sink<T>>> = Vec::new();
-        if let Ckpt::Pending(p) = &self.ckpt
-            && p.armed > 0
-        {
-            match &p.kind {
-                Kind::Reliable {
-                    codec,
-                    dir,
-                    compression,
-                    ..
-                } => sinks.push(Box::new(FileSink::open(
-                    dir,
-                    part,
-                    codec.clone(),
-                    *compression,
-                    this.clone(),
-                ))),
-                Kind::Local => sinks.push(self.block_sink(part, this, BlockUse::LocalCheckpoint)),
             }
+            Stored::Missing => {}
         }
-        if self.cache.is_some() {
-            sinks.push(self.block_sink(part, this, BlockUse::Cache));
-        }
-        Plan::Compute(sinks)
-    }
-
-    fn block_sink(
-        &self,
-        part: usize,
-        this: &Arc<Mutex<Slots<T>>>,
-        purpose: BlockUse,
-    ) -> Box<dyn Sink<T>> {
-        Box::new(BlockSink {
+        Cached::Miss(Some(Box::new(BlockSink {
             items: Vec::new(),
-            slots: this.clone(),
+            storage: this.clone(),
             part,
-            purpose,
-        })
+        })))
     }
 
     /// Starts keeping computed partitions at `level` (a different level replaces the
@@ -325,28 +195,6 @@ impl<T: Clone + Send + Sync + 'static> Slots<T> {
             blocks: (0..self.partitions).map(|_| Stored::Missing).collect(),
         });
         Ok(())
-    }
-
-    /// Kind, directory, records and bytes of the committed checkpoint (zeros before).
-    pub(crate) fn checkpoint_totals(
-        &self,
-    ) -> (crate::checkpoint::CheckpointKind, Option<PathBuf>, u64, u64) {
-        use crate::checkpoint::CheckpointKind;
-        match &self.ckpt {
-            Ckpt::Done(Done::Reliable { dir, manifest, .. }) => (
-                CheckpointKind::Reliable,
-                Some(dir.clone()),
-                manifest.parts.iter().map(|p| p.records).sum(),
-                manifest.parts.iter().map(|p| p.bytes).sum(),
-            ),
-            Ckpt::Done(Done::Local { blocks }) => (
-                CheckpointKind::Local,
-                None,
-                blocks.iter().map(|b| b.len() as u64).sum(),
-                0,
-            ),
-            _ => (CheckpointKind::Local, None, 0, 0),
-        }
     }
 
     /// Drops stored blocks (memory and disk) and stops persisting.
@@ -412,7 +260,7 @@ impl<T: Clone + Send + Sync + 'static> Persisted<T> {
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> Evict for Mutex<Slots<T>> {
+impl<T: Clone + Send + Sync + 'static> Evict for Mutex<Storage<T>> {
     fn evict(&self, part: usize) {
         let mut s = lock(self);
         let Some(c) = s.cache.as_mut() else { return };
@@ -433,10 +281,22 @@ impl<T: Clone + Send + Sync + 'static> Evict for Mutex<Slots<T>> {
     }
 }
 
-/// The weak handle the block store keeps to an RDD's slots.
-pub(crate) fn evict_handle<T: Clone + Send + Sync + 'static>(
-    slots: &Arc<Mutex<Slots<T>>>,
+/// The weak handle the block store keeps to an RDD's storage.
+fn evict_handle<T: Clone + Send + Sync + 'static>(
+    storage: &Arc<Mutex<Storage<T>>>,
 ) -> Weak<dyn Evict> {
-    let owner: Arc<dyn Evict> = slots.clone();
+    let owner: Arc<dyn Evict> = storage.clone();
     Arc::downgrade(&owner)
+}
+
+/// Reads a disk block of a persisted RDD.
+fn read_disk_block<T>(path: &Path, records: u64, codec: &dyn ElemCodec<T>) -> Result<PartData<T>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read block file", path, e))?;
+    codec
+        .decode_all(&bytes, records)
+        .map(PartData::Owned)
+        .map_err(|reason| Error::CorruptBlock {
+            path: path.to_path_buf(),
+            reason,
+        })
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rustc_hash::FxHashMap;
 
 use crate::listener::{Event, Listener, ReadFrom, StageKind, TaskMetrics, TaskOutcome};
-use crate::storage::lock;
+use crate::sync::lock;
 
 /// Collects a [`JobReport`] per finished job.
 ///

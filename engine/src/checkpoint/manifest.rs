@@ -157,6 +157,7 @@ impl Manifest {
             f.write_all(&json)
                 .and_then(|_| f.sync_all())
                 .map_err(|e| Error::io("write", &tmp, e))?;
+            super::faults::manifest_written(dir);
             std::fs::rename(&tmp, &path).map_err(|e| Error::io("rename into place", &path, e))
         })();
         if result.is_err() {

@@ -1,100 +1,28 @@
-//! Checkpoints: the per-RDD state machine, the `do_checkpoint` traversal, part files and
-//! manifests. See `ARCHITECTURE.md` for the protocol.
+//! Checkpoints: the per-RDD state machine (`state.rs`), the policies it runs (`policy.rs`:
+//! `reliable.rs` writes part files and a manifest, `local.rs` keeps blocks in memory), and the
+//! `do_checkpoint` traversal that selects what a job checkpoints. See `ARCHITECTURE.md` for
+//! the protocol.
 
 pub mod codec;
 pub mod compress;
 pub mod faults;
-pub(crate) mod file;
 pub mod fingerprint;
+mod local;
 pub mod manifest;
+mod policy;
+mod reliable;
 mod state;
-mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
 use crate::node::NodeDyn;
-use codec::ElemCodec;
-use compress::Compression;
-use fingerprint::Fingerprint;
-use manifest::{Manifest, PartInfo};
 
-/// Per-RDD checkpoint state. `Pending` holds the parts committed so far, which stay valid data
-/// of the RDD: a later job reads them instead of recomputing them.
-pub(crate) enum Ckpt<T> {
-    None,
-    Pending(Pending<T>),
-    Done(Done<T>),
-}
-
-pub(crate) struct Pending<T> {
-    pub(crate) kind: Kind<T>,
-    /// Number of running jobs that selected this RDD in their `do_checkpoint` pass: only then
-    /// are computed partitions written (Spark checkpoints only the nearest marked RDD).
-    pub(crate) armed: u32,
-    pub(crate) parts: Vec<Option<Written<T>>>,
-}
-
-pub(crate) enum Kind<T> {
-    Reliable {
-        codec: Arc<dyn ElemCodec<T>>,
-        dir: PathBuf,
-        compression: Compression,
-        /// Recorded in the manifest when the checkpoint is resumable.
-        fingerprint: Option<Fingerprint>,
-    },
-    Local,
-}
-
-pub(crate) enum Written<T> {
-    File(PartInfo),
-    Block(Arc<Vec<T>>),
-}
-
-pub(crate) enum Done<T> {
-    Reliable {
-        dir: PathBuf,
-        manifest: Manifest,
-        codec: Arc<dyn ElemCodec<T>>,
-        /// Committed by an earlier process and found by fingerprint (`resume(true)`).
-        resumed: bool,
-    },
-    Local {
-        blocks: Vec<Arc<Vec<T>>>,
-    },
-}
-
-impl<T> Ckpt<T> {
-    /// The directory of a reliable checkpoint that belongs to this process alone (not a
-    /// resumable one, which later processes may read): what `clean_checkpoints` removes.
-    pub(crate) fn owned_dir(&self) -> Option<&Path> {
-        match self {
-            Ckpt::Pending(Pending {
-                kind:
-                    Kind::Reliable {
-                        dir,
-                        fingerprint: None,
-                        ..
-                    },
-                ..
-            }) => Some(dir),
-            Ckpt::Done(Done::Reliable {
-                dir,
-                manifest,
-                resumed: false,
-                ..
-            }) if manifest.fingerprint.is_none() => Some(dir),
-            _ => None,
-        }
-    }
-
-    /// Whether the checkpoint was committed by an earlier process and resumed.
-    pub(crate) fn resumed(&self) -> bool {
-        matches!(self, Ckpt::Done(Done::Reliable { resumed: true, .. }))
-    }
-}
+pub(crate) use local::Local;
+pub(crate) use reliable::Reliable;
+pub(crate) use state::{CheckpointPlan, CheckpointState, MarkOutcome};
 
 /// What kind of checkpoint an RDD is marked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +32,16 @@ pub enum CheckpointKind {
     Reliable,
     /// Kept in the engine's block store; lineage truncated, not durable.
     Local,
+}
+
+impl CheckpointKind {
+    /// `reliable` or `local`, as `lineage()` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckpointKind::Reliable => "reliable",
+            CheckpointKind::Local => "local",
+        }
+    }
 }
 
 /// Where an RDD stands with respect to checkpointing.

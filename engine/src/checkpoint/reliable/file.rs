@@ -2,14 +2,16 @@
 //! read back only after their length and checksum match the manifest.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use super::codec::ElemCodec;
-use super::compress::{Compression, CrcWriter, Encoder};
-use super::manifest::{PartInfo, part_path, temp_name};
+use super::parts::Parts;
 use super::writer::PartWriter;
+use crate::checkpoint::codec::ElemCodec;
+use crate::checkpoint::compress::{Compression, CrcWriter, Encoder};
+use crate::checkpoint::faults;
+use crate::checkpoint::manifest::{PartInfo, part_path, temp_name};
 use crate::error::{Error, Result};
-use crate::storage::{Sink, Slots, lock};
+use crate::part_io::Sink;
 use crate::task::{Commit, TaskContext};
 
 const FLUSH_AT: usize = 1 << 20;
@@ -17,7 +19,8 @@ const FLUSH_AT: usize = 1 << 20;
 /// Streams one partition into `.part-NNNNN.<pid>-<n>.tmp` while the job computes it.
 pub(crate) struct FileSink<T> {
     codec: Arc<dyn ElemCodec<T>>,
-    slots: Arc<Mutex<Slots<T>>>,
+    /// Where the finished part is recorded.
+    parts: Arc<Parts>,
     part: usize,
     tmp: PathBuf,
     target: PathBuf,
@@ -34,7 +37,7 @@ impl<T: 'static> FileSink<T> {
         part: usize,
         codec: Arc<dyn ElemCodec<T>>,
         compression: Compression,
-        slots: Arc<Mutex<Slots<T>>>,
+        parts: Arc<Parts>,
     ) -> Self {
         let tmp = temp_name(dir, &format!("part-{part:05}"));
         let (out, error) = match std::fs::File::create(&tmp) {
@@ -43,7 +46,7 @@ impl<T: 'static> FileSink<T> {
                     inner: f,
                     crc: crc32fast::Hasher::new(),
                     bytes: 0,
-                    limit: super::faults::limit_for(&tmp),
+                    limit: faults::limit_for(&tmp),
                 };
                 (Some(PartWriter::new(Encoder::new(compression, w))), None)
             }
@@ -51,7 +54,7 @@ impl<T: 'static> FileSink<T> {
         };
         FileSink {
             codec,
-            slots,
+            parts,
             part,
             target: part_path(dir, part),
             tmp,
@@ -73,7 +76,7 @@ impl<T: 'static> FileSink<T> {
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
+impl<T: Send + Sync + 'static> Sink<T> for FileSink<T> {
     fn push(&mut self, item: &T) {
         if self.error.is_some() {
             return;
@@ -110,19 +113,9 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for FileSink<T> {
         };
         let tmp = TempFile(std::mem::take(&mut self.tmp));
         let target = self.target.clone();
-        let slots = self.slots.clone();
+        let parts = self.parts.clone();
         let part = self.part;
-        Ok(Box::new(move || {
-            // Renamed and recorded under the node's lock, so the recorded length and checksum
-            // are those of the file in place even when two jobs computed the same partition.
-            // Renaming replaces a part left by a process that died before its manifest: without
-            // a manifest, that file was never part of a checkpoint.
-            let mut s = lock(&slots);
-            std::fs::rename(&tmp.0, &target)
-                .map_err(|e| Error::io("rename checkpoint file into place", &target, e))?;
-            s.record_file_part(part, info);
-            Ok(())
-        }))
+        Ok(Box::new(move || parts.place(part, info, &tmp.0, &target)))
     }
 }
 

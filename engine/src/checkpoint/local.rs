@@ -1,0 +1,109 @@
+//! Local checkpoints (Spark's `LocalRDDCheckpointData`): each partition is kept as a block in
+//! memory, and the commit truncates the lineage without writing anything. Fast, not durable:
+//! the blocks live as long as the RDD.
+
+use std::sync::{Arc, Mutex};
+
+use super::CheckpointKind;
+use super::policy::{CheckpointPolicy, CommittedCheckpoint};
+use crate::error::Result;
+use crate::node::NodeInfo;
+use crate::part_io::{PartData, PartReader, Sink};
+use crate::sync::lock;
+use crate::task::{Commit, TaskContext};
+
+/// Blocks recorded so far, one slot per partition, shared with the sinks that fill them.
+type Blocks<T> = Arc<Mutex<Vec<Option<Arc<Vec<T>>>>>>;
+
+/// A pending local checkpoint.
+pub(crate) struct Local<T> {
+    blocks: Blocks<T>,
+}
+
+impl<T> Local<T> {
+    /// A local checkpoint of an RDD of `partitions` partitions.
+    pub(crate) fn new(partitions: usize) -> Self {
+        Local {
+            blocks: Arc::new(Mutex::new((0..partitions).map(|_| None).collect())),
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> CheckpointPolicy<T> for Local<T> {
+    fn kind(&self) -> CheckpointKind {
+        CheckpointKind::Local
+    }
+
+    /// Overrides a mark of another kind not yet materialized (Spark's SPARK-11051).
+    fn replaces(&self, pending: &dyn CheckpointPolicy<T>) -> bool {
+        pending.kind() != CheckpointKind::Local
+    }
+
+    fn recorded(&self, part: usize) -> Option<PartReader<T>> {
+        let block = lock(&self.blocks)[part].clone()?;
+        Some(Box::new(move || Ok(PartData::Shared(block))))
+    }
+
+    fn missing(&self) -> Vec<usize> {
+        let blocks = lock(&self.blocks);
+        (0..blocks.len()).filter(|&i| blocks[i].is_none()).collect()
+    }
+
+    fn sink(&self, part: usize) -> Box<dyn Sink<T>> {
+        Box::new(BlockSink {
+            items: Vec::new(),
+            blocks: self.blocks.clone(),
+            part,
+        })
+    }
+
+    fn commit(&self, _node: &NodeInfo) -> Result<Option<Arc<dyn CommittedCheckpoint<T>>>> {
+        let blocks: Option<Vec<Arc<Vec<T>>>> = lock(&self.blocks).iter().cloned().collect();
+        Ok(blocks.map(|blocks| Arc::new(LocalCheckpoint { blocks }) as _))
+    }
+}
+
+/// A committed local checkpoint.
+struct LocalCheckpoint<T> {
+    blocks: Vec<Arc<Vec<T>>>,
+}
+
+impl<T: Clone + Send + Sync + 'static> CommittedCheckpoint<T> for LocalCheckpoint<T> {
+    fn kind(&self) -> CheckpointKind {
+        CheckpointKind::Local
+    }
+
+    fn read(&self, part: usize) -> PartReader<T> {
+        let block = self.blocks[part].clone();
+        Box::new(move || Ok(PartData::Shared(block)))
+    }
+
+    fn totals(&self) -> (u64, u64) {
+        (self.blocks.iter().map(|b| b.len() as u64).sum(), 0)
+    }
+}
+
+/// Collects a partition into a block, recorded when its task succeeds.
+struct BlockSink<T> {
+    items: Vec<T>,
+    blocks: Blocks<T>,
+    part: usize,
+}
+
+impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
+    fn push(&mut self, item: &T) {
+        self.items.push(item.clone());
+    }
+
+    fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
+        let BlockSink {
+            items,
+            blocks,
+            part,
+        } = *self;
+        Ok(Box::new(move || {
+            lock(&blocks)[part] = Some(Arc::new(items));
+            Ok(())
+        }))
+    }
+}

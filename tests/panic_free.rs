@@ -3,6 +3,9 @@
 //! an `Err` naming the node and carrying the panic message, and the context stays usable: the
 //! next job on it is correct.
 //!
+//! A panicking listener is logged and ignored (it only observes), and a parameter whose
+//! `Serialize` panics while `new` hashes it is an `Err` from `new`.
+//!
 //! The keys below panic on one chosen value, 13, in one trait each. A pipeline over `0..100`
 //! meets it; the same pipeline over `0..13` does not, and is the next job.
 
@@ -255,5 +258,70 @@ fn a_panicking_display_in_save_is_an_error_and_leaves_no_parts() -> rddflow::Res
     let want: Vec<String> = (0..BOMB).map(|x| x.to_string()).collect();
     assert_eq!(lines, want);
     assert!(out.join("_SUCCESS").exists());
+    Ok(())
+}
+
+/// A listener that panics on every job start.
+struct PanickingListener;
+
+impl rddflow::listener::Listener for PanickingListener {
+    fn on_event(&self, event: &rddflow::listener::Event) {
+        if matches!(event, rddflow::listener::Event::JobStart { .. }) {
+            panic!("listener at job start");
+        }
+    }
+}
+
+#[test]
+fn a_panicking_listener_does_not_fail_the_job() -> rddflow::Result<()> {
+    let ctx = Context::builder()
+        .threads(2)
+        .listener(std::sync::Arc::new(PanickingListener))
+        .build()?;
+    let p = Bombs::new(&ctx, 100)?;
+    assert_eq!(p.nums.count()?, 100);
+    assert_eq!(p.nums.reduce(|a, b| a + b)?, Some((0..100).sum()));
+    Ok(())
+}
+
+/// A parameter whose `Serialize` panics on [`BOMB`].
+#[derive(Clone)]
+struct Touchy(u64);
+
+impl Serialize for Touchy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        assert_ne!(self.0, BOMB, "Serialize of the bomb parameter");
+        s.serialize_u64(self.0)
+    }
+}
+
+rddflow::pipeline! {
+    struct Scaled(factor: Touchy) {
+        nums: u64 = range(0..10, 2);
+        #[checkpoint]
+        scaled: u64 = nums.map(|x| x * factor.0);
+    }
+}
+
+#[test]
+fn a_parameter_whose_serialize_panics_is_an_error_at_new() -> rddflow::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    // Only a resuming context hashes parameters, for the fingerprints.
+    let ctx = Context::builder()
+        .threads(2)
+        .checkpoint_dir(dir.path())
+        .resume(true)
+        .build()?;
+    match Scaled::new(&ctx, Touchy(BOMB)) {
+        Err(e @ rddflow::Error::InvalidArgument(_)) => {
+            let text = e.to_string();
+            assert!(text.contains("`factor`"), "{text}");
+            assert!(text.contains("Serialize of the bomb parameter"), "{text}");
+        }
+        Err(e) => panic!("expected InvalidArgument, got {e:?}"),
+        Ok(_) => panic!("expected an error"),
+    }
+    let p = Scaled::new(&ctx, Touchy(3))?;
+    assert_eq!(p.scaled.collect()?, (0..10).map(|x| x * 3).collect::<Vec<_>>());
     Ok(())
 }

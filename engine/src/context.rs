@@ -386,7 +386,11 @@ impl Context {
         }
         let event = event();
         for l in &self.inner.listeners {
-            l.on_event(&event);
+            // A listener only observes: its panic is logged and the job goes on (as Spark's
+            // listener bus does), instead of unwinding out of the action.
+            if let Err(report) = task::catch(|| l.on_event(&event)) {
+                tracing::warn!(target: "rddflow::listener", "a listener panicked: {}", report.message);
+            }
         }
     }
 

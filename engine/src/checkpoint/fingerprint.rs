@@ -81,11 +81,15 @@ pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<u128
 }
 
 fn value_hash<P: Serialize + ?Sized>(name: &str, value: &P) -> Result<u128> {
-    let bytes = postcard::to_allocvec(value).map_err(|e| {
+    let refused = |why: String| {
         Error::InvalidArgument(format!(
-            "parameter `{name}` cannot be serialized for the checkpoint fingerprint: {e}"
+            "parameter `{name}` cannot be serialized for the checkpoint fingerprint: {why}"
         ))
-    })?;
+    };
+    // A user `Serialize` runs here, in `new`: its panic is an error like its failure.
+    let bytes = crate::task::catch(|| postcard::to_allocvec(value))
+        .map_err(|report| refused(format!("its `Serialize` panicked: {}", report.message)))?
+        .map_err(|e| refused(e.to_string()))?;
     Ok(xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 

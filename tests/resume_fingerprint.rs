@@ -163,6 +163,10 @@ fn a_new_version_recomputes_then_resumes() -> rddflow::Result<()> {
     assert_eq!((resumed, runs), (true, 0), "version 2 again reads it back");
     assert_eq!(fp, fp2);
     let (_, _, resumed, runs) = versioned_run!(v1, dir.path());
-    assert_eq!((resumed, runs), (true, 0), "version 1's checkpoint is still there");
+    assert_eq!(
+        (resumed, runs),
+        (true, 0),
+        "version 1's checkpoint is still there"
+    );
     Ok(())
 }

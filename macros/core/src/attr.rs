@@ -278,14 +278,38 @@ mod tests {
         assert_eq!(a.checkpoint.map(|c| c.0), Some(Checkpoint::Local));
         assert_eq!(a.version, None);
         let a = parse(vec![parse_quote!(#[checkpoint])]).unwrap();
-        assert_eq!((a.checkpoint.map(|c| c.0), a.version), (Some(Checkpoint::Reliable), None));
+        assert_eq!(
+            (a.checkpoint.map(|c| c.0), a.version),
+            (Some(Checkpoint::Reliable), None)
+        );
 
-        rejected(parse_quote!(#[checkpoint(version = "x")]), "takes an integer literal");
-        rejected(parse_quote!(#[checkpoint(version = -1)]), "takes an integer literal");
-        rejected(parse_quote!(#[checkpoint(version)]), "`version` needs a value");
-        rejected(parse_quote!(#[checkpoint(version = 1, version = 2)]), "given twice");
-        rejected(parse_quote!(#[checkpoint(versoin = 1)]), "unknown checkpoint option `versoin`");
-        rejected(parse_quote!(#[checkpoint(local, version = 1)]), "never resumed");
-        rejected(parse_quote!(#[checkpoint(local = 1)]), "`local` takes no value");
+        rejected(
+            parse_quote!(#[checkpoint(version = "x")]),
+            "takes an integer literal",
+        );
+        rejected(
+            parse_quote!(#[checkpoint(version = -1)]),
+            "takes an integer literal",
+        );
+        rejected(
+            parse_quote!(#[checkpoint(version)]),
+            "`version` needs a value",
+        );
+        rejected(
+            parse_quote!(#[checkpoint(version = 1, version = 2)]),
+            "given twice",
+        );
+        rejected(
+            parse_quote!(#[checkpoint(versoin = 1)]),
+            "unknown checkpoint option `versoin`",
+        );
+        rejected(
+            parse_quote!(#[checkpoint(local, version = 1)]),
+            "never resumed",
+        );
+        rejected(
+            parse_quote!(#[checkpoint(local = 1)]),
+            "`local` takes no value",
+        );
     }
 }

@@ -51,6 +51,7 @@
 //!
 //! **Attributes:**
 //! [`#[checkpoint]`](#checkpoint) ·
+//! [`#[checkpoint(version = N)]`](#checkpointversion--n) ·
 //! [`#[checkpoint(local)]`](#checkpointlocal) ·
 //! [`#[cache]` and `#[persist(memory)]`](#cache-and-persistmemory) ·
 //! [`#[persist(disk)]` and `#[persist(memory_and_disk)]`](#persistdisk-and-persistmemory_and_disk)
@@ -73,7 +74,7 @@
 //! SOURCE   := parallelize(iterable[, partitions])
 //!           | range(a..b[, partitions])
 //!           | text_file(path[, min_partitions])
-//! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(local)] | #[cache]
+//! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(version = N)] | #[checkpoint(local)] | #[cache]
 //!              | #[persist(memory)] | #[persist(disk)] | #[persist(memory_and_disk)] )*
 //! ```
 //!
@@ -1127,10 +1128,14 @@
 //!
 //! With [`resume(true)`](crate::ContextBuilder::resume), a reliable checkpoint is keyed by the
 //! node's fingerprint: its definition and its ancestors' (hashed by the macro), the value
-//! parameters it uses (hence `serde::Serialize`) and its input files' path, length and
-//! modification time. A later run (another process, or here another context) with the same
-//! fingerprint reads the committed checkpoint and never runs the lineage behind it; a changed
-//! parameter or input gives another fingerprint and a recomputation.
+//! parameters it uses (hence `serde::Serialize`), its input files' path, length and
+//! modification time, each node's partition count and partitioner, and its
+//! [`version`](#checkpointversion--n). A later run (another process, or here another context)
+//! with the same fingerprint reads the committed checkpoint and never runs the lineage behind
+//! it; a changed parameter or input, or another thread count or `default_parallelism` that
+//! changes a partition count, gives another fingerprint and a recomputation, never an error.
+//! The fingerprint cannot see the bodies of functions the closures call, the consts and
+//! statics they read, or the environment: after such a change, raise the node's `version`.
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1151,6 +1156,59 @@
 //! assert_eq!(run(4)?, (vec![0, 1, 4, 9], false)); // computed, checkpoint committed
 //! assert_eq!(run(4)?, (vec![0, 1, 4, 9], true)); // read from that checkpoint
 //! assert_eq!(run(5)?, (vec![0, 1, 4, 9, 16], false)); // another `n`: computed
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `#[checkpoint(version = N)]`
+//!
+//! A reliable checkpoint, as `#[checkpoint]`, with a user version `N` (an integer literal)
+//! mixed into the node's resume fingerprint, and through it into its descendants'. The macro
+//! hashes the tokens a node is written with; it cannot see the body of a function that a
+//! closure calls. After changing one, raise the version: the next run with
+//! [`resume(true)`](crate::ContextBuilder::resume) computes the node again instead of reading
+//! the checkpoint of the old code. Without `resume`, the version changes nothing.
+//! `#[checkpoint(reliable, version = N)]` is the same; `#[checkpoint(local, version = N)]` is
+//! refused at compile time, since a local checkpoint is never resumed.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! mod before {
+//!     pub fn weight(x: u64) -> u64 {
+//!         x * 2
+//!     }
+//!     rddflow::pipeline! {
+//!         pub struct P(n: u64) {
+//!             nums: u64 = range(0..n, 2);
+//!             #[checkpoint(version = 1)]
+//!             weighted: u64 = nums.map(|x| weight(x));
+//!         }
+//!     }
+//! }
+//!
+//! // The same pipeline after `weight` changed: its node's tokens did not.
+//! mod after {
+//!     pub fn weight(x: u64) -> u64 {
+//!         x * 3
+//!     }
+//!     rddflow::pipeline! {
+//!         pub struct P(n: u64) {
+//!             nums: u64 = range(0..n, 2);
+//!             #[checkpoint(version = 2)]
+//!             weighted: u64 = nums.map(|x| weight(x));
+//!         }
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let ctx = || Context::builder().checkpoint_dir(dir.path()).resume(true).build();
+//! let p = before::P::new(&ctx()?, 3)?;
+//! assert_eq!(p.weighted.collect()?, vec![0, 2, 4]); // computed, checkpoint committed
+//! let q = after::P::new(&ctx()?, 3)?;
+//! assert!(!q.weighted.checkpoint_resumed()); // version 2: not the old checkpoint
+//! assert_eq!(q.weighted.collect()?, vec![0, 3, 6]);
+//! let r = after::P::new(&ctx()?, 3)?;
+//! assert!(r.weighted.checkpoint_resumed()); // version 2 again: read back
+//! assert_eq!(r.weighted.collect()?, vec![0, 3, 6]);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

@@ -5,7 +5,7 @@
 use rddflow::prelude::*;
 
 const KEYS: u64 = 50;
-const ITERATIONS: usize = 300;
+const ITERATIONS: usize = 1000;
 const EVERY: usize = 10;
 /// With a checkpoint every 10 iterations, at most 10 uncheckpointed steps of 3 nodes each sit
 /// above the last checkpoint, plus the checkpointed node and its checkpoint line.

@@ -326,3 +326,37 @@ fn several_listeners_see_the_same_events() {
     assert_eq!(a.task_ends().len(), 6);
     assert_eq!(a.events().len(), b.events().len());
 }
+
+#[test]
+fn partial_jobs_report_the_records_they_read() {
+    let (ctx, rec) = recorded();
+    let p = Mod10::new(&ctx, 100).unwrap();
+    let n = 5;
+    let want: Vec<(u64, u64)> = (0..n).map(|x| (x % 10, 1)).collect();
+    assert_eq!(p.pairs.take(n as usize).unwrap(), want);
+    // The first partition holds 25 elements, so `take(5)` ran one task, which read five
+    // numbers from the source and produced five pairs before it stopped.
+    let ends = rec.task_ends();
+    assert_eq!(ends.len(), 1, "one partition was enough");
+    assert_eq!(ends[0].outcome, TaskOutcome::Success);
+    assert_eq!(ends[0].metrics.records_out, n);
+    assert_eq!(ends[0].metrics.records_in, n);
+    let stage_out: Vec<u64> = rec
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::StageEnd { metrics, .. } => Some(metrics.records_out),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stage_out, vec![n]);
+
+    rec.0.lock().unwrap().clear();
+    assert_eq!(p.nums.first().unwrap(), Some(0));
+    let ends = rec.task_ends();
+    assert_eq!(ends.len(), 1);
+    assert_eq!(
+        (ends[0].metrics.records_in, ends[0].metrics.records_out),
+        (1, 1)
+    );
+}

@@ -1,4 +1,9 @@
 //! Actions: each runs one job (`take` may run a few) and brings a result to the caller.
+//!
+//! User code runs in the job's tasks, where a panic is retried and then reported as
+//! `TaskFailed`; what an action does with the partition results on the caller's thread (merge
+//! them, hash their keys into a map) runs through [`on_caller`], so a panic there is an
+//! `Error::Panicked` naming the node, never a panic out of the action.
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -9,7 +14,17 @@ use crate::data::{Key, Pair, PairMap};
 use crate::error::{Error, Result};
 use crate::rdd::Dataset;
 use crate::scheduler::{Coverage, run_job};
-use crate::task::TaskContext;
+use crate::task::{TaskContext, on_caller};
+
+/// What the caller's thread does with partition results, named in `Error::Panicked`.
+const MERGING: &str = "merging partition results";
+/// Likewise, for `collect_map`.
+const BUILDING_MAP: &str = "building the result map";
+
+/// The node an action runs on, which `Error::Panicked` names.
+fn label<D: Dataset>(d: &D) -> &'static str {
+    d.core().info().label
+}
 
 fn all_parts<D: Dataset>(d: &D) -> Vec<usize> {
     (0..d.num_partitions()).collect()
@@ -62,7 +77,7 @@ where
             })
         }))
     })?;
-    Ok(parts.into_iter().flatten().reduce(&f))
+    on_caller(label(d), MERGING, || parts.into_iter().flatten().reduce(&f))
 }
 
 pub(crate) fn aggregate<D, U, S, C>(d: &D, zero: U, seq: &S, comb: &C) -> Result<U>
@@ -75,7 +90,7 @@ where
     let parts = per_partition(d, |cx, p| {
         Ok(d.iter_partition(cx, p).fold(zero.clone(), seq))
     })?;
-    Ok(parts.into_iter().fold(zero, comb))
+    on_caller(label(d), MERGING, || parts.into_iter().fold(zero, comb))
 }
 
 pub(crate) fn for_each<D, F>(d: &D, f: F) -> Result<()>
@@ -132,7 +147,7 @@ where
         }
         Ok(m)
     })?;
-    Ok(merge_counts(parts))
+    on_caller(label(d), MERGING, || merge_counts(parts))
 }
 
 pub(crate) fn count_by_value<D>(d: &D) -> Result<HashMap<D::Item, u64>>
@@ -147,7 +162,7 @@ where
         }
         Ok(m)
     })?;
-    Ok(merge_counts(parts))
+    on_caller(label(d), MERGING, || merge_counts(parts))
 }
 
 fn merge_counts<K: Key>(parts: Vec<HashMap<K, u64>>) -> HashMap<K, u64> {
@@ -166,7 +181,10 @@ where
     D::Item: Pair,
     <D::Item as Pair>::Key: Key,
 {
-    Ok(collect(d)?.into_iter().map(Pair::into_parts).collect())
+    let pairs = collect(d)?;
+    on_caller(label(d), BUILDING_MAP, || {
+        pairs.into_iter().map(Pair::into_parts).collect()
+    })
 }
 
 pub(crate) fn save_as_text_file<D>(d: &D, dir: &Path) -> Result<()>
@@ -182,7 +200,7 @@ where
         ));
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-    per_partition(d, |cx, p| {
+    let written = per_partition(d, |cx, p| {
         let tmp = dir.join(format!(".part-{p:05}.{}.tmp", cx.attempt()));
         let path = dir.join(format!("part-{p:05}"));
         let file = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
@@ -197,7 +215,14 @@ where
             return Ok(());
         }
         std::fs::rename(&tmp, &path).map_err(|e| Error::io("rename into place", &path, e))
-    })?;
+    });
+    if let Err(e) = written {
+        // The job created the directory: a failed one (a `Display` that panicked on every
+        // attempt, say) leaves no parts behind, nor the temporary file of an attempt that
+        // unwound before it could remove it.
+        let _ = std::fs::remove_dir_all(dir);
+        return Err(e);
+    }
     let success = dir.join("_SUCCESS");
     std::fs::write(&success, b"").map_err(|e| Error::io("create", &success, e))
 }

@@ -151,10 +151,18 @@ impl ContextBuilder {
     }
 
     /// Resumes across processes (default off): reliable checkpoints are kept under
-    /// `<checkpoint_dir>/resumable/<Pipeline.node>-<fingerprint>`, where the fingerprint hashes
-    /// the node's definition and its ancestors', the parameters it uses and its input files'
-    /// path, length and modification time. A node marked `#[checkpoint]` whose checkpoint was
-    /// committed there by an earlier run is read from it; its lineage is not run.
+    /// `<checkpoint_dir>/resumable/<Pipeline.node>-<fingerprint>`. A node marked
+    /// `#[checkpoint]` whose checkpoint was committed there by an earlier run is read from it;
+    /// its lineage is not run.
+    ///
+    /// The fingerprint covers: the definition tokens of the node and its ancestors (as
+    /// `pipeline!` sees them), the value parameters they use, the input files' path, length
+    /// and modification time, each node's partition count and partitioner (another `threads`
+    /// or `default_parallelism` is another checkpoint, computed anew), and the user's
+    /// `#[checkpoint(version = N)]` of the node and its ancestors. Any change to these
+    /// recomputes; none is an error. It cannot see the bodies of functions that closures call,
+    /// consts and statics they read, or the environment: after such a change, raise the node's
+    /// `version` (or delete the checkpoint directory).
     ///
     /// ```
     /// use rddflow_engine::Context;
@@ -378,7 +386,11 @@ impl Context {
         }
         let event = event();
         for l in &self.inner.listeners {
-            l.on_event(&event);
+            // A listener only observes: its panic is logged and the job goes on (as Spark's
+            // listener bus does), instead of unwinding out of the action.
+            if let Err(report) = task::catch(|| l.on_event(&event)) {
+                tracing::warn!(target: "rddflow::listener", "a listener panicked: {}", report.message);
+            }
         }
     }
 

@@ -8,8 +8,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in a pipeline, at construction or in a job.
 ///
 /// Each variant names the node, file or partition involved, so that the message alone is enough
-/// to find the cause. User code that panics never unwinds through the API: it becomes
-/// [`Error::TaskFailed`] once its task has used all its attempts.
+/// to find the cause. User code that panics never unwinds through the API: inside a task it
+/// becomes [`Error::TaskFailed`] once its task has used all its attempts; on the caller's
+/// thread (merging partition results, say) it becomes [`Error::Panicked`] at once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -35,6 +36,21 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
         /// The panic message of the last attempt, with its source location when known.
+        message: String,
+    },
+
+    /// User code that runs on the caller's thread, outside any task, panicked: the merge of
+    /// partition results (`reduce`, `fold`, `aggregate`), the `Hash`/`Eq` of keys while an
+    /// action builds its map from the partition results (`collect_map`, `count_by_key`,
+    /// `count_by_value`), or the `Ord` of keys while a sort computes its range bounds. Not
+    /// retried (the same inputs would panic again); the context stays usable.
+    #[error("user code of node `{node}` panicked while {during}: {message}")]
+    Panicked {
+        /// The node whose action or operator ran the code.
+        node: String,
+        /// What the engine was doing ("merging partition results", ...).
+        during: &'static str,
+        /// The panic message, with its source location when known.
         message: String,
     },
 

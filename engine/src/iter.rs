@@ -197,10 +197,32 @@ pub(crate) enum Count {
 /// Counts the elements of a partition into the task's metrics when it ends. Sources wrap what
 /// they read, and a task's consumer wraps the root it iterates; the nodes between count
 /// nothing, so a fused chain pays for two counters, not one per node.
+///
+/// "Ends" includes being dropped part way: a `take(5)` reads five elements and drops the
+/// rest of the partition unread, and those five are what its task read and produced.
 pub struct Counting<I> {
     inner: I,
+    tally: Tally,
+}
+
+/// The count of a [`Counting`] iterator, added to the task's metrics once, when dropped
+/// (after the last element, or part way, or while unwinding from a panic). Kept apart from
+/// the iterator so that `fold` can still take the iterator apart by value.
+struct Tally {
     cx: Option<(TaskContext, Count)>,
     n: u64,
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        if let Some((cx, what)) = self.cx.take() {
+            let n = self.n;
+            cx.metrics(|m| match what {
+                Count::Input => m.records_in += n,
+                Count::Output => m.records_out += n,
+            });
+        }
+    }
 }
 
 impl<I> Counting<I> {
@@ -208,23 +230,16 @@ impl<I> Counting<I> {
     pub(crate) fn new(inner: I, cx: Option<(&TaskContext, Count)>) -> Self {
         Counting {
             inner,
-            cx: cx.map(|(cx, what)| (cx.clone(), what)),
-            n: 0,
+            tally: Tally {
+                cx: cx.map(|(cx, what)| (cx.clone(), what)),
+                n: 0,
+            },
         }
     }
 
     /// Counts node `id`'s partition as the task's output if `id` is the task's root.
     pub(crate) fn output(inner: I, cx: &TaskContext, id: usize) -> Self {
         Counting::new(inner, cx.is_root(id).then_some((cx, Count::Output)))
-    }
-}
-
-fn add_count(cx: Option<(TaskContext, Count)>, n: u64) {
-    if let Some((cx, what)) = cx {
-        cx.metrics(|m| match what {
-            Count::Input => m.records_in += n,
-            Count::Output => m.records_out += n,
-        });
     }
 }
 
@@ -246,9 +261,8 @@ impl<I: Iterator> Iterator for Counting<I> {
     #[inline]
     fn next(&mut self) -> Option<I::Item> {
         let x = self.inner.next();
-        match x {
-            Some(_) => self.n += 1,
-            None => add_count(self.cx.take(), self.n),
+        if x.is_some() {
+            self.tally.n += 1;
         }
         x
     }
@@ -260,10 +274,9 @@ impl<I: Iterator> Iterator for Counting<I> {
 
     #[inline]
     fn fold<B, F: FnMut(B, I::Item) -> B>(self, init: B, f: F) -> B {
-        let Counting { inner, cx, mut n } = self;
-        let acc = inner.fold(init, count_step(&mut n, f));
-        add_count(cx, n);
-        acc
+        let Counting { inner, mut tally } = self;
+        // The tally is dropped after the fold, or while unwinding from it.
+        inner.fold(init, count_step(&mut tally.n, f))
     }
 }
 

@@ -88,11 +88,15 @@ impl<T: Data> NodeCore<T> {
         }
     }
 
-    /// Sets the node's fingerprint (see [`crate::checkpoint::fingerprint`]); `pipeline!` does
-    /// this for every node it builds. Without one, a checkpoint is never resumed. Kept only
-    /// when the context resumes (`resume(true)`): fingerprints key nothing else.
+    /// Sets the node's fingerprint (see [`crate::checkpoint::fingerprint`]), with the node's
+    /// partition count and partitioner mixed in; `pipeline!` does this for every node it
+    /// builds. Without one, a checkpoint is never resumed. Kept only when the context resumes
+    /// (`resume(true)`): fingerprints key nothing else.
     pub fn with_fingerprint(mut self, fingerprint: Option<Fingerprint>) -> Self {
-        self.fingerprint = fingerprint.filter(|_| self.ctx.resume());
+        let info = &self.info;
+        self.fingerprint = fingerprint
+            .filter(|_| self.ctx.resume())
+            .map(|f| f.with_layout(info.partitions, info.partitioner.as_ref()));
         self
     }
 

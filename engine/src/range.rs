@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::rdd::Dataset;
 use crate::scheduler::{Coverage, run_job};
 use crate::sync::lock;
-use crate::task::PanicScope;
+use crate::task::{PanicScope, on_caller};
 
 /// Sampled keys per output partition (Spark samples about 20, over-sampled 3 times).
 const SAMPLES_PER_PARTITION: usize = 60;
@@ -79,7 +79,10 @@ impl Bounds {
                 Ok((seen, reservoir))
             },
         )?;
-        let bounds = determine_bounds(samples, partitions, ascending);
+        // The keys' `Ord` runs here, on the caller's thread, outside any task.
+        let bounds = on_caller(node, "computing the sort's range bounds", || {
+            determine_bounds(samples, partitions, ascending)
+        })?;
         let mut slot = lock(&self.0);
         if slot.is_none() {
             *slot = Some(Arc::new(bounds));

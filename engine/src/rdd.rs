@@ -303,7 +303,8 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     }
 
     /// Writes one `part-NNNNN` text file per partition into `dir` (which must not exist), one
-    /// `Display` line per element, then an empty `_SUCCESS` file.
+    /// `Display` line per element, then an empty `_SUCCESS` file. A failed job (a `Display`
+    /// that panics on every attempt, an I/O error) removes `dir` again: no partial output.
     fn save_as_text_file(&self, dir: impl AsRef<Path>) -> Result<()>
     where
         Self::Item: Display,

@@ -239,6 +239,22 @@ pub(crate) fn install_panic_hook() {
     });
 }
 
+/// Runs user code on the caller's thread, outside any task (the merge of partition results, a
+/// map built from them, a sort's range bounds), turning its panic into [`Error::Panicked`]
+/// naming `node` (or the innermost [`PanicScope`] inside `f`) and what was being done. Not
+/// retried: unlike a task attempt, the same inputs would panic the same way again.
+pub(crate) fn on_caller<R>(
+    node: &'static str,
+    during: &'static str,
+    f: impl FnOnce() -> R,
+) -> Result<R> {
+    catch(f).map_err(|report| Error::Panicked {
+        node: report.node.unwrap_or(node).to_string(),
+        during,
+        message: report.message,
+    })
+}
+
 /// What a panicking attempt left behind.
 pub(crate) struct PanicReport {
     pub node: Option<&'static str>,

@@ -4,15 +4,19 @@
 //! A node's fingerprint hashes, with XXH3-128 (a stable, specified hash: the same bytes give the
 //! same value on every platform and release, unlike `std`'s `DefaultHasher`):
 //! - the hash of its definition that `pipeline!` computes from its tokens and its ancestors'
-//!   (pipeline name, node name, element type, operator and arguments, attributes);
+//!   (pipeline name, node name, element type, operator and arguments, and the user's
+//!   `#[checkpoint(version = N)]` when given);
 //! - the fingerprints of its parents (an `Rdd<T>` parameter contributes the fingerprint of the
 //!   RDD it is), in order;
 //! - the postcard encoding of each value parameter its own tokens use;
-//! - for `text_file` sources, each input file's path, length and modification time.
+//! - for `text_file` sources, each input file's path, length and modification time;
+//! - its partition count and partitioner ([`Fingerprint::with_layout`]), so another thread
+//!   count or `default_parallelism` is another checkpoint, computed anew.
 //!
-//! What it cannot see: the bodies of functions, consts and statics that closures call. A
-//! change there keeps the fingerprint; delete the checkpoint directory (or rename the node)
-//! after such a change.
+//! What it cannot see: the bodies of functions that closures call, consts and statics they
+//! read, the environment (variables, the clock, other files than the inputs), and the
+//! versions of crates. After such a change, raise the node's `#[checkpoint(version = N)]`
+//! (its descendants follow), or delete the checkpoint directory.
 
 use std::fmt;
 use std::path::Path;
@@ -23,10 +27,32 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::context::Context;
 use crate::data::Param;
 use crate::error::{Error, Result};
+use crate::partitioner::Partitioner;
 
 /// A stable 128-bit fingerprint of a node's computation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Fingerprint(pub u128);
+
+impl Fingerprint {
+    /// This fingerprint with a node's layout mixed in: its partition count and partitioner.
+    /// What a checkpoint holds is one file per partition, placed by the partitioner, so a
+    /// node laid out differently (another thread count or `default_parallelism`, another
+    /// partition argument) is another checkpoint: it is recomputed, never a mismatch. The
+    /// engine applies it where a node's core is built
+    /// ([`crate::NodeCore::with_fingerprint`]), so descendants, which hash their parents'
+    /// fingerprints, change too.
+    pub fn with_layout(self, partitions: usize, partitioner: Option<&Partitioner>) -> Self {
+        let mut f = Fingerprinter::new(self.0);
+        f.piece(b'C', &(partitions as u64).to_le_bytes());
+        if let Some(p) = partitioner {
+            // The Display form as a fallback only: postcard encodes every enum this crate
+            // serializes.
+            let bytes = postcard::to_allocvec(p).unwrap_or_else(|_| p.to_string().into_bytes());
+            f.piece(b'R', &bytes);
+        }
+        Fingerprint(f.hash.digest128())
+    }
+}
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -55,11 +81,15 @@ pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<u128
 }
 
 fn value_hash<P: Serialize + ?Sized>(name: &str, value: &P) -> Result<u128> {
-    let bytes = postcard::to_allocvec(value).map_err(|e| {
+    let refused = |why: String| {
         Error::InvalidArgument(format!(
-            "parameter `{name}` cannot be serialized for the checkpoint fingerprint: {e}"
+            "parameter `{name}` cannot be serialized for the checkpoint fingerprint: {why}"
         ))
-    })?;
+    };
+    // A user `Serialize` runs here, in `new`: its panic is an error like its failure.
+    let bytes = crate::task::catch(|| postcard::to_allocvec(value))
+        .map_err(|report| refused(format!("its `Serialize` panicked: {}", report.message)))?
+        .map_err(|e| refused(e.to_string()))?;
     Ok(xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
@@ -150,5 +180,25 @@ mod tests {
         let mut c = Fingerprinter::new(1);
         c.parent(None);
         assert_eq!(c.finish(), None);
+    }
+
+    #[test]
+    fn the_layout_changes_the_fingerprint() {
+        let f = Fingerprint(7);
+        let hash4 = Partitioner::hash(4);
+        let all = [
+            f.with_layout(2, None),
+            f.with_layout(3, None),
+            f.with_layout(4, None),
+            f.with_layout(4, Some(&hash4)),
+            Fingerprint(8).with_layout(4, Some(&hash4)),
+        ];
+        for (i, a) in all.iter().enumerate() {
+            assert_ne!(*a, f);
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(f.with_layout(4, Some(&hash4)), all[3], "stable");
     }
 }

@@ -157,6 +157,7 @@ const IDENTS: &[&str] = &[
     // Attributes.
     "checkpoint",
     "local",
+    "version",
     "cache",
     "persist",
     "memory",
@@ -298,6 +299,10 @@ const NODE_ATTRS: &[&str] = &[
     "#[chekpoint]",
     "#[cache(forever)]",
     "#[checkpoint = 1]",
+    "#[checkpoint(version = 2)]",
+    "#[checkpoint(local, version = 1)]",
+    "#[checkpoint(version = \"x\")]",
+    "#[checkpoint(version)]",
 ];
 const PARAMS: &[&str] = &[
     "n: u64",

@@ -32,7 +32,6 @@ pub mod shuffle;
 pub mod sources;
 pub mod spill;
 mod storage;
-mod summary;
 mod task;
 
 pub use checkpoint::{CheckpointKind, CheckpointPass, CheckpointStatus};

@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 
 use crate::checkpoint::codec::Postcard;
 use crate::error::{Error, Result};
+use crate::partitioner::key_hash;
 use crate::task::TaskContext;
 
 /// Largest read buffer of one run segment while merging (per run, per reduce task); the
@@ -569,16 +570,6 @@ impl<R, S: Ord, F: FnMut(&R) -> S> Iterator for Merge<R, S, F> {
         }
         r
     }
-}
-
-/// The hash that spilling shuffles sort keyed records by (the one the hash partitioner uses),
-/// so equal keys are adjacent in a merge.
-#[inline]
-pub fn key_hash<K: std::hash::Hash + ?Sized>(k: &K) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    k.hash(&mut h);
-    h.finish()
 }
 
 /// Groups a stream of `(k, x)` sorted by [`key_hash`] into one `(k, acc)` per key, `acc`

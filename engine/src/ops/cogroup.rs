@@ -23,15 +23,14 @@
 
 use std::sync::Arc;
 
+use either::Either;
 use rustc_hash::FxHashMap;
 
-use super::union::Either;
 use crate::data::{Data, Key, Pair};
 use crate::node::{Dependency, NodeDyn, ShuffleDep};
-use crate::partitioner::Partitioner;
+use crate::partitioner::{Partitioner, key_hash};
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, ShuffleSlot, bucket};
-use crate::spill::key_hash;
 use crate::task::Site;
 
 /// The `cogroup` operator.

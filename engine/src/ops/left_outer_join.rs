@@ -4,9 +4,10 @@
 //! every two-input operator); the reduce side probes a hash table of the right input with the
 //! streamed left one (`hash_join.rs`), or, when a shuffle spilled, flattens `cogroup`'s groups.
 
+use either::Either;
+
 use super::cogroup::{Cross, Groups, Side, each, group, spilled};
 use super::hash_join::{HashJoin, Joined};
-use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
 

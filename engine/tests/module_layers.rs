@@ -150,3 +150,17 @@ fn root_reexports_macros_and_test_code() {
     // `crate::Error` is `error`'s; a macro's tokens count; a test module does not.
     assert_eq!(edges(&g), ["a -> error", "b -> c"]);
 }
+
+#[test]
+fn every_cycle_is_listed_apart() {
+    let g = graph_of(&[
+        ("a.rs", "use crate::b::B;\n"),
+        ("b.rs", "use crate::c::C;\n"),
+        ("c.rs", "use crate::a::A;\n"),
+        ("d.rs", "use crate::e::E;\n"),
+        ("e.rs", "use crate::d::D;\n"),
+        ("f.rs", "use crate::a::A;\nuse crate::d::D;\n"),
+    ]);
+    let cycles: Vec<Vec<String>> = g.cycles().into_iter().map(|c| c.modules).collect();
+    assert_eq!(cycles, [vec!["a", "b", "c"], vec!["d", "e"]]);
+}

@@ -40,7 +40,7 @@ impl Partitioner {
         self.partition_of_hash(key_hash(key))
     }
 
-    /// The output partition of a key whose [`key_hash`] is `hash`:
+    /// The output partition of a key whose `key_hash` is `hash`:
     /// for callers that already hashed the key.
     #[inline]
     pub fn partition_of_hash(&self, hash: u64) -> usize {

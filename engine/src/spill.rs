@@ -572,8 +572,9 @@ impl<R, S: Ord, F: FnMut(&R) -> S> Iterator for Merge<R, S, F> {
     }
 }
 
-/// Groups a stream of `(k, x)` sorted by [`key_hash`] into one `(k, acc)` per key, `acc`
-/// started by `init` and extended by `add` in stream order. Holds one hash's keys at a time.
+/// Groups a stream of `(k, x)` sorted by the partitioner's `key_hash` into one `(k, acc)` per
+/// key, `acc` started by `init` and extended by `add` in stream order. Holds one hash's keys at
+/// a time.
 pub struct HashGroups<I: Iterator, K, A, Fi, Fa> {
     inner: std::iter::Peekable<I>,
     ready: std::vec::IntoIter<(K, A)>,

@@ -89,7 +89,7 @@ type Measured = rddflow::Result<(Duration, Duration, u64)>;
 /// Runs `job` (build a pipeline, time the job writing the checkpoint and one reading it back,
 /// measure the part files) on fresh contexts; the files go with each pipeline.
 fn measure(compress: bool, job: &dyn Fn(&Context) -> Measured) -> rddflow::Result<Row> {
-    let tmp = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/compression-bench");
+    let tmp = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/compression-bench");
     let (mut w, mut r, mut bytes) = (Vec::new(), Vec::new(), 0);
     for i in 0..=REPS {
         let c = ctx(&tmp, compress)?;
@@ -135,7 +135,7 @@ fn report(name: &str, base: Duration, rows: &[(&str, Row)]) {
 }
 
 fn main() -> rddflow::Result<()> {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/corpus");
     let words_base = plain(&|c| WordsPlain::new(c, corpus.clone())?.counts.count().map(drop))?;
     let rows = both_settings(&|c| {
         let p = Words::new(c, corpus.clone())?;

@@ -91,7 +91,7 @@ fn reference(orders: &[Order], customers: &[Customer]) -> (Vec<(u64, String)>, V
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/sales");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sales");
     let orders: Vec<Order> = read_csv(&dir.join("orders.csv"))?;
     let customers: Vec<Customer> = read_csv(&dir.join("customers.csv"))?;
     println!("{} orders, {} customers", orders.len(), customers.len());

@@ -143,10 +143,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         return Ok(());
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let edges = root.join("examples/data/graph/edges.txt");
-    let checkpoints = root
-        .join("target/rddflow-checkpoints")
+    // This package is `examples/`: its data beside it, scratch files in the workspace's target/.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let edges = here.join("data/graph/edges.txt");
+    let checkpoints = here
+        .join("../target/rddflow-checkpoints")
         .join(format!("pagerank-{}", std::process::id()));
     let ctx = Context::builder().checkpoint_dir(&checkpoints).build()?;
 
@@ -222,6 +223,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop((graph, links, ranks));
     std::fs::remove_dir_all(&checkpoints)?;
     // The shared parent goes too when no other run is using it.
-    let _ = std::fs::remove_dir(root.join("target/rddflow-checkpoints"));
+    let _ = std::fs::remove_dir(here.join("../target/rddflow-checkpoints"));
     Ok(())
 }

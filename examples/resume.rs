@@ -43,7 +43,7 @@ rddflow::pipeline! {
 }
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/corpus")
 }
 
 /// One run: each stage is one job, which commits that stage's checkpoint.

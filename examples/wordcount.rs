@@ -131,10 +131,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         print!("{}", WordCount::graph().to_dot());
         return Ok(());
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = root.join("examples/data/corpus");
-    let checkpoints = root
-        .join("target/rddflow-checkpoints")
+    // This package is `examples/`: its data beside it, scratch files in the workspace's target/.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = here.join("data/corpus");
+    let checkpoints = here
+        .join("../target/rddflow-checkpoints")
         .join(format!("wordcount-{}", std::process::id()));
     let bytes: u64 = corpus_files(&corpus)?
         .iter()
@@ -237,6 +238,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(wc);
     std::fs::remove_dir_all(&checkpoints)?;
     // The shared parent goes too when no other run is using it.
-    let _ = std::fs::remove_dir(root.join("target/rddflow-checkpoints"));
+    let _ = std::fs::remove_dir(here.join("../target/rddflow-checkpoints"));
     Ok(())
 }

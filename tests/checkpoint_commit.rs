@@ -3,7 +3,7 @@
 //! once, one writes it and the other finds it done.
 //!
 //! Both tests act from inside the commit through the manifest hook of
-//! `rddflow::checkpoint::faults`, which runs after the manifest's temporary file is synced and
+//! `rddflow::__private::checkpoint::faults`, which runs after the manifest's temporary file is synced and
 //! before it is renamed into place.
 
 use std::path::Path;
@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use rddflow::checkpoint::faults::on_manifest_write;
-use rddflow::checkpoint::manifest::{MANIFEST, Manifest};
+use rddflow::__private::checkpoint::faults::on_manifest_write;
+use rddflow::__private::checkpoint::manifest::{MANIFEST, Manifest};
 use rddflow::listener::{Event, Listener};
 use rddflow::prelude::*;
 use rddflow::{CheckpointKind, CheckpointStatus};

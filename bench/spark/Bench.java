@@ -1,8 +1,8 @@
 // The rddflow benchmark workloads on Spark's Java API, local mode. Reads the inputs that
-// `cargo run --release --example bench -- --write-data` generates, and prints one line per
-// workload: `spark-java WORKLOAD MEDIAN_MS [TIMES]` plus a result summary to compare with
-// rddflow's. Times start after the SparkContext is up (JVM and Spark start-up excluded); each
-// workload runs once to warm up, then REPS timed runs.
+// `cargo run --profile bench-release -p rddflow-bench --bin bench -- --write-data` generates,
+// and prints one line per workload: `spark-java WORKLOAD MEDIAN_MS [TIMES]` plus a result
+// summary to compare with rddflow's. Times start after the SparkContext is up (JVM and Spark
+// start-up excluded); each workload runs once to warm up, then REPS timed runs.
 //
 // Usage: Bench DATA_DIR CHAIN_N PR_ITERS PR_EVERY PARTS REPS CHECKPOINT_DIR [WORKLOADS]
 

@@ -1,6 +1,7 @@
 """The rddflow benchmark workloads on pyspark, local mode.
 
-Reads the inputs that `cargo run --release --example bench -- --write-data` generates and
+Reads the inputs that
+`cargo run --profile bench-release -p rddflow-bench --bin bench -- --write-data` generates and
 prints one line per workload: `pyspark WORKLOAD MEDIAN_MS [TIMES] RESULT`. Times start after
 the SparkContext is up (JVM and Spark start-up excluded); each workload runs once to warm up,
 then REPS timed runs.

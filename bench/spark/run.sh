@@ -28,9 +28,9 @@ DATA=target/bench-data/$SIZE
 RESULTS=$OUT/results-$SIZE.txt
 mkdir -p "$OUT"
 
-cargo build --release --example bench
+cargo build --profile bench-release -p rddflow-bench --bin bench
 BENCH=$(cargo metadata --format-version 1 --no-deps | "$PYTHON" -c \
-  'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/bench
+  'import json,sys; print(json.load(sys.stdin)["target_directory"])')/bench-release/bench
 # The harness generates the inputs and says the sizes: `sizes: chain_n N pr_iters I pr_every E`.
 read -r CHAIN_N PR_ITERS PR_EVERY < <("$BENCH" --size "$SIZE" --data "$DATA" --write-data |
   awk '/^sizes:/ { print $3, $5, $7 }')

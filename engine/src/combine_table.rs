@@ -12,7 +12,7 @@ use std::hash::Hash;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry as Slot;
 
-use crate::spill::key_hash;
+use crate::partitioner::key_hash;
 
 /// Combiners per key; see the module documentation.
 pub(crate) struct CombineTable<K, C> {

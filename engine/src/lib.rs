@@ -47,7 +47,6 @@ pub mod sources;
 #[doc(hidden)]
 pub mod spill;
 mod storage;
-mod summary;
 mod sync;
 mod task;
 

@@ -37,10 +37,10 @@ impl Partitioner {
     /// The output partition of `key`.
     #[inline]
     pub fn partition<K: Hash + ?Sized>(&self, key: &K) -> usize {
-        self.partition_of_hash(crate::spill::key_hash(key))
+        self.partition_of_hash(key_hash(key))
     }
 
-    /// The output partition of a key whose [`key_hash`](crate::spill::key_hash) is `hash`:
+    /// The output partition of a key whose `key_hash` is `hash`:
     /// for callers that already hashed the key.
     #[inline]
     pub fn partition_of_hash(&self, hash: u64) -> usize {
@@ -51,6 +51,17 @@ impl Partitioner {
             }
         }
     }
+}
+
+/// The hash of a key, the same in every process: the hash partitioner places keys by it, and
+/// spilling shuffles sort keyed records by it, so equal keys are adjacent in a merge and a
+/// resumed checkpoint agrees with a recomputation.
+#[inline]
+pub fn key_hash<K: Hash + ?Sized>(k: &K) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    k.hash(&mut h);
+    h.finish()
 }
 
 impl std::fmt::Display for Partitioner {

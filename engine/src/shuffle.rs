@@ -5,14 +5,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use either::Either;
+
 use crate::combine_table::{CombineTable, Entry};
 use crate::context::Context;
 use crate::data::{Data, Key};
 use crate::error::{Error, Result};
-use crate::ops::union::Either;
-use crate::partitioner::Partitioner;
+use crate::partitioner::{Partitioner, key_hash};
 use crate::spill::{
-    Codec, HashGroups, MIN_READ_BUFFER, Merge, READ_BUFFER, Run, RunReader, RunSink, key_hash,
+    Codec, HashGroups, MIN_READ_BUFFER, Merge, READ_BUFFER, Run, RunReader, RunSink,
 };
 use crate::sync::lock;
 use crate::task::{PanicScope, Site, TaskContext};

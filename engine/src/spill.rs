@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 
 use crate::checkpoint::codec::Postcard;
 use crate::error::{Error, Result};
+use crate::partitioner::key_hash;
 use crate::task::TaskContext;
 
 /// Largest read buffer of one run segment while merging (per run, per reduce task); the
@@ -571,18 +572,9 @@ impl<R, S: Ord, F: FnMut(&R) -> S> Iterator for Merge<R, S, F> {
     }
 }
 
-/// The hash that spilling shuffles sort keyed records by (the one the hash partitioner uses),
-/// so equal keys are adjacent in a merge.
-#[inline]
-pub fn key_hash<K: std::hash::Hash + ?Sized>(k: &K) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    k.hash(&mut h);
-    h.finish()
-}
-
-/// Groups a stream of `(k, x)` sorted by [`key_hash`] into one `(k, acc)` per key, `acc`
-/// started by `init` and extended by `add` in stream order. Holds one hash's keys at a time.
+/// Groups a stream of `(k, x)` sorted by the partitioner's `key_hash` into one `(k, acc)` per
+/// key, `acc` started by `init` and extended by `add` in stream order. Holds one hash's keys at
+/// a time.
 pub struct HashGroups<I: Iterator, K, A, Fi, Fa> {
     inner: std::iter::Peekable<I>,
     ready: std::vec::IntoIter<(K, A)>,

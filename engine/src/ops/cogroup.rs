@@ -16,12 +16,12 @@
 //! None of these operators calls user code, so there is no `PanicScope` here: a panic while
 //! reading a co-partitioned input is reported by the parent's own guards.
 
+use either::Either;
 use rustc_hash::FxHashMap;
 
-use super::union::Either;
 use crate::data::{Data, Key, Pair};
+use crate::partitioner::key_hash;
 use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
-use crate::spill::key_hash;
 use crate::task::Site;
 
 /// The `cogroup` operator.

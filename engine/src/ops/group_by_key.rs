@@ -1,12 +1,13 @@
 //! `group_by_key()`: one `(k, values)` per key. No map-side combining: it would not shrink
 //! the data (Spark does the same).
 
+use either::Either;
 use rustc_hash::FxHashMap;
 
 use crate::data::{Key, Pair};
-use crate::ops::union::Either;
+use crate::partitioner::key_hash;
 use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
-use crate::spill::{HashGroups, key_hash};
+use crate::spill::HashGroups;
 use crate::task::Site;
 
 /// The `group_by_key` operator.

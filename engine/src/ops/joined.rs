@@ -9,9 +9,9 @@ use std::marker::PhantomData;
 
 use super::cogroup::{Cross, Groups, Side, each, group, spilled};
 use super::hash_join::{HashJoin, Joined};
-use super::union::Either;
 use crate::data::{Key, Pair};
 use crate::task::Site;
+use either::Either;
 
 /// Which unmatched values a join keeps, and the shape of its joined values.
 pub trait JoinKind: 'static {

@@ -20,8 +20,8 @@
 use rustc_hash::FxHashSet;
 
 use crate::data::{Data, Key};
+use crate::partitioner::key_hash;
 use crate::shuffle::{MapOutput, MapWriter, bucket, combine_values};
-use crate::spill::key_hash;
 use crate::task::PanicScope;
 
 /// Records read before deciding whether to combine.

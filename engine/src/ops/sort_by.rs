@@ -3,8 +3,9 @@
 //! runs merged under a memory limit). The key is computed again where it is needed rather
 //! than shuffled with the element, so the element crosses the shuffle alone.
 
+use either::Either;
+
 use crate::error::Result;
-use crate::ops::union::Either;
 use crate::range::{Bounds, Directed, partition_of};
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};

@@ -4,9 +4,10 @@
 //! order of arrival). With a memory limit, map tasks spill runs already sorted by key and
 //! reduce tasks merge them.
 
+use either::Either;
+
 use crate::data::{Data, Pair};
 use crate::error::Result;
-use crate::ops::union::Either;
 use crate::range::{Bounds, Directed, directed, partition_of};
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};

@@ -1,5 +1,7 @@
 //! `union(other)`: the partitions of the parent, then those of `other`, unchanged.
 
+use either::Either;
+
 use crate::rdd::Dataset;
 use crate::task::Site;
 
@@ -23,34 +25,6 @@ impl<In> Op<In, In> {
             Either::Left(a.iter_parent(&site.cx, site.part))
         } else {
             Either::Right(b.iter_parent(&site.cx, site.part - na))
-        }
-    }
-}
-
-/// One of two iterators.
-pub enum Either<L, R> {
-    /// The first.
-    Left(L),
-    /// The second.
-    Right(R),
-}
-
-impl<T, L: Iterator<Item = T>, R: Iterator<Item = T>> Iterator for Either<L, R> {
-    type Item = T;
-
-    #[inline]
-    fn next(&mut self) -> Option<T> {
-        match self {
-            Either::Left(l) => l.next(),
-            Either::Right(r) => r.next(),
-        }
-    }
-
-    #[inline]
-    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
-        match self {
-            Either::Left(l) => l.fold(init, f),
-            Either::Right(r) => r.fold(init, f),
         }
     }
 }

@@ -11,12 +11,12 @@ use crate::data::{Key, Pair};
 use crate::error::Result;
 use crate::node::{Dependency, RddNode, ShuffleDep};
 use crate::ops::cogroup::{Side, bucket_pairs};
-use crate::ops::union::Either;
 use crate::partitioner::Partitioner;
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutputStore, new_store};
 use crate::spill::Codec;
 use crate::task::{Site, TaskContext};
+use either::Either;
 
 /// The engine side of a two-input node reading `L` (shuffle 0) and `R` (shuffle 1).
 pub struct TwoShuffles<L: Dataset, R: Dataset> {

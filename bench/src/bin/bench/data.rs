@@ -11,6 +11,12 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::sizes::Sizes;
 
+/// The workspace's `target/` directory: inputs and scratch checkpoints go there, where
+/// `bench/spark/run.sh` looks for them (this crate's manifest is one level below the root).
+pub fn workspace_target() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
+}
+
 /// Seed of every generator.
 pub const SEED: u64 = 0x5eed_2026;
 /// Distinct words of the corpus vocabulary.

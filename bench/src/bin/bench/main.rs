@@ -3,9 +3,9 @@
 //! peak memory of each side measured in a child process.
 //!
 //! ```sh
-//! cargo run --release --example bench                   # the issue's sizes, 5 repetitions
-//! cargo run --release --example bench -- --size smoke   # a thousandth, a quick correctness run
-//! cargo run --release --example bench -- --help
+//! cargo run --profile bench-release -p rddflow-bench --bin bench                  # the issue's sizes, 5 repetitions
+//! cargo run --profile bench-release -p rddflow-bench --bin bench -- --size smoke  # a thousandth, a quick correctness run
+//! cargo run --profile bench-release -p rddflow-bench --bin bench -- --help
 //! ```
 //!
 //! Inputs are generated from a fixed seed into `target/bench-data/<size>/` (or `--data DIR`)
@@ -119,11 +119,7 @@ fn parse_args() -> Res<Opts> {
     if reps == 0 || threads == 0 {
         return Err("--reps and --threads must be at least 1".into());
     }
-    let data = data.unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target/bench-data")
-            .join(sizes.name)
-    });
+    let data = data.unwrap_or_else(|| data::workspace_target().join("bench-data").join(sizes.name));
     Ok(Opts {
         sizes,
         reps,
@@ -183,8 +179,8 @@ fn main() -> Res<()> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build_global()?;
-    let checkpoints = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/rddflow-checkpoints")
+    let checkpoints = data::workspace_target()
+        .join("rddflow-checkpoints")
         .join(format!("bench-{}", std::process::id()));
     let writes = Arc::new(writes::CheckpointWrites::default());
     let ctx = Context::builder()

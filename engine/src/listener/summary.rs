@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 
-use crate::listener::{Event, Listener, ReadFrom, StageKind, TaskMetrics, TaskOutcome};
+use super::{Event, Listener, ReadFrom, StageKind, TaskMetrics, TaskOutcome};
 use crate::sync::lock;
 
 /// Collects a [`JobReport`] per finished job.

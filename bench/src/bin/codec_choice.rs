@@ -3,7 +3,7 @@
 //! appended record by record to one buffer as a checkpoint sink does, then decoded back.
 //!
 //! ```sh
-//! cargo run --release --example codec_choice
+//! cargo run --profile bench-release -p rddflow-bench --bin codec_choice
 //! ```
 //!
 //! Prints, per record type and codec, bytes per record, encode and decode nanoseconds per record

@@ -2,8 +2,8 @@
 //! candidate on the benchmark's own data, single-threaded (stable timings), medians printed.
 //!
 //! ```sh
-//! cargo run --release --example bench -- --write-data   # the inputs, once
-//! cargo run --release --example shuffle_hash            # [--size full|small|smoke] [--reps N]
+//! cargo run --profile bench-release -p rddflow-bench --bin bench -- --write-data  # the inputs, once
+//! cargo run --profile bench-release -p rddflow-bench --bin shuffle_hash  # [--size full|small|smoke] [--reps N]
 //! ```
 //!
 //! `--only NAME` runs one hasher (a prefix of its label, e.g. `fx`, `foldhash`, `ahash`), for
@@ -31,7 +31,6 @@ mod sizes;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash};
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -51,9 +50,7 @@ fn main() -> Res<()> {
         }
     }
     let s = sizes::Sizes::preset(&size).ok_or("unknown size")?;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/bench-data")
-        .join(s.name);
+    let dir = data::workspace_target().join("bench-data").join(s.name);
     let inputs = data::Inputs::at(&dir);
     inputs.ensure(&s)?;
     let text = std::fs::read_to_string(&inputs.corpus)?;

@@ -33,7 +33,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::checkpoint::CheckpointKind;
-pub use crate::summary::{JobReport, JobSummary, StageReport};
+
+// The built-in listener that sums events into reports; a child of this module, so that the
+// events never depend on a listener built on them.
+mod summary;
+pub use summary::{JobReport, JobSummary, StageReport};
 
 /// Receives the events of a context's jobs.
 pub trait Listener: Send + Sync + 'static {

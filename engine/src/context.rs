@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::checkpoint::compress::Compression;
+use crate::codec::compress::Compression;
 use std::io::IsTerminal;
 
 use crate::block_store::BlockStore;
 use crate::error::{Error, Result};
 use crate::listener::{Event, Listener};
+use crate::panic;
 use crate::progress::ProgressBars;
-use crate::task;
 
 /// Entry point of the engine: owns the thread pool and the settings every job runs with.
 ///
@@ -48,7 +48,7 @@ struct Inner {
     run_dir: OnceLock<PathBuf>,
     next_id: AtomicUsize,
     /// Shuffle spilling: the memory limit, where spill files go, bytes spilled so far.
-    spill: crate::spill::SpillConfig,
+    spill: crate::memory::SpillConfig,
 }
 
 impl Drop for Inner {
@@ -241,7 +241,7 @@ impl ContextBuilder {
             .thread_name(|i| format!("rddflow-worker-{i}"))
             .build()
             .map_err(|e| Error::InvalidArgument(format!("cannot start thread pool: {e}")))?;
-        task::install_panic_hook();
+        panic::install_panic_hook();
         let mut listeners = self.listeners;
         if self.progress && std::io::stderr().is_terminal() {
             listeners.push(Arc::new(ProgressBars::new()));
@@ -263,7 +263,7 @@ impl ContextBuilder {
                 listeners,
                 run_dir: OnceLock::new(),
                 next_id: AtomicUsize::new(1),
-                spill: crate::spill::SpillConfig::new(self.memory_limit, self.spill_dir),
+                spill: crate::memory::SpillConfig::new(self.memory_limit, self.spill_dir),
             }),
         })
     }
@@ -322,7 +322,7 @@ impl Context {
     }
 
     /// The context's spill settings and scratch directory.
-    pub(crate) fn spill(&self) -> &crate::spill::SpillConfig {
+    pub(crate) fn spill(&self) -> &crate::memory::SpillConfig {
         &self.inner.spill
     }
 
@@ -388,7 +388,7 @@ impl Context {
         for l in &self.inner.listeners {
             // A listener only observes: its panic is logged and the job goes on (as Spark's
             // listener bus does), instead of unwinding out of the action.
-            if let Err(report) = task::catch(|| l.on_event(&event)) {
+            if let Err(report) = panic::catch(|| l.on_event(&event)) {
                 tracing::warn!(target: "rddflow::listener", "a listener panicked: {}", report.message);
             }
         }

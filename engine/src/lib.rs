@@ -16,6 +16,8 @@ pub mod backend;
 mod block_store;
 #[doc(hidden)]
 pub mod checkpoint;
+#[doc(hidden)]
+pub mod codec;
 mod combine_table;
 mod context;
 mod data;
@@ -24,12 +26,15 @@ mod fuse;
 #[doc(hidden)]
 pub mod graph;
 mod iter;
+mod keep;
 #[doc(hidden)]
 pub mod lineage;
 pub mod listener;
+mod memory;
 mod node;
 #[doc(hidden)]
 pub mod ops;
+mod panic;
 mod part_io;
 mod partitioner;
 mod plan;
@@ -50,16 +55,17 @@ mod storage;
 mod sync;
 mod task;
 
-pub use checkpoint::{CheckpointKind, CheckpointStatus};
+pub use checkpoint::CheckpointStatus;
 pub use context::{Context, ContextBuilder};
 pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
+pub use keep::{CheckpointKind, StorageLevel};
 pub use listener::{Event, Listener, StageKind, TaskMetrics};
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
 pub use rdd::{Dataset, Rdd};
-pub use storage::{StorageLevel, StorageState};
+pub use storage::StorageState;
 
 /// What only generated code (and hand-written nodes) needs: the operators, the execution
 /// protocol, the shuffle, the node internals. Not part of the API a program calls; re-exported
@@ -87,9 +93,7 @@ pub mod __private {
     /// Marks `core` for a reliable checkpoint with the default codec; the bound is what
     /// `#[checkpoint]` requires of a node's element type.
     pub fn mark_checkpoint<T: Checkpointable>(core: &Core<T>) -> Result<()> {
-        core.mark_reliable(std::sync::Arc::new(
-            crate::checkpoint::codec::Postcard::<T>::new(),
-        ))
+        core.mark_reliable(std::sync::Arc::new(crate::codec::Postcard::<T>::new()))
     }
 
     /// Persists `core` at `level` with the default codec; the bound is what
@@ -97,9 +101,7 @@ pub mod __private {
     pub fn persist<T: DiskStorable>(core: &Core<T>, level: StorageLevel) -> Result<()> {
         core.persist(
             level,
-            Some(std::sync::Arc::new(
-                crate::checkpoint::codec::Postcard::<T>::new(),
-            )),
+            Some(std::sync::Arc::new(crate::codec::Postcard::<T>::new())),
         )
     }
 

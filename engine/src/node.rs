@@ -5,11 +5,11 @@ use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
-use crate::checkpoint::codec::ElemCodec;
 use crate::checkpoint::fingerprint::Fingerprint;
 use crate::checkpoint::{
     CheckpointPass, CheckpointState, CheckpointStatus, CommitOutcome, Local, MarkOutcome, Reliable,
 };
+use crate::codec::ElemCodec;
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::{Error, Result};

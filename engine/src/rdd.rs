@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::actions;
-use crate::checkpoint::codec::Postcard;
 use crate::checkpoint::{CheckpointPass, CheckpointStatus};
+use crate::codec::Postcard;
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::iter::{BoxedIter, Counting};

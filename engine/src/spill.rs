@@ -19,14 +19,13 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::checkpoint::codec::Postcard;
+use crate::codec::Postcard;
 use crate::error::{Error, Result};
 use crate::partitioner::key_hash;
 use crate::task::TaskContext;
@@ -108,61 +107,6 @@ pub trait NotSpillable<R> {
 }
 
 impl<R> NotSpillable<R> for &Probe<R> {}
-
-/// A context's spill settings: the limit, the scratch directory (made on first spill), and a
-/// counter of bytes written.
-pub(crate) struct SpillConfig {
-    limit: Option<u64>,
-    base: Option<PathBuf>,
-    dir: OnceLock<tempfile::TempDir>,
-    spilled: AtomicU64,
-    warned: AtomicBool,
-}
-
-impl SpillConfig {
-    pub(crate) fn new(limit: Option<u64>, base: Option<PathBuf>) -> Self {
-        SpillConfig {
-            limit,
-            base,
-            dir: OnceLock::new(),
-            spilled: AtomicU64::new(0),
-            warned: AtomicBool::new(false),
-        }
-    }
-
-    pub(crate) fn limit(&self) -> Option<u64> {
-        self.limit
-    }
-
-    pub(crate) fn spilled_bytes(&self) -> u64 {
-        self.spilled.load(Ordering::Relaxed)
-    }
-
-    /// The scratch directory, created on first use.
-    fn dir(&self) -> Result<&Path> {
-        if let Some(d) = self.dir.get() {
-            return Ok(d.path());
-        }
-        let base = self.base.clone().unwrap_or_else(std::env::temp_dir);
-        let made = tempfile::Builder::new()
-            .prefix("rddflow-spill-")
-            .tempdir_in(&base)
-            .map_err(|e| Error::io("create spill directory in", &base, e))?;
-        // Two tasks may race here; the loser's directory is removed when `made` drops.
-        Ok(self.dir.get_or_init(|| made).path())
-    }
-
-    /// Warns once that a shuffle cannot spill.
-    fn warn_unspillable(&self, node: &str) {
-        if !self.warned.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                node,
-                "shuffle records are not serde-serializable: this shuffle stays in memory \
-                 whatever the memory limit"
-            );
-        }
-    }
-}
 
 /// What a map task may buffer before spilling: its share of the limit, and the limit itself
 /// (which no single record may exceed).
@@ -389,8 +333,7 @@ impl RunWriter {
         self.w
             .flush()
             .map_err(|e| Error::io("write spill file", self.path.to_path_buf(), e))?;
-        let cfg = sink.cx.context().spill();
-        cfg.spilled.fetch_add(pos, Ordering::Relaxed);
+        sink.cx.context().spill().add_spilled(pos);
         sink.cx.add_spilled_bytes(pos);
         tracing::debug!(node = sink.node, bytes = pos, "spilled a run");
         Ok(Run {

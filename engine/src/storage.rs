@@ -6,37 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::block_store::{BlockStore, Evict};
-use crate::checkpoint::codec::ElemCodec;
+use crate::codec::ElemCodec;
 use crate::error::{Error, Result};
 use crate::listener::ReadFrom;
 use crate::part_io::{PartData, PartReader, Sink};
 use crate::sync::lock;
 use crate::task::{Commit, TaskContext};
 
-/// Where `persist` keeps an RDD's computed partitions (Spark's `StorageLevel`, without
-/// replication or serialized-in-memory variants).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum StorageLevel {
-    /// In memory; a block evicted under the context's `memory_limit` is recomputed from its
-    /// lineage when next needed. What `cache()` and `#[cache]` use.
-    Memory,
-    /// On disk only, encoded with the checkpoint codec; never counts against the memory limit.
-    Disk,
-    /// In memory, moved to disk when evicted under the memory limit, so never recomputed.
-    MemoryAndDisk,
-}
-
-impl StorageLevel {
-    /// The name used by `#[persist(..)]` and in lineage: `memory`, `disk`, `memory_and_disk`.
-    pub fn name(self) -> &'static str {
-        match self {
-            StorageLevel::Memory => "memory",
-            StorageLevel::Disk => "disk",
-            StorageLevel::MemoryAndDisk => "memory_and_disk",
-        }
-    }
-}
+pub use crate::keep::StorageLevel;
 
 /// How many partitions of a persisted RDD are stored, and where.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

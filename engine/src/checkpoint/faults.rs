@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+pub(crate) use crate::codec::compress::disk_full;
+
 static FULL: Mutex<Vec<(String, u64)>> = Mutex::new(Vec::new());
 
 /// From now on, checkpoint files whose path starts with `prefix` (as a string, so a prefix
@@ -32,13 +34,6 @@ pub(crate) fn limit_for(path: &Path) -> Option<u64> {
         .filter(|(d, _)| path.starts_with(d.as_str()))
         .max_by_key(|(d, _)| d.len())
         .map(|(_, n)| *n)
-}
-
-pub(crate) fn disk_full() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::StorageFull,
-        "no space left on device (simulated)",
-    )
 }
 
 /// What [`on_manifest_write`] runs: called with the checkpoint's directory.

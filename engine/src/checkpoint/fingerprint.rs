@@ -87,7 +87,7 @@ fn value_hash<P: Serialize + ?Sized>(name: &str, value: &P) -> Result<u128> {
         ))
     };
     // A user `Serialize` runs here, in `new`: its panic is an error like its failure.
-    let bytes = crate::task::catch(|| postcard::to_allocvec(value))
+    let bytes = crate::panic::catch(|| postcard::to_allocvec(value))
         .map_err(|report| refused(format!("its `Serialize` panicked: {}", report.message)))?
         .map_err(|e| refused(e.to_string()))?;
     Ok(xxhash_rust::xxh3::xxh3_128(&bytes))

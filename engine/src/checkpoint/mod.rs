@@ -3,8 +3,6 @@
 //! `do_checkpoint` traversal that selects what a job checkpoints. See `ARCHITECTURE.md` for
 //! the protocol.
 
-pub mod codec;
-pub mod compress;
 pub mod faults;
 pub mod fingerprint;
 mod local;
@@ -20,29 +18,13 @@ use rustc_hash::FxHashSet;
 
 use crate::node::NodeDyn;
 
+// The codec moved below the context (it also serves spill runs and disk blocks); its old paths
+// stay valid.
+pub use crate::codec::{self, compress};
+pub use crate::keep::CheckpointKind;
 pub(crate) use local::Local;
 pub(crate) use reliable::Reliable;
 pub(crate) use state::{CheckpointPlan, CheckpointState, MarkOutcome};
-
-/// What kind of checkpoint an RDD is marked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CheckpointKind {
-    /// Written to the checkpoint directory; survives the process.
-    Reliable,
-    /// Kept in the engine's block store; lineage truncated, not durable.
-    Local,
-}
-
-impl CheckpointKind {
-    /// `reliable` or `local`, as `lineage()` prints it.
-    pub fn name(self) -> &'static str {
-        match self {
-            CheckpointKind::Reliable => "reliable",
-            CheckpointKind::Local => "local",
-        }
-    }
-}
 
 /// Where an RDD stands with respect to checkpointing.
 #[derive(Clone, Debug, PartialEq, Eq)]

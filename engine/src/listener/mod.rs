@@ -32,7 +32,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::checkpoint::CheckpointKind;
+use crate::keep::CheckpointKind;
 
 // The built-in listener that sums events into reports; a child of this module, so that the
 // events never depend on a listener built on them.

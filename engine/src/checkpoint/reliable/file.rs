@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use super::parts::Parts;
 use super::writer::PartWriter;
-use crate::checkpoint::codec::ElemCodec;
-use crate::checkpoint::compress::{Compression, CrcWriter, Encoder};
 use crate::checkpoint::faults;
 use crate::checkpoint::manifest::{PartInfo, part_path, temp_name};
+use crate::codec::ElemCodec;
+use crate::codec::compress::{Compression, CrcWriter, Encoder};
 use crate::error::{Error, Result};
 use crate::part_io::Sink;
 use crate::task::{Commit, TaskContext};

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::checkpoint::compress::{CrcWriter, Encoder};
+use crate::codec::compress::{CrcWriter, Encoder};
 
 /// Full buffers waiting for the writer thread, at most. With the one it writes and the one the
 /// task fills, a partition holds about `QUEUED + 2` buffers: the task may run that far ahead.

@@ -68,7 +68,7 @@ impl<W: Write> Write for CrcWriter<W> {
         if let Some(limit) = self.limit
             && self.bytes + buf.len() as u64 > limit
         {
-            return Err(super::faults::disk_full());
+            return Err(disk_full());
         }
         let n = self.inner.write(buf)?;
         self.crc.update(&buf[..n]);
@@ -109,4 +109,12 @@ impl<W: Write> Encoder<W> {
             Encoder::Lz4(w) => w.finish().map_err(std::io::Error::other),
         }
     }
+}
+
+/// The error of a write past a simulated capacity (the checkpoint's fault injection).
+pub(crate) fn disk_full() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::StorageFull,
+        "no space left on device (simulated)",
+    )
 }

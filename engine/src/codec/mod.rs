@@ -1,5 +1,8 @@
-//! Element codecs of reliable checkpoints: serde with postcard, behind a small object-safe trait
-//! so the engine can hold it without knowing the element's serde bounds.
+//! Element codecs: serde with postcard, behind a small object-safe trait so the engine can hold
+//! it without knowing the element's serde bounds; and the compression of the files they write
+//! ([`compress`]). A leaf: checkpoints, spill runs and disk blocks all encode through it.
+
+pub mod compress;
 
 use std::marker::PhantomData;
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use crate::context::Context;
 use crate::error::Result;
 use crate::listener::StageInfo;
-use crate::node::{NodeDyn, NodeInfo};
+use crate::node::NodeDyn;
+use crate::node_info::NodeInfo;
 use crate::task::TaskContext;
 
 /// One task of a stage: `task(cx, i)` computes the `i`-th of the stage's partitions (its

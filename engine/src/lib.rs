@@ -32,6 +32,7 @@ pub mod lineage;
 pub mod listener;
 mod memory;
 mod node;
+mod node_info;
 #[doc(hidden)]
 pub mod ops;
 mod panic;
@@ -73,11 +74,11 @@ pub use storage::StorageState;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::{self, Backend};
+    pub use crate::checkpoint;
     pub use crate::checkpoint::fingerprint::{Fingerprinter, param_hash};
-    pub use crate::checkpoint::{self, CheckpointPass};
     pub use crate::iter::{BoxedIter, NodeIter, SharedIter, Tee};
     pub use crate::node::{
-        Dependency, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, ShuffleDep,
+        CheckpointPass, Dependency, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, ShuffleDep,
     };
     pub use crate::protocol::{
         self, Exchange, OneShuffle, OneShuffleNode, ShuffleKind, TwoShuffles,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use crate::checkpoint::fingerprint::Fingerprint;
 use crate::checkpoint::{
-    CheckpointPass, CheckpointState, CheckpointStatus, CommitOutcome, Local, MarkOutcome, Reliable,
+    CheckpointState, CheckpointStatus, CommitOutcome, Local, MarkOutcome, Pass, Reliable,
 };
 use crate::codec::ElemCodec;
 use crate::context::Context;
@@ -18,28 +18,15 @@ use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
 use crate::part_io::PartData;
 use crate::partitioner::Partitioner;
 use crate::plan::{Plan, plan};
-use crate::protocol::Exchange;
-use crate::rdd::Dataset;
 use crate::shuffle::ShuffleStatus;
 use crate::storage::{Storage, StorageLevel, StorageState};
 use crate::sync::lock;
 use crate::task::TaskContext;
 
-/// Static facts about a node.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct NodeInfo {
-    /// Unique within its context.
-    pub id: usize,
-    /// `Pipeline.node`.
-    pub label: &'static str,
-    /// The operator or source that defines it (`map`, `reduce_by_key`, `text_file`, ...).
-    pub op: &'static str,
-    /// Number of partitions.
-    pub partitions: usize,
-    /// How its elements are partitioned by key, if known.
-    pub partitioner: Option<Partitioner>,
-}
+pub use crate::node_info::NodeInfo;
+
+/// One checkpoint traversal over nodes as the scheduler sees them (see [`Pass`]).
+pub type CheckpointPass = Pass<dyn NodeDyn>;
 
 /// State shared by every node: identity, context, checkpoint state and cache storage.
 pub struct NodeCore<T> {
@@ -224,18 +211,6 @@ impl ParentSet for () {
     }
 }
 
-impl<A: Dataset> ParentSet for (A,) {
-    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
-        vec![self.0.erased()]
-    }
-}
-
-impl<A: Dataset, B: Dataset> ParentSet for (A, B) {
-    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
-        vec![self.0.erased(), self.1.erased()]
-    }
-}
-
 /// An edge of the lineage graph, from a node to what it reads.
 pub enum Dependency {
     /// Partition `i` needs only a few partitions of the parent, computed in the same task.
@@ -331,6 +306,33 @@ pub trait RddNode: Send + Sync + Sized + 'static {
     fn do_checkpoint(&self, pass: &mut CheckpointPass);
 }
 
+/// A node's shuffle protocol as the scheduler drives it; `N` is the node, which holds the
+/// user's code (the map side, say). The implementations are in `protocol`; the trait is here,
+/// beside [`RddNode::exchange`], so nodes do not depend on the protocols built on them.
+pub trait Exchange<N: RddNode>: Send + Sync {
+    /// The node's dependencies while it has its parents.
+    fn dependencies(&self, node: &N, parents: &N::Parents) -> Vec<Dependency>;
+    /// Runs map task `part` of shuffle `dep`: computes that parent partition and stores its
+    /// output.
+    fn map_task(
+        &self,
+        node: &N,
+        parents: &N::Parents,
+        cx: &TaskContext,
+        dep: usize,
+        part: usize,
+    ) -> Result<()>;
+    /// Runs on the driver before the map stage of shuffle `dep` (a sort samples here).
+    fn prepare(&self, node: &N, parents: &N::Parents, dep: usize) -> Result<()>;
+    /// Drops every map output (the node was checkpointed: nothing reads them again).
+    fn release(&self);
+}
+
+/// The error of a map task asked of a shuffle the node does not have.
+pub(crate) fn no_shuffle(label: &str, dep: usize) -> Error {
+    Error::InvalidArgument(format!("node `{label}` has no shuffle {dep}"))
+}
+
 /// Produces partition `part` of `node`: from its checkpoint or cache when it has one, else by
 /// computing it, with the side outputs (checkpoint writer, cache) that record it.
 pub(crate) fn iter_node<N: RddNode>(
@@ -414,7 +416,7 @@ impl<N: RddNode> NodeDyn for N {
     fn run_map_task(&self, cx: &TaskContext, dep: usize, part: usize) -> Result<()> {
         match (self.parents().get(), self.exchange()) {
             (Some(p), Some(x)) => x.map_task(self, &p, cx, dep, part),
-            (Some(_), None) => Err(crate::protocol::no_shuffle(self.core().info().label, dep)),
+            (Some(_), None) => Err(no_shuffle(self.core().info().label, dep)),
             (None, _) => Ok(()),
         }
     }

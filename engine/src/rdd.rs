@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::actions;
-use crate::checkpoint::{CheckpointPass, CheckpointStatus};
+use crate::checkpoint::CheckpointStatus;
 use crate::codec::Postcard;
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::iter::{BoxedIter, Counting};
-use crate::node::{Node, NodeCore, NodeDyn, RddNode, iter_node};
+use crate::node::{CheckpointPass, Node, NodeCore, NodeDyn, ParentSet, RddNode, iter_node};
 use crate::partitioner::Partitioner;
 use crate::storage::{StorageLevel, StorageState};
 use crate::task::TaskContext;
@@ -310,6 +310,19 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         Self::Item: Display,
     {
         actions::save_as_text_file(self, dir.as_ref())
+    }
+}
+
+// Parent tuples of handles: here rather than in `node.rs`, which sits below `Dataset`.
+impl<A: Dataset> ParentSet for (A,) {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        vec![self.0.erased()]
+    }
+}
+
+impl<A: Dataset, B: Dataset> ParentSet for (A, B) {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        vec![self.0.erased(), self.1.erased()]
     }
 }
 

@@ -10,11 +10,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::checkpoint::CheckpointPass;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::listener::{Event, StageInfo, StageKind, TaskEnd, TaskMetrics, TaskOutcome};
-use crate::node::{Dependency, NodeDyn, NodeInfo, ShuffleDep};
+use crate::node::{CheckpointPass, Dependency, NodeDyn, NodeInfo, ShuffleDep};
 use crate::sync::lock;
 use crate::task::{self, TaskContext};
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::CheckpointKind;
 use super::policy::{CheckpointPolicy, CommittedCheckpoint};
 use crate::error::Result;
-use crate::node::NodeInfo;
+use crate::node_info::NodeInfo;
 use crate::part_io::{PartData, PartReader, Sink};
 use crate::sync::lock;
 use crate::task::{Commit, TaskContext};

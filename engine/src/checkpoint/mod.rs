@@ -16,8 +16,6 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use crate::node::NodeDyn;
-
 // The codec moved below the context (it also serves spill runs and disk blocks); its old paths
 // stay valid.
 pub use crate::codec::{self, compress};
@@ -58,15 +56,18 @@ pub(crate) enum CommitOutcome {
 /// recurses into its parents. Unlike Spark, the pass runs for every job, so a mark made after a
 /// job is honoured by the next one, and it runs *before* the job: the selected RDDs are written
 /// as a side output of the job itself.
-pub struct CheckpointPass {
+///
+/// Generic over what it selects (`N` is `dyn NodeDyn`, see `node::CheckpointPass`), so this
+/// subsystem stays below the nodes that use it.
+pub struct Pass<N: ?Sized> {
     visited: FxHashSet<usize>,
     all_marked_ancestors: bool,
-    selected: Vec<Arc<dyn NodeDyn>>,
+    selected: Vec<Arc<N>>,
 }
 
-impl CheckpointPass {
+impl<N: ?Sized> Pass<N> {
     pub(crate) fn new(all_marked_ancestors: bool) -> Self {
-        CheckpointPass {
+        Pass {
             visited: FxHashSet::default(),
             all_marked_ancestors,
             selected: Vec::new(),
@@ -84,11 +85,11 @@ impl CheckpointPass {
     }
 
     /// Selects a marked RDD to be checkpointed by this job.
-    pub fn select(&mut self, node: Arc<dyn NodeDyn>) {
+    pub fn select(&mut self, node: Arc<N>) {
         self.selected.push(node);
     }
 
-    pub(crate) fn into_selected(self) -> Vec<Arc<dyn NodeDyn>> {
+    pub(crate) fn into_selected(self) -> Vec<Arc<N>> {
         self.selected
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::CheckpointKind;
 use crate::error::Result;
-use crate::node::NodeInfo;
+use crate::node_info::NodeInfo;
 use crate::part_io::{PartReader, Sink};
 
 /// A checkpoint being written: what Spark's `ReliableRDDCheckpointData` and

@@ -18,7 +18,7 @@ use super::manifest::{Expected, FORMAT_VERSION, Manifest, PartInfo, remove_stale
 use super::policy::{CheckpointPolicy, CommittedCheckpoint};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::node::NodeInfo;
+use crate::node_info::NodeInfo;
 use crate::part_io::{PartData, PartReader, Sink};
 use file::{FileSink, read_part};
 use parts::Parts;

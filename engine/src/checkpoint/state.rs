@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use super::policy::{CheckpointPolicy, CommittedCheckpoint};
 use super::{CheckpointKind, CheckpointStatus, CommitOutcome};
 use crate::error::Result;
-use crate::node::NodeInfo;
+use crate::node_info::NodeInfo;
 use crate::part_io::{PartReader, Sink};
 use crate::sync::lock;
 

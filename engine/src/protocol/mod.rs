@@ -21,32 +21,6 @@ mod two_shuffles;
 pub use one_shuffle::{OneShuffle, OneShuffleNode, ShuffleKind};
 pub use two_shuffles::TwoShuffles;
 
-use crate::error::{Error, Result};
-use crate::node::{Dependency, RddNode};
-use crate::task::TaskContext;
-
-/// A node's shuffle protocol as the scheduler drives it; `N` is the node, which holds the
-/// user's code (the map side, say).
-pub trait Exchange<N: RddNode>: Send + Sync {
-    /// The node's dependencies while it has its parents.
-    fn dependencies(&self, node: &N, parents: &N::Parents) -> Vec<Dependency>;
-    /// Runs map task `part` of shuffle `dep`: computes that parent partition and stores its
-    /// output.
-    fn map_task(
-        &self,
-        node: &N,
-        parents: &N::Parents,
-        cx: &TaskContext,
-        dep: usize,
-        part: usize,
-    ) -> Result<()>;
-    /// Runs on the driver before the map stage of shuffle `dep` (a sort samples here).
-    fn prepare(&self, node: &N, parents: &N::Parents, dep: usize) -> Result<()>;
-    /// Drops every map output (the node was checkpointed: nothing reads them again).
-    fn release(&self);
-}
-
-/// The error of a map task asked of a shuffle the node does not have.
-pub(crate) fn no_shuffle(label: &str, dep: usize) -> Error {
-    Error::InvalidArgument(format!("node `{label}` has no shuffle {dep}"))
-}
+// The trait nodes return from `RddNode::exchange` lives with them; its paths here stay valid.
+pub use crate::node::Exchange;
+pub(crate) use crate::node::no_shuffle;

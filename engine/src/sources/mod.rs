@@ -4,13 +4,12 @@ pub mod parallelize;
 pub mod range;
 pub mod text_file;
 
-use crate::checkpoint::CheckpointPass;
 use crate::checkpoint::CheckpointStatus;
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
 use crate::data::Data;
 use crate::iter::{Count, Counting};
-use crate::node::{Node, NodeCore, ParentSlot, RddNode};
+use crate::node::{CheckpointPass, Node, NodeCore, ParentSlot, RddNode};
 use crate::task::{Site, TaskContext};
 
 /// A source of elements, split into partitions when it is created.

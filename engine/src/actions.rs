@@ -10,11 +10,35 @@ use std::fmt::Display;
 use std::io::Write;
 use std::path::Path;
 
-use crate::data::{Key, Pair, PairMap};
+use std::sync::Arc;
+
+use crate::data::{Data, Key, Pair, PairMap};
 use crate::error::{Error, Result};
-use crate::rdd::Dataset;
+use crate::node::{NodeCore, NodeDyn};
 use crate::scheduler::{Coverage, run_job};
 use crate::task::{TaskContext, on_caller};
+
+/// An RDD handle as an action sees it: its node (for the scheduler and error reports) and a
+/// reader of its partitions. Every `Dataset` is one (`rdd.rs`) and offers the actions below as
+/// methods; naming only this lets actions sit below the handles that call them.
+pub(crate) trait Handle: Sync {
+    /// Element type.
+    type Item: Data;
+    /// The node as a scheduler object.
+    fn erased(&self) -> Arc<dyn NodeDyn>;
+    /// Shared node state.
+    fn core(&self) -> &NodeCore<Self::Item>;
+    /// Partition `part`, counted as the task's output.
+    fn iter_partition(
+        &self,
+        cx: &TaskContext,
+        part: usize,
+    ) -> impl Iterator<Item = Self::Item> + use<Self>;
+    /// Number of partitions.
+    fn num_partitions(&self) -> usize {
+        self.core().info().partitions
+    }
+}
 
 /// What the caller's thread does with partition results, named in `Error::Panicked`.
 const MERGING: &str = "merging partition results";
@@ -22,16 +46,16 @@ const MERGING: &str = "merging partition results";
 const BUILDING_MAP: &str = "building the result map";
 
 /// The node an action runs on, which `Error::Panicked` names.
-fn label<D: Dataset>(d: &D) -> &'static str {
+fn label<D: Handle>(d: &D) -> &'static str {
     d.core().info().label
 }
 
-fn all_parts<D: Dataset>(d: &D) -> Vec<usize> {
+fn all_parts<D: Handle>(d: &D) -> Vec<usize> {
     (0..d.num_partitions()).collect()
 }
 
 /// Runs `f` over every partition of `d` and returns the per-partition results in order.
-fn per_partition<D: Dataset, R: Send>(
+fn per_partition<D: Handle, R: Send>(
     d: &D,
     f: impl Fn(&TaskContext, usize) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
@@ -44,7 +68,7 @@ fn per_partition<D: Dataset, R: Send>(
     )
 }
 
-pub(crate) fn collect<D: Dataset>(d: &D) -> Result<Vec<D::Item>> {
+pub(crate) fn collect<D: Handle>(d: &D) -> Result<Vec<D::Item>> {
     let parts = per_partition(d, |cx, p| {
         let mut v = Vec::new();
         d.iter_partition(cx, p).for_each(|x| v.push(x));
@@ -57,14 +81,14 @@ pub(crate) fn collect<D: Dataset>(d: &D) -> Result<Vec<D::Item>> {
     Ok(out)
 }
 
-pub(crate) fn count<D: Dataset>(d: &D) -> Result<u64> {
+pub(crate) fn count<D: Handle>(d: &D) -> Result<u64> {
     let parts = per_partition(d, |cx, p| Ok(d.iter_partition(cx, p).count() as u64))?;
     Ok(parts.into_iter().sum())
 }
 
 pub(crate) fn reduce<D, F>(d: &D, f: F) -> Result<Option<D::Item>>
 where
-    D: Dataset,
+    D: Handle,
     F: Fn(D::Item, D::Item) -> D::Item + Send + Sync,
 {
     // A fold, not `Iterator::reduce`: that takes the first element through `next`, which
@@ -82,7 +106,7 @@ where
 
 pub(crate) fn aggregate<D, U, S, C>(d: &D, zero: U, seq: &S, comb: &C) -> Result<U>
 where
-    D: Dataset,
+    D: Handle,
     U: Clone + Send + Sync,
     S: Fn(U, D::Item) -> U + Send + Sync,
     C: Fn(U, U) -> U + Send + Sync,
@@ -95,7 +119,7 @@ where
 
 pub(crate) fn for_each<D, F>(d: &D, f: F) -> Result<()>
 where
-    D: Dataset,
+    D: Handle,
     F: Fn(D::Item) + Send + Sync,
 {
     per_partition(d, |cx, p| {
@@ -106,7 +130,7 @@ where
 }
 
 /// Scans one partition, then four times as many each round, like Spark's `take`.
-pub(crate) fn take<D: Dataset>(d: &D, n: usize) -> Result<Vec<D::Item>> {
+pub(crate) fn take<D: Handle>(d: &D, n: usize) -> Result<Vec<D::Item>> {
     let total = d.num_partitions();
     let mut out = Vec::new();
     let mut next = 0;
@@ -136,7 +160,7 @@ pub(crate) fn take<D: Dataset>(d: &D, n: usize) -> Result<Vec<D::Item>> {
 
 pub(crate) fn count_by_key<D>(d: &D) -> Result<HashMap<<D::Item as Pair>::Key, u64>>
 where
-    D: Dataset,
+    D: Handle,
     D::Item: Pair,
     <D::Item as Pair>::Key: Key,
 {
@@ -152,7 +176,7 @@ where
 
 pub(crate) fn count_by_value<D>(d: &D) -> Result<HashMap<D::Item, u64>>
 where
-    D: Dataset,
+    D: Handle,
     D::Item: Key,
 {
     let parts = per_partition(d, |cx, p| {
@@ -177,7 +201,7 @@ fn merge_counts<K: Key>(parts: Vec<HashMap<K, u64>>) -> HashMap<K, u64> {
 
 pub(crate) fn collect_map<D>(d: &D) -> Result<PairMap<D::Item>>
 where
-    D: Dataset,
+    D: Handle,
     D::Item: Pair,
     <D::Item as Pair>::Key: Key,
 {
@@ -189,7 +213,7 @@ where
 
 pub(crate) fn save_as_text_file<D>(d: &D, dir: &Path) -> Result<()>
 where
-    D: Dataset,
+    D: Handle,
     D::Item: Display,
 {
     if dir.exists() {

@@ -8,11 +8,14 @@
 
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::context::Context;
-use crate::error::Result;
-use crate::listener::StageInfo;
-use crate::node::NodeDyn;
+use crate::error::{Error, Result};
+use crate::listener::{StageInfo, StageKind};
+use crate::node::{Dependency, NodeDyn, ShuffleDep};
 use crate::node_info::NodeInfo;
+use crate::runner::run_tasks;
 use crate::task::TaskContext;
 
 /// One task of a stage: `task(cx, i)` computes the `i`-th of the stage's partitions (its
@@ -44,7 +47,7 @@ pub struct Rayon;
 
 impl Backend for Rayon {
     fn run_map_stages(&self, ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
-        crate::scheduler::run_missing_shuffles(ctx, job, root)
+        run_missing_shuffles(ctx, job, root)
     }
 
     fn run_stage(
@@ -57,7 +60,7 @@ impl Backend for Rayon {
     ) -> Result<()> {
         let (id, label) = (node.id, node.label);
         let indices: Vec<usize> = (0..parts.len()).collect();
-        crate::scheduler::run_tasks(
+        run_tasks(
             ctx,
             &[stage],
             &indices,
@@ -73,4 +76,95 @@ impl Backend for Rayon {
 pub(crate) fn of(ctx: &Context) -> &'static dyn Backend {
     let _ = ctx;
     &Rayon
+}
+
+/// Shuffle dependencies reachable from `node` through narrow edges whose outputs are missing.
+fn direct_missing_shuffles(node: &Arc<dyn NodeDyn>) -> Vec<ShuffleDep> {
+    let mut out = Vec::new();
+    let mut seen = FxHashSet::default();
+    let mut stack = vec![node.clone()];
+    // Iterative: lineage may be long when nothing was checkpointed yet.
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.info().id) {
+            continue;
+        }
+        for d in n.dependencies() {
+            match d {
+                Dependency::Narrow(p) => stack.push(p),
+                Dependency::Shuffle(s) if !s.status.is_complete() => out.push(s),
+                Dependency::Shuffle(_) | Dependency::Checkpoint(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// Runs every missing shuffle map stage under `root`, in waves: each wave runs, as one set of
+/// parallel tasks, all stages whose own inputs are ready.
+fn run_missing_shuffles(ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
+    struct Stage {
+        dep: ShuffleDep,
+        needs: Vec<(usize, usize)>,
+    }
+    let key = |d: &ShuffleDep| (d.owner.info().id, d.index);
+    let mut stages: FxHashMap<(usize, usize), Stage> = FxHashMap::default();
+    let mut todo = direct_missing_shuffles(root);
+    while let Some(dep) = todo.pop() {
+        let k = key(&dep);
+        if stages.contains_key(&k) {
+            continue;
+        }
+        let pre = direct_missing_shuffles(&dep.parent);
+        let needs = pre.iter().map(key).collect();
+        todo.extend(pre);
+        stages.insert(k, Stage { dep, needs });
+    }
+    while !stages.is_empty() {
+        let ready: Vec<(usize, usize)> = stages
+            .iter()
+            .filter(|(_, s)| s.needs.iter().all(|n| !stages.contains_key(n)))
+            .map(|(k, _)| *k)
+            .collect();
+        if ready.is_empty() {
+            return Err(Error::Internal(
+                "shuffle stages depend on each other".into(),
+            ));
+        }
+        let wave: Vec<Stage> = ready.iter().filter_map(|k| stages.remove(k)).collect();
+        let tasks: Vec<(usize, usize)> = wave
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.dep.status.missing().into_iter().map(move |p| (i, p)))
+            .collect();
+        for s in &wave {
+            s.dep.owner.prepare_map_stage(s.dep.index)?;
+        }
+        let infos: Vec<StageInfo> = wave
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let n = tasks.iter().filter(|t| t.0 == i).count();
+                StageInfo::new(job, StageKind::ShuffleMap, s.dep.owner.info(), n)
+            })
+            .collect();
+        run_tasks(
+            ctx,
+            &infos,
+            &tasks,
+            // No node's elements are the output of a map task: its shuffle writes are.
+            |&(i, p)| (i, usize::MAX, wave[i].dep.parent.info().label, p),
+            |cx, &(i, p)| {
+                let d = &wave[i].dep;
+                d.owner.run_map_task(cx, d.index, p)?;
+                let (records, bytes) = d.status.map_output_size(p);
+                cx.metrics(|m| {
+                    m.records_out += records;
+                    m.shuffle_records_written += records;
+                    m.shuffle_bytes_written += bytes;
+                });
+                Ok(())
+            },
+        )?;
+    }
+    Ok(())
 }

@@ -45,6 +45,7 @@ pub mod protocol;
 #[doc(hidden)]
 pub mod range;
 mod rdd;
+mod runner;
 mod scheduler;
 #[doc(hidden)]
 pub mod shuffle;

@@ -326,6 +326,27 @@ impl<A: Dataset, B: Dataset> ParentSet for (A, B) {
     }
 }
 
+// What actions need of a handle: every `Dataset` has it.
+impl<D: Dataset> actions::Handle for D {
+    type Item = D::Item;
+
+    fn erased(&self) -> Arc<dyn NodeDyn> {
+        Dataset::erased(self)
+    }
+
+    fn core(&self) -> &NodeCore<D::Item> {
+        Dataset::core(self)
+    }
+
+    fn iter_partition(
+        &self,
+        cx: &TaskContext,
+        part: usize,
+    ) -> impl Iterator<Item = D::Item> + use<D> {
+        Dataset::iter_partition(self, cx, part)
+    }
+}
+
 impl<N: RddNode> Dataset for Node<N> {
     type Item = N::Item;
 

@@ -5,9 +5,9 @@
 //! that group by key can stream one key at a time instead of holding a hash map of the whole
 //! partition.
 //!
-//! Records cross the disk with the checkpoint codec (serde + postcard), framed by a 4-byte
-//! length. A record type that is not serde-serializable cannot spill: its shuffles stay in
-//! memory (with a warning), which the generated code decides at compile time through
+//! Records cross the disk with the engine's element codec (`codec`: serde + postcard), framed
+//! by a 4-byte length. A record type that is not serde-serializable cannot spill: its shuffles
+//! stay in memory (with a warning), which the generated code decides at compile time through
 //! [`Probe`].
 //!
 //! Spill files live in one temporary directory per context and are deleted when the run that
@@ -25,7 +25,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::codec::Postcard;
+use crate::codec::{ElemCodec, Postcard};
 use crate::error::{Error, Result};
 use crate::partitioner::key_hash;
 use crate::task::TaskContext;
@@ -38,34 +38,9 @@ pub const MIN_READ_BUFFER: usize = 4 * 1024;
 /// Write buffer of a run being written (per map task).
 const WRITE_BUFFER: usize = 64 * 1024;
 
-/// How a shuffle record is written to and read from a spill run.
-pub trait SpillCodec<R>: Send + Sync {
-    /// Appends the encoding of `r` to `out`.
-    fn encode(&self, r: &R, out: &mut Vec<u8>) -> Result<(), String>;
-    /// Decodes one record from all of `bytes`.
-    fn decode(&self, bytes: &[u8]) -> Result<R, String>;
-    /// Encoded size of `r`: the estimate of the heap bytes it owns.
-    fn size(&self, r: &R) -> usize;
-}
-
-/// A shared spill codec.
-pub type Codec<R> = Arc<dyn SpillCodec<R>>;
-
-impl<R: Serialize + DeserializeOwned> SpillCodec<R> for Postcard<R> {
-    fn encode(&self, r: &R, out: &mut Vec<u8>) -> Result<(), String> {
-        let taken = std::mem::take(out);
-        *out = postcard::to_extend(r, taken).map_err(|e| format!("cannot encode record: {e}"))?;
-        Ok(())
-    }
-
-    fn decode(&self, bytes: &[u8]) -> Result<R, String> {
-        postcard::from_bytes(bytes).map_err(|e| format!("cannot decode record: {e}"))
-    }
-
-    fn size(&self, r: &R) -> usize {
-        postcard::experimental::serialized_size(r).unwrap_or(0)
-    }
-}
+/// A shared spill codec: the engine's one element codec (`codec.rs`), which also writes
+/// checkpoints and disk blocks.
+pub type Codec<R> = Arc<dyn ElemCodec<R>>;
 
 /// Picks, at compile time, the spill codec of a record type: `(&Probe::<R>::new()).codec()`
 /// resolves to [`Spillable::codec`] (postcard) when `R` is serde-serializable and to

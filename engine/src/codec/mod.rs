@@ -6,14 +6,26 @@ pub mod compress;
 
 use std::marker::PhantomData;
 
-/// Encodes and decodes the elements of one checkpointed RDD.
+/// Encodes and decodes the elements of one RDD or shuffle: the one codec of the engine, used by
+/// reliable checkpoints (a part file is a run of encodings), disk blocks of `persist` (likewise)
+/// and spill runs (one length-framed record at a time).
 pub trait ElemCodec<T>: Send + Sync {
     /// Name stored in the manifest, checked on read.
     fn name(&self) -> &'static str;
-    /// Appends the encoding of `item` to `out`.
+    /// Appends the encoding of `item` to `out`; on error `out` is left as it was.
     fn encode(&self, item: &T, out: &mut Vec<u8>) -> Result<(), String>;
     /// Decodes exactly `records` elements filling all of `bytes`.
     fn decode_all(&self, bytes: &[u8], records: u64) -> Result<Vec<T>, String>;
+    /// Decodes the one element filling all of `bytes` (a framed spill record).
+    fn decode(&self, bytes: &[u8]) -> Result<T, String> {
+        let mut one = self.decode_all(bytes, 1)?;
+        one.pop().ok_or_else(|| "no record decoded".to_string())
+    }
+    /// Encoded size of `item`: what a spilling shuffle estimates its heap bytes by.
+    fn size(&self, item: &T) -> usize {
+        let mut out = Vec::new();
+        self.encode(item, &mut out).map_or(0, |()| out.len())
+    }
 }
 
 /// The postcard codec (compact varint encoding of any serde type).
@@ -66,6 +78,14 @@ where
             ));
         }
         Ok(out)
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<T, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("cannot decode element: {e}"))
+    }
+
+    fn size(&self, item: &T) -> usize {
+        postcard::experimental::serialized_size(item).unwrap_or(0)
     }
 }
 

@@ -497,7 +497,7 @@ impl<N: RddNode> NodeDyn for N {
 
 /// A cheap, clonable handle to a typed node: the type of each field of a generated pipeline.
 ///
-/// Actions and checkpoint methods come from the [`Dataset`] trait (in the prelude).
+/// Actions and checkpoint methods come from the [`Dataset`](crate::Dataset) trait (in the prelude).
 pub struct Node<N>(Arc<N>);
 
 impl<N> Clone for Node<N> {

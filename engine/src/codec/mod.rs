@@ -118,3 +118,41 @@ impl postcard::ser_flavors::Flavor for AppendTo<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ElemCodec, Postcard};
+
+    /// A codec with only the required methods, so `decode` and `size` are the trait's defaults.
+    struct RequiredOnly;
+
+    impl ElemCodec<(String, u64)> for RequiredOnly {
+        fn name(&self) -> &'static str {
+            "required-only"
+        }
+
+        fn encode(&self, item: &(String, u64), out: &mut Vec<u8>) -> Result<(), String> {
+            Postcard::new().encode(item, out)
+        }
+
+        fn decode_all(&self, bytes: &[u8], records: u64) -> Result<Vec<(String, u64)>, String> {
+            Postcard::new().decode_all(bytes, records)
+        }
+    }
+
+    #[test]
+    fn one_record_decodes_and_sizes_alike_through_defaults_and_postcard() {
+        let item = ("spilled".to_string(), 300u64);
+        let bytes = postcard::to_allocvec(&item).unwrap();
+        let postcard = Postcard::<(String, u64)>::new();
+        assert_eq!(postcard.decode(&bytes).unwrap(), item);
+        assert_eq!(RequiredOnly.decode(&bytes).unwrap(), item);
+        assert_eq!(postcard.size(&item), bytes.len());
+        assert_eq!(RequiredOnly.size(&item), bytes.len());
+        // A frame holding more than one record is not one record.
+        let mut two = bytes.clone();
+        two.extend_from_slice(&bytes);
+        assert!(RequiredOnly.decode(&two).is_err());
+        assert!(postcard.decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+}

@@ -58,6 +58,7 @@
 //!
 //! **After `new`:**
 //! [Actions](#actions) ·
+//! [More actions](#more-actions) ·
 //! [`save_as_text_file`](#save_as_text_file) ·
 //! [Checkpoint and cache methods](#checkpoint-and-cache-methods)
 //!
@@ -1363,6 +1364,75 @@
 //! let err = p.panics.count().unwrap_err();
 //! assert!(matches!(err, rddflow::Error::TaskFailed { .. }));
 //! assert!(err.to_string().contains("three"));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## More actions
+//!
+//! Spark's other actions (SPEC.md section 4), with the same guarantees: a panic in user code
+//! (a closure, an element's `Ord` or `Hash`, a merge function on the caller's thread) is an
+//! error naming the node, never a panic.
+//!
+//! | action | result |
+//! |---|---|
+//! | [`top(n)`](crate::Dataset::top) | the `n` largest, descending; a bounded heap per partition, O(partitions x n) elements held |
+//! | [`take_ordered(n)`](crate::Dataset::take_ordered) | the `n` smallest, ascending; likewise bounded |
+//! | [`max()`](crate::Dataset::max), [`min()`](crate::Dataset::min) | `Option<T>`, `None` when empty |
+//! | [`sum()`](crate::Dataset::sum) | `T` (any `T: Sum`), zero when empty |
+//! | [`mean()`](crate::Dataset::mean) | `f64`, NaN when empty (numbers: [`Numeric`](crate::Numeric)) |
+//! | [`stats()`](crate::Dataset::stats) | [`StatCounter`](crate::StatCounter): count, sum, mean, population and sample variance and deviation, min, max; merged per partition, numerically stable |
+//! | [`histogram(buckets)`](crate::Dataset::histogram) | `(bounds, counts)`: a bucket count (even buckets from min to max) or the bounds ([`Buckets`](crate::Buckets)); the last bucket closed |
+//! | [`is_empty()`](crate::Dataset::is_empty) | `bool`; stops at the first partition with an element |
+//! | [`lookup(&key)`](crate::Dataset::lookup) | `Vec<V>` (pairs); only the key's partition when the partitioner is known |
+//! | [`for_each_partition(f)`](crate::Dataset::for_each_partition) | `()`; `f(&mut dyn Iterator)` once per partition, in parallel |
+//! | [`tree_reduce(f, depth)`](crate::Dataset::tree_reduce) | as `reduce`, partition results combined in rounds of groups |
+//! | [`tree_aggregate(zero, seq, comb, depth)`](crate::Dataset::tree_aggregate) | as `aggregate`, likewise |
+//! | [`take_sample(with_replacement, n, seed)`](crate::Dataset::take_sample) | `Vec<T>`: `n` uniform draws in random order (all elements, shuffled, when fewer without replacement) |
+//! | [`count_approx_distinct(relative_sd)`](crate::Dataset::count_approx_distinct) | `u64` by HyperLogLog++ (`relative_sd` >= 0.00412) |
+//! | [`to_local_iterator()`](crate::Dataset::to_local_iterator) | an iterator of `Result<T>`, one partition computed at a time |
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = parallelize(vec![5, 1, 9, 3, 7, 2, 8, 4, 6, 0], 3);
+//!         pairs: (u64, u64) = nums.map(|x| (x % 3, x));
+//!         sums: (u64, u64) = pairs.reduce_by_key(|a, b| a + b, 2);
+//!     }
+//! }
+//!
+//! let ctx = Context::builder().build()?;
+//! let p = P::new(&ctx)?;
+//! assert_eq!(p.nums.top(3)?, vec![9, 8, 7]);
+//! assert_eq!(p.nums.take_ordered(3)?, vec![0, 1, 2]);
+//! assert_eq!((p.nums.max()?, p.nums.min()?), (Some(9), Some(0)));
+//! assert_eq!(p.nums.sum()?, 45);
+//! assert_eq!(p.nums.mean()?, 4.5);
+//! let s = p.nums.stats()?;
+//! assert_eq!((s.count(), s.variance(), s.min(), s.max()), (10, 8.25, 0.0, 9.0));
+//! assert_eq!(s.sample_variance(), 82.5 / 9.0);
+//! // Buckets [0, 3), [3, 6), [6, 9]: the last one closed.
+//! assert_eq!(p.nums.histogram(3)?, (vec![0.0, 3.0, 6.0, 9.0], vec![3, 3, 4]));
+//! assert_eq!(p.nums.histogram(vec![0.0, 5.0, 100.0])?.1, vec![5, 5]);
+//! assert!(!p.nums.is_empty()?);
+//! assert_eq!(p.sums.lookup(&0)?, vec![18]); // 9 + 3 + 6 + 0, one partition read
+//! let parts = AtomicU64::new(0);
+//! p.nums.for_each_partition(|it| {
+//!     parts.fetch_add(1, Ordering::Relaxed);
+//!     it.for_each(drop);
+//! })?;
+//! assert_eq!(parts.into_inner(), 3);
+//! assert_eq!(p.nums.tree_reduce(|a, b| a + b, 2)?, Some(45));
+//! assert_eq!(p.nums.tree_aggregate(0, |a, x| a + x, |a, b| a + b, 2)?, 45);
+//! let mut sample = p.nums.take_sample(false, 4, 42)?;
+//! sample.sort();
+//! sample.dedup();
+//! assert_eq!(sample.len(), 4);
+//! assert_eq!(p.nums.count_approx_distinct(0.05)?, 10);
+//! let streamed: Vec<u64> = p.nums.to_local_iterator().collect::<Result<_>>()?;
+//! assert_eq!(streamed, p.nums.collect()?);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

@@ -27,6 +27,7 @@ mod iter;
 #[doc(hidden)]
 pub mod lineage;
 pub mod listener;
+mod more_actions;
 mod node;
 #[doc(hidden)]
 pub mod ops;
@@ -46,6 +47,7 @@ pub mod shuffle;
 pub mod sources;
 #[doc(hidden)]
 pub mod spill;
+mod stats;
 mod storage;
 mod sync;
 mod task;
@@ -56,9 +58,11 @@ pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use listener::{Event, Listener, StageKind, TaskMetrics};
+pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
 pub use rdd::{Dataset, Rdd};
+pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::{StorageLevel, StorageState};
 
 /// What only generated code (and hand-written nodes) needs: the operators, the execution

@@ -1,0 +1,62 @@
+//! `to_local_iterator()`: the elements in partition order, one job per partition, run when
+//! the previous partition's elements are used up, so the caller holds one partition at a time.
+
+use crate::error::Result;
+use crate::rdd::{Dataset, Rdd};
+use crate::scheduler::{Coverage, run_job};
+
+/// The iterator of [`Dataset::to_local_iterator`]: `Ok` elements in partition order; a
+/// failed job yields one `Err` and ends the iteration.
+pub struct LocalIterator<T> {
+    rdd: Rdd<T>,
+    next_part: usize,
+    current: std::vec::IntoIter<T>,
+    failed: bool,
+}
+
+impl<T: crate::Data> LocalIterator<T> {
+    pub(crate) fn new(rdd: Rdd<T>) -> Self {
+        LocalIterator {
+            rdd,
+            next_part: 0,
+            current: Vec::new().into_iter(),
+            failed: false,
+        }
+    }
+
+    fn fetch(&self, part: usize) -> Result<Vec<T>> {
+        let d = &self.rdd;
+        let mut got = run_job(
+            d.core().context(),
+            &d.erased(),
+            &[part],
+            Coverage::Partial,
+            &|cx, p| Ok(d.iter_partition(cx, p).collect::<Vec<_>>()),
+        )?;
+        Ok(got.pop().unwrap_or_default())
+    }
+}
+
+impl<T: crate::Data> Iterator for LocalIterator<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            if let Some(x) = self.current.next() {
+                return Some(Ok(x));
+            }
+            if self.failed || self.next_part >= self.rdd.num_partitions() {
+                return None;
+            }
+            let part = self.next_part;
+            self.next_part += 1;
+            match self.fetch(part) {
+                Ok(v) => self.current = v.into_iter(),
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

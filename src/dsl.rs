@@ -26,6 +26,10 @@
 //! [`key_by`](#key_by) ·
 //! [`sample`](#sample) ·
 //! [`inspect`](#inspect) ·
+//! [`keys`](#keys) ·
+//! [`values`](#values) ·
+//! [`glom`](#glom) ·
+//! [`map_partitions_with_index`](#map_partitions_with_index) ·
 //! [`coalesce`](#coalesce) ·
 //! [`union`](#union)
 //!
@@ -575,6 +579,83 @@
 //! let p = P::new(&Context::new()?)?;
 //! assert_eq!(p.seen.collect()?, vec![0, 1, 2, 3, 4]);
 //! assert_eq!(SEEN.load(Ordering::Relaxed), 5);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `keys`
+//!
+//! `parent.keys()` on pairs `(K, V)`: the keys `K`, one per pair (Spark's `keys`). The
+//! elements are no longer pairs, so no partitioner is kept.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (char, u32) = parallelize(vec![('a', 1), ('b', 2), ('a', 3)], 2);
+//!         keys: char = pairs.keys();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.keys.collect()?, vec!['a', 'b', 'a']);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `values`
+//!
+//! `parent.values()` on pairs `(K, V)`: the values `V`, one per pair (Spark's `values`), for
+//! instance the matched pairs of a `join`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (char, u32) = parallelize(vec![('a', 1), ('b', 2), ('a', 3)], 2);
+//!         values: u32 = pairs.values();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.values.collect()?, vec![1, 2, 3]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `glom`
+//!
+//! `parent.glom()`: one element per partition, the `Vec<T>` of its elements in order (Spark's
+//! `glom`; an empty partition gives an empty `Vec`). Shows how the elements are partitioned.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..7, 3);
+//!         parts: Vec<u64> = nums.glom();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.parts.collect()?, vec![vec![0, 1], vec![2, 3], vec![4, 5, 6]]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `map_partitions_with_index`
+//!
+//! `parent.map_partitions_with_index(f)` with `f: FnOnce(usize, Iterator<Item = T>) ->
+//! impl IntoIterator<Item = U>`: as [`map_partitions`](#map_partitions), with the partition's
+//! index first (Spark's `mapPartitionsWithIndex`).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..6, 3);
+//!         tagged: (usize, u64) = nums.map_partitions_with_index(|i, it| it.map(move |x| (i, x)));
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.tagged.collect()?, vec![(0, 0), (0, 1), (1, 2), (1, 3), (2, 4), (2, 5)]);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

@@ -21,15 +21,18 @@ pub mod flat_map;
 pub mod flat_map_values;
 pub mod fold_by_key;
 pub mod full_outer_join;
+pub mod glom;
 pub mod group_by_key;
 pub(crate) mod hash_join;
 pub mod inspect;
 pub mod join;
 pub mod joined;
 pub mod key_by;
+pub mod keys;
 pub mod left_outer_join;
 pub mod map;
 pub mod map_partitions;
+pub mod map_partitions_with_index;
 pub mod map_values;
 pub(crate) mod partial;
 pub mod partition_by;
@@ -40,6 +43,7 @@ pub mod sample;
 pub mod sort_by;
 pub mod sort_by_key;
 pub mod union;
+pub mod values;
 
 use std::marker::PhantomData;
 

@@ -121,6 +121,10 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     narrow("key_by", false, &[Closure("f")]),
     narrow("sample", true, &[Value("fraction"), Value("seed")]),
     narrow("inspect", true, &[Closure("f")]),
+    narrow_pairs("keys", false, &[]),
+    narrow_pairs("values", false, &[]),
+    narrow("glom", false, &[]),
+    narrow("map_partitions_with_index", false, &[Closure("f")]),
     OpSpec {
         name: "coalesce",
         shape: Coalesce,

@@ -267,7 +267,25 @@
 //! operators, take an optional last argument, the number of output partitions; without it, the output has `default_parallelism`
 //! partitions when it was set explicitly on the builder, else as many as the largest parent.
 //! `partition_by(n)` and `repartition(n)` require the count. Every partition count in a node is
-//! evaluated once, in `new`, and may use the value parameters.
+//! evaluated once, in `new`, and may use the value parameters. A count of 0, in a source or an
+//! operator, makes `new` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+//! naming the node, as Spark refuses it.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(n: usize) {
+//!         nums: u64 = range(0..10, 2);
+//!         spread: u64 = nums.repartition(n);
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let err = P::new(&ctx, 0).err().expect("refused");
+//! assert!(err.to_string().contains("`P.spread`"));
+//! assert_eq!(P::new(&ctx, 3)?.spread.num_partitions(), 3);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
 //!
 //! # Sources
 //!
@@ -661,7 +679,7 @@
 //!
 //! ## `coalesce`
 //!
-//! `parent.coalesce(n)`: at most `n` partitions (at least one, never more than the parent's),
+//! `parent.coalesce(n)`: at most `n` partitions (never more than the parent's; 0 is refused),
 //! without a shuffle: each output partition concatenates a contiguous run of parent partitions,
 //! so the order of elements is kept.
 //!

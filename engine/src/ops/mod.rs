@@ -50,6 +50,18 @@ use std::marker::PhantomData;
 /// The operator type shared by every operator module (each module has its own `Op`).
 pub(crate) type Marker<In, Out> = PhantomData<fn(In) -> Out>;
 
+/// A partition count given to operator `op` of node `node` (`coalesce(n)`, `repartition(n)`,
+/// a wide operator's optional count), checked when the pipeline is built: 0 is refused, as
+/// Spark refuses it, rather than run as one partition.
+pub fn partition_count(node: &'static str, op: &'static str, n: usize) -> crate::Result<usize> {
+    if n == 0 {
+        return Err(crate::Error::InvalidArgument(format!(
+            "node `{node}`: `{op}` needs at least one partition, got 0"
+        )));
+    }
+    Ok(n)
+}
+
 /// A shuffle operator: what its map side writes and its reduce side reads.
 pub trait WideOp {
     /// One record crossing the shuffle.

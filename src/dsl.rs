@@ -96,6 +96,11 @@
 //!   parameter (`struct P(words: Vec<String>) { words: String = parallelize(words); }` is a
 //!   "duplicate node" error).
 //! - Doc comments on the pipeline and on nodes carry over to the generated struct and fields.
+//! - An unknown operator is a compile error that leads a Spark user to the name: Spark's
+//!   camelCase names are looked up as snake_case (`reduceByKey` -> `reduce_by_key`,
+//!   `collectAsMap` -> `collect_map`), an action written as an operator (`nums.top(10)`) is
+//!   said to be an action called on the node's handle, and `cache`/`checkpoint` to be node
+//!   attributes; otherwise the closest spelling is suggested.
 //!
 //! ```
 //! use rddflow::prelude::*;

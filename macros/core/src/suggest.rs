@@ -113,6 +113,20 @@ mod tests {
         assert_eq!(operator_hint("transmogrify", "nums"), "");
     }
 
+    /// The action table names methods of the engine's `Dataset` (the saves of SPEC.md
+    /// section 4 other than `save_as_text_file` may live with their sinks).
+    #[test]
+    fn every_listed_action_is_a_dataset_method() {
+        let rdd = include_str!("../../../engine/src/rdd.rs");
+        for a in ops::ACTIONS {
+            let declared = rdd.contains(&format!("fn {a}(")) || rdd.contains(&format!("fn {a}<"));
+            assert!(
+                declared || (a.starts_with("save_as_") && *a != "save_as_text_file"),
+                "`{a}` is not a Dataset method"
+            );
+        }
+    }
+
     #[test]
     fn every_camel_case_operator_name_is_found() {
         for op in ops::OPERATORS {

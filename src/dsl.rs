@@ -26,6 +26,10 @@
 //! [`key_by`](#key_by) ·
 //! [`sample`](#sample) ·
 //! [`inspect`](#inspect) ·
+//! [`keys`](#keys) ·
+//! [`values`](#values) ·
+//! [`glom`](#glom) ·
+//! [`map_partitions_with_index`](#map_partitions_with_index) ·
 //! [`coalesce`](#coalesce) ·
 //! [`union`](#union)
 //!
@@ -58,6 +62,7 @@
 //!
 //! **After `new`:**
 //! [Actions](#actions) ·
+//! [More actions](#more-actions) ·
 //! [`save_as_text_file`](#save_as_text_file) ·
 //! [Checkpoint and cache methods](#checkpoint-and-cache-methods)
 //!
@@ -91,6 +96,11 @@
 //!   parameter (`struct P(words: Vec<String>) { words: String = parallelize(words); }` is a
 //!   "duplicate node" error).
 //! - Doc comments on the pipeline and on nodes carry over to the generated struct and fields.
+//! - An unknown operator is a compile error that leads a Spark user to the name: Spark's
+//!   camelCase names are looked up as snake_case (`reduceByKey` -> `reduce_by_key`,
+//!   `collectAsMap` -> `collect_map`), an action written as an operator (`nums.top(10)`) is
+//!   said to be an action called on the node's handle, and `cache`/`checkpoint` to be node
+//!   attributes; otherwise the closest spelling is suggested.
 //!
 //! ```
 //! use rddflow::prelude::*;
@@ -262,7 +272,25 @@
 //! operators, take an optional last argument, the number of output partitions; without it, the output has `default_parallelism`
 //! partitions when it was set explicitly on the builder, else as many as the largest parent.
 //! `partition_by(n)` and `repartition(n)` require the count. Every partition count in a node is
-//! evaluated once, in `new`, and may use the value parameters.
+//! evaluated once, in `new`, and may use the value parameters. A count of 0, in a source or an
+//! operator, makes `new` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+//! naming the node, as Spark refuses it.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P(n: usize) {
+//!         nums: u64 = range(0..10, 2);
+//!         spread: u64 = nums.repartition(n);
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let err = P::new(&ctx, 0).err().expect("refused");
+//! assert!(err.to_string().contains("`P.spread`"));
+//! assert_eq!(P::new(&ctx, 3)?.spread.num_partitions(), 3);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
 //!
 //! # Sources
 //!
@@ -577,9 +605,86 @@
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
+//! ## `keys`
+//!
+//! `parent.keys()` on pairs `(K, V)`: the keys `K`, one per pair (Spark's `keys`). The
+//! elements are no longer pairs, so no partitioner is kept.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (char, u32) = parallelize(vec![('a', 1), ('b', 2), ('a', 3)], 2);
+//!         keys: char = pairs.keys();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.keys.collect()?, vec!['a', 'b', 'a']);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `values`
+//!
+//! `parent.values()` on pairs `(K, V)`: the values `V`, one per pair (Spark's `values`), for
+//! instance the matched pairs of a `join`.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (char, u32) = parallelize(vec![('a', 1), ('b', 2), ('a', 3)], 2);
+//!         values: u32 = pairs.values();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.values.collect()?, vec![1, 2, 3]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `glom`
+//!
+//! `parent.glom()`: one element per partition, the `Vec<T>` of its elements in order (Spark's
+//! `glom`; an empty partition gives an empty `Vec`). Shows how the elements are partitioned.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..7, 3);
+//!         parts: Vec<u64> = nums.glom();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.parts.collect()?, vec![vec![0, 1], vec![2, 3], vec![4, 5, 6]]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `map_partitions_with_index`
+//!
+//! `parent.map_partitions_with_index(f)` with `f: FnOnce(usize, Iterator<Item = T>) ->
+//! impl IntoIterator<Item = U>`: as [`map_partitions`](#map_partitions), with the partition's
+//! index first (Spark's `mapPartitionsWithIndex`).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..6, 3);
+//!         tagged: (usize, u64) = nums.map_partitions_with_index(|i, it| it.map(move |x| (i, x)));
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.tagged.collect()?, vec![(0, 0), (0, 1), (1, 2), (1, 3), (2, 4), (2, 5)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
 //! ## `coalesce`
 //!
-//! `parent.coalesce(n)`: at most `n` partitions (at least one, never more than the parent's),
+//! `parent.coalesce(n)`: at most `n` partitions (never more than the parent's; 0 is refused),
 //! without a shuffle: each output partition concatenates a contiguous run of parent partitions,
 //! so the order of elements is kept.
 //!
@@ -1363,6 +1468,75 @@
 //! let err = p.panics.count().unwrap_err();
 //! assert!(matches!(err, rddflow::Error::TaskFailed { .. }));
 //! assert!(err.to_string().contains("three"));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## More actions
+//!
+//! Spark's other actions (SPEC.md section 4), with the same guarantees: a panic in user code
+//! (a closure, an element's `Ord` or `Hash`, a merge function on the caller's thread) is an
+//! error naming the node, never a panic.
+//!
+//! | action | result |
+//! |---|---|
+//! | [`top(n)`](crate::Dataset::top) | the `n` largest, descending; a bounded heap per partition, O(partitions x n) elements held |
+//! | [`take_ordered(n)`](crate::Dataset::take_ordered) | the `n` smallest, ascending; likewise bounded |
+//! | [`max()`](crate::Dataset::max), [`min()`](crate::Dataset::min) | `Option<T>`, `None` when empty |
+//! | [`sum()`](crate::Dataset::sum) | `T` (any `T: Sum`), zero when empty |
+//! | [`mean()`](crate::Dataset::mean) | `f64`, NaN when empty (numbers: [`Numeric`](crate::Numeric)) |
+//! | [`stats()`](crate::Dataset::stats) | [`StatCounter`](crate::StatCounter): count, sum, mean, population and sample variance and deviation, min, max; merged per partition, numerically stable |
+//! | [`histogram(buckets)`](crate::Dataset::histogram) | `(bounds, counts)`: a bucket count (even buckets from min to max) or the bounds ([`Buckets`](crate::Buckets)); the last bucket closed |
+//! | [`is_empty()`](crate::Dataset::is_empty) | `bool`; stops at the first partition with an element |
+//! | [`lookup(&key)`](crate::Dataset::lookup) | `Vec<V>` (pairs); only the key's partition when the partitioner is known |
+//! | [`for_each_partition(f)`](crate::Dataset::for_each_partition) | `()`; `f(&mut dyn Iterator)` once per partition, in parallel |
+//! | [`tree_reduce(f, depth)`](crate::Dataset::tree_reduce) | as `reduce`, partition results combined in rounds of groups |
+//! | [`tree_aggregate(zero, seq, comb, depth)`](crate::Dataset::tree_aggregate) | as `aggregate`, likewise |
+//! | [`take_sample(with_replacement, n, seed)`](crate::Dataset::take_sample) | `Vec<T>`: `n` uniform draws in random order (all elements, shuffled, when fewer without replacement) |
+//! | [`count_approx_distinct(relative_sd)`](crate::Dataset::count_approx_distinct) | `u64` by HyperLogLog++ (`relative_sd` >= 0.00412) |
+//! | [`to_local_iterator()`](crate::Dataset::to_local_iterator) | an iterator of `Result<T>`, one partition computed at a time |
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = parallelize(vec![5, 1, 9, 3, 7, 2, 8, 4, 6, 0], 3);
+//!         pairs: (u64, u64) = nums.map(|x| (x % 3, x));
+//!         sums: (u64, u64) = pairs.reduce_by_key(|a, b| a + b, 2);
+//!     }
+//! }
+//!
+//! let ctx = Context::builder().build()?;
+//! let p = P::new(&ctx)?;
+//! assert_eq!(p.nums.top(3)?, vec![9, 8, 7]);
+//! assert_eq!(p.nums.take_ordered(3)?, vec![0, 1, 2]);
+//! assert_eq!((p.nums.max()?, p.nums.min()?), (Some(9), Some(0)));
+//! assert_eq!(p.nums.sum()?, 45);
+//! assert_eq!(p.nums.mean()?, 4.5);
+//! let s = p.nums.stats()?;
+//! assert_eq!((s.count(), s.variance(), s.min(), s.max()), (10, 8.25, 0.0, 9.0));
+//! assert_eq!(s.sample_variance(), 82.5 / 9.0);
+//! // Buckets [0, 3), [3, 6), [6, 9]: the last one closed.
+//! assert_eq!(p.nums.histogram(3)?, (vec![0.0, 3.0, 6.0, 9.0], vec![3, 3, 4]));
+//! assert_eq!(p.nums.histogram(vec![0.0, 5.0, 100.0])?.1, vec![5, 5]);
+//! assert!(!p.nums.is_empty()?);
+//! assert_eq!(p.sums.lookup(&0)?, vec![18]); // 9 + 3 + 6 + 0, one partition read
+//! let parts = AtomicU64::new(0);
+//! p.nums.for_each_partition(|it| {
+//!     parts.fetch_add(1, Ordering::Relaxed);
+//!     it.for_each(drop);
+//! })?;
+//! assert_eq!(parts.into_inner(), 3);
+//! assert_eq!(p.nums.tree_reduce(|a, b| a + b, 2)?, Some(45));
+//! assert_eq!(p.nums.tree_aggregate(0, |a, x| a + x, |a, b| a + b, 2)?, 45);
+//! let mut sample = p.nums.take_sample(false, 4, 42)?;
+//! sample.sort();
+//! sample.dedup();
+//! assert_eq!(sample.len(), 4);
+//! assert_eq!(p.nums.count_approx_distinct(0.05)?, 10);
+//! let streamed: Vec<u64> = p.nums.to_local_iterator().collect::<Result<_>>()?;
+//! assert_eq!(streamed, p.nums.collect()?);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

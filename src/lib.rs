@@ -39,9 +39,10 @@
 // hidden `__private` (a test checks that nothing else reaches this page).
 pub use rddflow_engine::listener;
 pub use rddflow_engine::{
-    CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data, Dataset,
-    DiskStorable, Error, GraphNode, Key, Node, NodeInfo, NodeKind, Pair, PairMap, Param,
-    Partitioner, PipelineGraph, Rdd, RddNode, Result, StorageLevel, StorageState,
+    Buckets, CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data,
+    Dataset, DiskStorable, Error, GraphNode, Key, LocalIterator, Node, NodeInfo, NodeKind, Numeric,
+    Pair, PairMap, Param, Partitioner, PipelineGraph, Rdd, RddNode, Result, StatCounter,
+    StorageLevel, StorageState,
 };
 
 pub mod dsl;

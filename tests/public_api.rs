@@ -16,6 +16,7 @@ use rddflow::{
 
 /// The user-facing items of the crate root.
 const USER_FACING: &[&str] = &[
+    "Buckets",
     "CheckpointKind",
     "CheckpointStatus",
     "Checkpointable",
@@ -27,9 +28,11 @@ const USER_FACING: &[&str] = &[
     "Error",
     "GraphNode",
     "Key",
+    "LocalIterator",
     "Node",
     "NodeInfo",
     "NodeKind",
+    "Numeric",
     "Pair",
     "PairMap",
     "Param",
@@ -38,6 +41,7 @@ const USER_FACING: &[&str] = &[
     "Rdd",
     "RddNode",
     "Result",
+    "StatCounter",
     "StorageLevel",
     "StorageState",
     "dsl",

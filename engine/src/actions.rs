@@ -41,12 +41,12 @@ pub(crate) trait Handle: Sync {
 }
 
 /// What the caller's thread does with partition results, named in `Error::Panicked`.
-const MERGING: &str = "merging partition results";
+pub(crate) const MERGING: &str = "merging partition results";
 /// Likewise, for `collect_map`.
 const BUILDING_MAP: &str = "building the result map";
 
 /// The node an action runs on, which `Error::Panicked` names.
-fn label<D: Handle>(d: &D) -> &'static str {
+pub(crate) fn label<D: Handle>(d: &D) -> &'static str {
     d.core().info().label
 }
 
@@ -55,7 +55,7 @@ fn all_parts<D: Handle>(d: &D) -> Vec<usize> {
 }
 
 /// Runs `f` over every partition of `d` and returns the per-partition results in order.
-fn per_partition<D: Handle, R: Send>(
+pub(crate) fn per_partition<D: Handle, R: Send>(
     d: &D,
     f: impl Fn(&TaskContext, usize) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {

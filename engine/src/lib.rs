@@ -31,6 +31,7 @@ mod keep;
 pub mod lineage;
 pub mod listener;
 mod memory;
+mod more_actions;
 mod node;
 mod node_info;
 #[doc(hidden)]
@@ -53,6 +54,7 @@ pub mod shuffle;
 pub mod sources;
 #[doc(hidden)]
 pub mod spill;
+mod stats;
 mod storage;
 mod sync;
 mod task;
@@ -64,9 +66,11 @@ pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use keep::{CheckpointKind, StorageLevel};
 pub use listener::{Event, Listener, StageKind, TaskMetrics};
+pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
 pub use rdd::{Dataset, Rdd};
+pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;
 
 /// What only generated code (and hand-written nodes) needs: the operators, the execution

@@ -12,8 +12,10 @@ use crate::codec::Postcard;
 use crate::data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::iter::{BoxedIter, Counting};
+use crate::more_actions::{self, local_iter::LocalIterator};
 use crate::node::{CheckpointPass, Node, NodeCore, NodeDyn, ParentSet, RddNode, iter_node};
 use crate::partitioner::Partitioner;
+use crate::stats::{Buckets, Numeric, StatCounter};
 use crate::storage::{StorageLevel, StorageState};
 use crate::task::TaskContext;
 
@@ -310,6 +312,256 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         Self::Item: Display,
     {
         actions::save_as_text_file(self, dir.as_ref())
+    }
+
+    // More actions (SPEC section 4); implementations in `more_actions/`.
+
+    /// The `n` largest elements, in descending order (Spark's `top`). Each partition keeps at
+    /// most `n` elements in a bounded heap: the job holds O(partitions x n), never the RDD.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::parallelize::parallelize;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = parallelize(&ctx, "Doc.nums", vec![5, 1, 9, 3, 7, 9], 3)?;
+    /// assert_eq!(nums.top(3)?, vec![9, 9, 7]);
+    /// assert_eq!(nums.take_ordered(2)?, vec![1, 3]);
+    /// assert_eq!((nums.max()?, nums.min()?), (Some(9), Some(1)));
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn top(&self, n: usize) -> Result<Vec<Self::Item>>
+    where
+        Self::Item: Ord,
+    {
+        more_actions::ordered::top(self, n)
+    }
+
+    /// The `n` smallest elements, in ascending order (Spark's `takeOrdered`), with bounded
+    /// heaps per partition like [`top`](Dataset::top).
+    fn take_ordered(&self, n: usize) -> Result<Vec<Self::Item>>
+    where
+        Self::Item: Ord,
+    {
+        more_actions::ordered::take_ordered(self, n)
+    }
+
+    /// The largest element; `None` when empty.
+    fn max(&self) -> Result<Option<Self::Item>>
+    where
+        Self::Item: Ord,
+    {
+        more_actions::ordered::max(self)
+    }
+
+    /// The smallest element; `None` when empty.
+    fn min(&self) -> Result<Option<Self::Item>>
+    where
+        Self::Item: Ord,
+    {
+        more_actions::ordered::min(self)
+    }
+
+    /// The sum of the elements (`Sum` per partition, then of the partial sums); the type's
+    /// zero when empty.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 1..101, 4)?;
+    /// assert_eq!(nums.sum()?, 5050);
+    /// assert_eq!(nums.mean()?, 50.5);
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn sum(&self) -> Result<Self::Item>
+    where
+        Self::Item: std::iter::Sum,
+    {
+        more_actions::numeric::sum(self)
+    }
+
+    /// The mean of the elements as `f64`; NaN when empty (as Spark's `StatCounter`).
+    fn mean(&self) -> Result<f64>
+    where
+        Self::Item: Numeric,
+    {
+        Ok(self.stats()?.mean())
+    }
+
+    /// Count, sum, mean, population and sample variance and deviation, minimum and maximum,
+    /// in one job: a [`StatCounter`] per partition, merged as Spark's (numerically stable).
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::parallelize::parallelize;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let xs = parallelize(&ctx, "Doc.xs", vec![2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0], 3)?;
+    /// let s = xs.stats()?;
+    /// assert_eq!((s.count(), s.mean(), s.variance(), s.stdev()), (8, 5.0, 4.0, 2.0));
+    /// assert_eq!((s.min(), s.max()), (2.0, 9.0));
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn stats(&self) -> Result<StatCounter>
+    where
+        Self::Item: Numeric,
+    {
+        more_actions::numeric::stats(self)
+    }
+
+    /// Counts of the elements per bucket, with the bucket bounds, as Spark's `histogram`:
+    /// `buckets` is a count of even buckets from the minimum to the maximum (an empty RDD, or
+    /// one holding an infinity or NaN, is then `InvalidArgument`) or the increasing bounds
+    /// themselves. Buckets are `[b(i), b(i+1))`, the last one closed; elements outside the
+    /// bounds (and NaN) are not counted.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..51, 3)?;
+    /// let (bounds, counts) = nums.histogram(2)?;
+    /// assert_eq!((bounds, counts), (vec![0.0, 25.0, 50.0], vec![25, 26]));
+    /// let (_, counts) = nums.histogram(vec![0.0, 10.0, 100.0])?;
+    /// assert_eq!(counts, vec![10, 41]);
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn histogram(&self, buckets: impl Into<Buckets>) -> Result<(Vec<f64>, Vec<u64>)>
+    where
+        Self::Item: Numeric,
+    {
+        more_actions::numeric::histogram(self, buckets.into())
+    }
+
+    /// Whether there is no element; runs partitions only until one has an element.
+    fn is_empty(&self) -> Result<bool> {
+        more_actions::scan::is_empty(self)
+    }
+
+    /// The values of `key`, in partition order. When the partitioner is known (after
+    /// `reduce_by_key`, `partition_by`, ...) only the key's partition is computed.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::parallelize::parallelize;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let pairs = parallelize(&ctx, "Doc.pairs", vec![("a", 1), ("b", 2), ("a", 3)], 2)?;
+    /// assert_eq!(pairs.lookup(&"a")?, vec![1, 3]);
+    /// assert!(pairs.lookup(&"z")?.is_empty());
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn lookup(&self, key: &<Self::Item as Pair>::Key) -> Result<Vec<<Self::Item as Pair>::Value>>
+    where
+        Self::Item: Pair,
+        <Self::Item as Pair>::Key: Key,
+    {
+        more_actions::scan::lookup(self, key)
+    }
+
+    /// Runs `f` once per partition on an iterator of its elements, in parallel (Spark's
+    /// `foreachPartition`): for setup shared by a partition, such as one connection.
+    fn for_each_partition<F>(&self, f: F) -> Result<()>
+    where
+        F: Fn(&mut dyn Iterator<Item = Self::Item>) + Send + Sync,
+    {
+        more_actions::scan::for_each_partition(self, f)
+    }
+
+    /// [`reduce`](Dataset::reduce) whose partition results are combined in rounds of groups
+    /// (Spark's `treeReduce`; `depth` >= 1 levels, each round's groups in parallel).
+    fn tree_reduce<F>(&self, f: F, depth: usize) -> Result<Option<Self::Item>>
+    where
+        F: Fn(Self::Item, Self::Item) -> Self::Item + Send + Sync,
+    {
+        more_actions::tree::tree_reduce(self, &f, depth)
+    }
+
+    /// [`aggregate`](Dataset::aggregate) whose partition results are combined in rounds of
+    /// groups (Spark's `treeAggregate`; `depth` >= 1, else `InvalidArgument`).
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..1000, 16)?;
+    /// let (sum, n) = nums.tree_aggregate((0, 0), |(s, n), x| (s + x, n + 1), |a, b| (a.0 + b.0, a.1 + b.1), 2)?;
+    /// assert_eq!((sum, n), (499_500, 1000));
+    /// assert_eq!(nums.tree_reduce(|a, b| a.max(b), 3)?, Some(999));
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn tree_aggregate<U, S, C>(&self, zero: U, seq: S, comb: C, depth: usize) -> Result<U>
+    where
+        U: Clone + Send + Sync,
+        S: Fn(U, Self::Item) -> U + Send + Sync,
+        C: Fn(U, U) -> U + Send + Sync,
+    {
+        more_actions::tree::tree_aggregate(self, zero, &seq, &comb, depth)
+    }
+
+    /// `n` elements drawn uniformly at random, in random order (Spark's `takeSample`): without
+    /// replacement, all elements when there are fewer than `n`; with replacement, `n` draws
+    /// (none from an empty RDD). The same `seed` and partitioning give the same sample.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..100, 4)?;
+    /// let mut s = nums.take_sample(false, 10, 7)?;
+    /// assert_eq!(s, nums.take_sample(false, 10, 7)?);
+    /// s.sort();
+    /// s.dedup();
+    /// assert_eq!(s.len(), 10);
+    /// assert_eq!(nums.take_sample(true, 500, 7)?.len(), 500);
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn take_sample(&self, with_replacement: bool, n: usize, seed: u64) -> Result<Vec<Self::Item>> {
+        more_actions::sample::take_sample(self, with_replacement, n, seed)
+    }
+
+    /// The approximate number of distinct elements, by HyperLogLog++ (one sketch per
+    /// partition, merged), with relative standard deviation about `relative_sd` (Spark's
+    /// default is 0.05; at least 0.00412, the finest precision of the sketch).
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..10_000, 4)?;
+    /// let n = nums.count_approx_distinct(0.05)?;
+    /// assert!((9_000..11_000).contains(&n));
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn count_approx_distinct(&self, relative_sd: f64) -> Result<u64>
+    where
+        Self::Item: Key,
+    {
+        more_actions::approx::count_approx_distinct(self, relative_sd)
+    }
+
+    /// The elements in partition order, computing one partition at a time (one job each) as
+    /// the iterator reaches it: the caller holds at most one partition. A failed job yields
+    /// one `Err`, then the iterator ends.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..10, 3)?;
+    /// let all: Vec<u64> = nums.to_local_iterator().collect::<Result<_>>()?;
+    /// assert_eq!(all, (0..10).collect::<Vec<u64>>());
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn to_local_iterator(&self) -> LocalIterator<Self::Item> {
+        LocalIterator::new(self.rdd())
     }
 }
 

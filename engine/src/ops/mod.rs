@@ -21,15 +21,18 @@ pub mod flat_map;
 pub mod flat_map_values;
 pub mod fold_by_key;
 pub mod full_outer_join;
+pub mod glom;
 pub mod group_by_key;
 pub(crate) mod hash_join;
 pub mod inspect;
 pub mod join;
 pub mod joined;
 pub mod key_by;
+pub mod keys;
 pub mod left_outer_join;
 pub mod map;
 pub mod map_partitions;
+pub mod map_partitions_with_index;
 pub mod map_values;
 pub(crate) mod partial;
 pub mod partition_by;
@@ -40,11 +43,24 @@ pub mod sample;
 pub mod sort_by;
 pub mod sort_by_key;
 pub mod union;
+pub mod values;
 
 use std::marker::PhantomData;
 
 /// The operator type shared by every operator module (each module has its own `Op`).
 pub(crate) type Marker<In, Out> = PhantomData<fn(In) -> Out>;
+
+/// A partition count given to operator `op` of node `node` (`coalesce(n)`, `repartition(n)`,
+/// a wide operator's optional count), checked when the pipeline is built: 0 is refused, as
+/// Spark refuses it, rather than run as one partition.
+pub fn partition_count(node: &'static str, op: &'static str, n: usize) -> crate::Result<usize> {
+    if n == 0 {
+        return Err(crate::Error::InvalidArgument(format!(
+            "node `{node}`: `{op}` needs at least one partition, got 0"
+        )));
+    }
+    Ok(n)
+}
 
 /// A shuffle operator: what its map side writes and its reduce side reads.
 pub trait WideOp {

@@ -164,11 +164,8 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
                     None => {
                         ok_ops = false;
                         resolved.push(None);
-                        let hint = if ops::source(&op.to_string()).is_some() {
-                            format!("; `{op}` is a source: write `{op}(..)` without a parent")
-                        } else {
-                            did_you_mean(op, ops::OPERATORS.iter().map(|o| o.name))
-                        };
+                        let hint =
+                            crate::suggest::operator_hint(&op.to_string(), &parent.to_string());
                         cx.error_spanned_by(
                             op,
                             format!(
@@ -401,13 +398,8 @@ fn resolve(
 
 /// ` (did you mean `x`?)` for the closest name within a small edit distance.
 fn did_you_mean<'a>(name: &Ident, candidates: impl Iterator<Item = &'a str>) -> String {
-    let name = name.to_string();
-    let limit = (name.len() / 3).max(2);
-    candidates
-        .map(|c| (strsim::levenshtein(&name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+    crate::suggest::closest(&name.to_string(), candidates)
+        .map(|c| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()
 }
 

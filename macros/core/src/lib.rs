@@ -17,6 +17,7 @@ mod graph;
 mod model;
 mod ops;
 mod parse;
+mod suggest;
 
 use proc_macro2::TokenStream;
 

@@ -121,6 +121,10 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     narrow("key_by", false, &[Closure("f")]),
     narrow("sample", true, &[Value("fraction"), Value("seed")]),
     narrow("inspect", true, &[Closure("f")]),
+    narrow_pairs("keys", false, &[]),
+    narrow_pairs("values", false, &[]),
+    narrow("glom", false, &[]),
+    narrow("map_partitions_with_index", false, &[Closure("f")]),
     OpSpec {
         name: "coalesce",
         shape: Coalesce,
@@ -250,3 +254,47 @@ impl OpSpec {
         format!("{}({})", self.name, args.join(", "))
     }
 }
+
+/// The actions of `Dataset` (SPEC.md section 4): called on a node's handle, never written as a
+/// node's operator; `unknown operator` says so when one is.
+pub(crate) const ACTIONS: &[&str] = &[
+    "collect",
+    "count",
+    "reduce",
+    "fold",
+    "aggregate",
+    "take",
+    "first",
+    "for_each",
+    "count_by_key",
+    "count_by_value",
+    "collect_map",
+    "save_as_text_file",
+    "save_as_csv",
+    "save_as_json_lines",
+    "save_as_parquet",
+    "top",
+    "take_ordered",
+    "max",
+    "min",
+    "sum",
+    "mean",
+    "stats",
+    "histogram",
+    "take_sample",
+    "is_empty",
+    "lookup",
+    "to_local_iterator",
+    "count_approx_distinct",
+    "tree_reduce",
+    "tree_aggregate",
+    "for_each_partition",
+];
+
+/// `Dataset` methods that a pipeline writes as node attributes, with the attribute.
+pub(crate) const ATTRIBUTE_METHODS: &[(&str, &str)] = &[
+    ("cache", "#[cache]"),
+    ("persist", "#[persist(memory)]"),
+    ("checkpoint", "#[checkpoint]"),
+    ("local_checkpoint", "#[checkpoint(local)]"),
+];

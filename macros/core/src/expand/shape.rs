@@ -113,7 +113,11 @@ impl<'a> OpNode<'a> {
             op_ty: quote_spanned!(op_span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>),
             pasted: task_args.iter().map(|a| task_arg(a)).collect(),
             clones: clone_params(p, &quote!(self.__params), &task_args),
-            partitions: parts_arg.map(|a| quote_spanned!(a.span()=> { let __n: usize = #a; __n })),
+            // Checked in `new`: a count of 0 is an error naming the node, as Spark refuses it.
+            partitions: parts_arg.map(|a| {
+                let (lbl, name) = (label(p, &n.name), spec.name);
+                quote_spanned!(a.span()=> ::rddflow::__private::ops::partition_count(#lbl, #name, #a)?)
+            }),
             partitions_clones: parts_arg
                 .map(|a| clone_params(p, &quote!(__params), &[a]))
                 .unwrap_or_default(),

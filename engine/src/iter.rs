@@ -275,8 +275,14 @@ impl<I: Iterator> Iterator for Counting<I> {
     #[inline]
     fn fold<B, F: FnMut(B, I::Item) -> B>(self, init: B, f: F) -> B {
         let Counting { inner, mut tally } = self;
-        // The tally is dropped after the fold, or while unwinding from it.
-        inner.fold(init, count_step(&mut tally.n, f))
+        // Counted in a local, which stays in a register, and added once at the end: counting
+        // into the tally (which its `Drop` reads, even while unwinding) kept the count in
+        // memory, one store per element (+2.4% instructions on a fused chain). A fold that
+        // panics loses its count; its task attempt has failed anyway.
+        let mut n = 0u64;
+        let acc = inner.fold(init, count_step(&mut n, f));
+        tally.n += n;
+        acc
     }
 }
 

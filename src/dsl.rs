@@ -59,6 +59,8 @@
 //! **After `new`:**
 //! [Actions](#actions) ·
 //! [`save_as_text_file`](#save_as_text_file) ·
+//! [`save_as_json_lines`](#save_as_json_lines) ·
+//! [`save_as_csv`](#save_as_csv) ·
 //! [Checkpoint and cache methods](#checkpoint-and-cache-methods)
 //!
 //! # Grammar
@@ -1329,6 +1331,8 @@
 //! | [`count_by_value()`](crate::Dataset::count_by_value) | `HashMap<T, u64>` |
 //! | [`collect_map()`](crate::Dataset::collect_map) | `HashMap<K, V>` (pairs; a later value for a key wins) |
 //! | [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) | `()`; see [below](#save_as_text_file) |
+//! | [`save_as_json_lines(dir)`](crate::Dataset::save_as_json_lines) | `()`; see [below](#save_as_json_lines) |
+//! | [`save_as_csv(dir)`](crate::Dataset::save_as_csv) | `()`; see [below](#save_as_csv) |
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1369,8 +1373,16 @@
 //! ## `save_as_text_file`
 //!
 //! [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) writes one `part-NNNNN` file
-//! per partition into `dir`, which must not exist yet, one `Display` line per element, and then
-//! an empty `_SUCCESS` file. `text_file(dir)` reads it back.
+//! per partition into `dir`, one `Display` line per element, and then an empty `_SUCCESS`
+//! file. `text_file(dir)` reads it back.
+//!
+//! Every save commits like Hadoop's output committer: a task writes its part under
+//! `dir/_temporary` and renames it there when it succeeds; when every task has succeeded the
+//! parts are moved into `dir` and `_SUCCESS` is written last. A failed job (user code that
+//! panics on every attempt, an I/O error) leaves no part and no `_SUCCESS`. `dir` may be
+//! missing or empty; a non-empty `dir` is [`Error::OutputExists`](crate::Error::OutputExists)
+//! and is left alone. Sources skip `_`-prefixed names, so reading `dir` never reads
+//! `_SUCCESS`.
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1393,7 +1405,72 @@
 //! assert_eq!(std::fs::read_to_string(out.join("part-00001")).unwrap(), "2\n3\n4\n");
 //! assert!(out.join("_SUCCESS").exists());
 //! assert_eq!(Read::new(&ctx, out.clone())?.lines.collect()?, vec!["0", "1", "2", "3", "4"]);
-//! assert!(Write::new(&ctx)?.nums.save_as_text_file(&out).is_err()); // exists already
+//! let again = Write::new(&ctx)?.nums.save_as_text_file(&out); // exists already
+//! assert!(matches!(again, Err(rddflow::Error::OutputExists { .. })));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `save_as_json_lines`
+//!
+//! [`save_as_json_lines(dir)`](crate::Dataset::save_as_json_lines) writes one
+//! `part-NNNNN.jsonl` file per partition, one JSON value per line (`serde_json`; any
+//! `Serialize` element), committed as above.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! #[derive(Clone, serde::Serialize)]
+//! struct Hit {
+//!     page: String,
+//!     n: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Hits() {
+//!         nums: u64 = range(0..3, 1);
+//!         hits: Hit = nums.map(|n| Hit { page: format!("p\n{n}"), n });
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("hits");
+//! Hits::new(&Context::new()?)?.hits.save_as_json_lines(&out)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(out.join("part-00000.jsonl")).unwrap(),
+//!     "{\"page\":\"p\\n0\",\"n\":0}\n{\"page\":\"p\\n1\",\"n\":1}\n{\"page\":\"p\\n2\",\"n\":2}\n"
+//! );
+//! assert!(out.join("_SUCCESS").exists());
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `save_as_csv`
+//!
+//! [`save_as_csv(dir)`](crate::Dataset::save_as_csv) writes one `part-NNNNN.csv` file per
+//! partition: a header row of the element struct's field names, then one row per element (the
+//! `csv` crate quotes fields that hold commas, quotes or newlines). The element must serialize
+//! as a struct of scalar fields; an empty partition is an empty file. Committed as above.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! #[derive(Clone, serde::Serialize)]
+//! struct City {
+//!     name: String,
+//!     pop: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Cities() {
+//!         names: &'static str = parallelize(["Paris, France", "Quote \"Q\""], 1);
+//!         cities: City = names.map(|n| City { name: n.to_string(), pop: n.len() as u64 });
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("cities");
+//! Cities::new(&Context::new()?)?.cities.save_as_csv(&out)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(out.join("part-00000.csv")).unwrap(),
+//!     "name,pop\n\"Paris, France\",13\n\"Quote \"\"Q\"\"\",9\n"
+//! );
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

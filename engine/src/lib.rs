@@ -39,6 +39,7 @@ pub mod protocol;
 #[doc(hidden)]
 pub mod range;
 mod rdd;
+mod save;
 mod scheduler;
 #[doc(hidden)]
 pub mod shuffle;

@@ -12,7 +12,9 @@
 //! **Sources:**
 //! [`parallelize`](#parallelize) ·
 //! [`range`](#range) ·
-//! [`text_file`](#text_file)
+//! [`text_file`](#text_file) ·
+//! [`json_lines`](#json_lines) ·
+//! [`csv_file`](#csv_file)
 //!
 //! **Narrow operators** (partition `i` is computed from partition `i` of the parent, no
 //! shuffle; a chain of them runs as one fused iterator per partition):
@@ -76,6 +78,8 @@
 //! SOURCE   := parallelize(iterable[, partitions])
 //!           | range(a..b[, partitions])
 //!           | text_file(path[, min_partitions])
+//!           | json_lines(path[, min_partitions])
+//!           | csv_file(path[, min_partitions])
 //! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(version = N)] | #[checkpoint(local)] | #[cache]
 //!              | #[persist(memory)] | #[persist(disk)] | #[persist(memory_and_disk)] )*
 //! ```
@@ -344,6 +348,89 @@
 //! assert_eq!(all.lines.count()?, 4);
 //!
 //! assert!(Lines::new(&ctx, dir.path().join("missing.txt")).is_err());
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `json_lines`
+//!
+//! `json_lines(path[, min_partitions])`: one JSON value per line, deserialized into the node's
+//! element type (any `serde::Deserialize` type) by `serde_json`. Inputs are listed and split as
+//! for [`text_file`](#text_file) (JSON escapes newlines inside strings, so a line is a whole
+//! record); blank lines are skipped. A malformed line is
+//! [`Error::InvalidInput`](crate::Error::InvalidInput) naming the file, the byte offset and,
+//! in its reason, the line and, for a type mismatch, the field.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+//! struct Event {
+//!     user: String,
+//!     ms: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Events(path: PathBuf) {
+//!         events: Event = json_lines(path);
+//!         slow: Event = events.filter(|e| e.ms > 100);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let file = dir.path().join("events.jsonl");
+//! std::fs::write(&file, "{\"user\":\"a\",\"ms\":120}\n{\"ms\":5,\"user\":\"b\"}\n").unwrap();
+//! let ctx = Context::new()?;
+//! let slow = Events::new(&ctx, file.clone())?.slow.collect()?;
+//! assert_eq!(slow, vec![Event { user: "a".into(), ms: 120 }]);
+//!
+//! std::fs::write(&file, "{\"user\":\"a\",\"ms\":\"slow\"}\n").unwrap();
+//! let err = Events::new(&ctx, file)?.events.collect().unwrap_err().to_string();
+//! assert!(err.contains("line 1") && err.contains("field `ms`"), "{err}");
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `csv_file`
+//!
+//! `csv_file(path[, min_partitions])`: CSV files with a header row (RFC 4180: fields quoted
+//! with `"` may hold commas, quotes and newlines), each record deserialized into the node's
+//! element type by the `csv` crate, the header names matched to the struct's field names in
+//! any order (columns the type does not name are ignored). Inputs are listed as for
+//! [`text_file`](#text_file); each file has its own header. Large files are split on record
+//! boundaries, never inside a quoted field. A record with the wrong number of fields or a
+//! field of the wrong type is [`Error::InvalidInput`](crate::Error::InvalidInput) naming the
+//! file, the byte offset and, in its reason, the line and the field.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+//! struct Sale {
+//!     item: String,
+//!     price: f64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Sales(path: PathBuf) {
+//!         sales: Sale = csv_file(path, 2);
+//!         prices: f64 = sales.map(|s| s.price);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let file = dir.path().join("sales.csv");
+//! std::fs::write(&file, "price,item\n2.5,\"pen, blue\"\n4,\"two\nlines\"\n").unwrap();
+//! let ctx = Context::new()?;
+//! let p = Sales::new(&ctx, file)?;
+//! assert_eq!(
+//!     p.sales.collect()?,
+//!     vec![
+//!         Sale { item: "pen, blue".into(), price: 2.5 },
+//!         Sale { item: "two\nlines".into(), price: 4.0 },
+//!     ]
+//! );
+//! assert_eq!(p.prices.reduce(|a, b| a + b)?, Some(6.5));
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

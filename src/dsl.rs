@@ -322,6 +322,13 @@
 //! `min_partitions` of them; no line is lost or read twice. The element type must be `String`.
 //! The inputs are listed in `new`; a missing path is an error there.
 //!
+//! Compressed inputs: `text_file`, [`json_lines`](#json_lines) and [`csv_file`](#csv_file)
+//! decompress files ending in `.gz` (always) and `.zst` (cargo feature `zstd`, off by default:
+//! it compiles C code), each compressed file one partition. A truncated or corrupt compressed
+//! file is an error naming it, never fewer records (for `.zst`, corruption is caught by the
+//! frame checksum, which the `zstd` tool writes by default). Byte offsets in errors from a
+//! compressed file count decompressed bytes.
+//!
 //! ```
 //! # use rddflow::prelude::*;
 //! use std::path::PathBuf;
@@ -348,6 +355,15 @@
 //! assert_eq!(all.lines.count()?, 4);
 //!
 //! assert!(Lines::new(&ctx, dir.path().join("missing.txt")).is_err());
+//!
+//! // A `.gz` file: decompressed, one partition.
+//! let gz = dir.path().join("more.txt.gz");
+//! let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+//! std::io::Write::write_all(&mut enc, b"one\ntwo\n").unwrap();
+//! std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+//! let packed = Lines::new(&ctx, gz)?;
+//! assert_eq!(packed.lines.collect()?, vec!["one", "two"]);
+//! assert_eq!(packed.lines.num_partitions(), 1);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

@@ -5,9 +5,9 @@
 //! whether it lies inside quotes, so `new` parses each file that needs more than one split once
 //! from its start with the `csv` crate (raw records, no deserialization) and cuts at the
 //! positions where records start. Each split keeps the `csv::Position` (byte, line, record) of
-//! its first record, so its reader seeks there and reports absolute line numbers.
+//! its first record, so its reader seeks there and reports absolute line numbers. A `.gz` or
+//! `.zst` file is one split, read from its start.
 
-use std::fs::File;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use csv::{ByteRecord, Position, StringRecord};
 use serde::de::DeserializeOwned;
 
-use super::input_files::{SPLIT_SLOP, fingerprint_files, sized_inputs};
+use super::input_files::{Codec, Input, SPLIT_SLOP, fingerprint_files, open_input, sized_inputs};
 use super::{Source, SourceNode};
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
@@ -28,6 +28,8 @@ use crate::task::{PanicScope, Site};
 struct CsvInput {
     path: PathBuf,
     headers: StringRecord,
+    /// `.gz` or `.zst`: one split, read from the file's start past the header again.
+    compressed: bool,
 }
 
 #[derive(Clone)]
@@ -74,7 +76,7 @@ fn reader_builder() -> csv::ReaderBuilder {
 
 /// Reads `path`'s header and appends its splits.
 fn plan_file(path: &Path, len: u64, split_size: u64, splits: &mut Vec<CsvSplit>) -> Result<()> {
-    let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let file = open_input(path).map_err(|e| Error::io("read", path, e))?;
     let mut rdr = reader_builder().from_reader(file);
     let mut headers = StringRecord::new();
     rdr.read_record(&mut headers)
@@ -82,10 +84,12 @@ fn plan_file(path: &Path, len: u64, split_size: u64, splits: &mut Vec<CsvSplit>)
     let input = Arc::new(CsvInput {
         path: path.to_path_buf(),
         headers,
+        compressed: Codec::of(path) != Codec::Plain,
     });
     let mut start = rdr.position().clone();
     let mut record = ByteRecord::new();
-    while (len - start.byte()) as f64 / split_size as f64 > SPLIT_SLOP {
+    let len = if input.compressed { u64::MAX } else { len };
+    while !input.compressed && (len - start.byte()) as f64 / split_size as f64 > SPLIT_SLOP {
         // Parse up to the first record that starts a split size or more after `start`.
         let cut = loop {
             let at = rdr.position().clone();
@@ -132,7 +136,7 @@ impl<T: Data + DeserializeOwned> Source for CsvFileSource<T> {
 
 struct CsvReader<T> {
     split: CsvSplit,
-    rdr: Option<csv::Reader<File>>,
+    rdr: Option<csv::Reader<Input>>,
     record: StringRecord,
     site: Site,
     _item: PhantomData<fn() -> T>,
@@ -148,12 +152,17 @@ impl<T: DeserializeOwned> CsvReader<T> {
             _item: PhantomData,
         };
         let path = &r.split.input.path;
-        let opened = File::open(path)
+        let compressed = r.split.input.compressed;
+        let opened = open_input(path)
             .map_err(|e| Error::io("read", path, e))
             .and_then(|f| {
                 let mut rdr = reader_builder().from_reader(f);
-                rdr.seek(r.split.start.clone())
-                    .map_err(|e| csv_error(path, e, None))?;
+                if compressed {
+                    rdr.read_record(&mut r.record)
+                } else {
+                    rdr.seek(r.split.start.clone()).map(|()| true)
+                }
+                .map_err(|e| csv_error(path, e, None))?;
                 Ok(rdr)
             });
         match opened {

@@ -1,6 +1,9 @@
-//! The files a file source reads and how they are cut into splits: shared by `text_file`,
-//! `json_lines` and `csv_file`.
+//! The files a file source reads, how they are opened (`.gz` and `.zst` decompressed by
+//! extension) and how they are cut into splits: shared by `text_file`, `json_lines` and
+//! `csv_file`. A compressed file cannot be read from the middle, so it is one split.
 
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,6 +29,9 @@ pub(crate) fn sized_inputs(
     let files = list_inputs(path)?;
     let mut sized = Vec::with_capacity(files.len());
     for f in files {
+        if Codec::of(&f) == Codec::Zstd && !cfg!(feature = "zstd") {
+            return Err(Error::io("read", &f, no_zstd()));
+        }
         let len = std::fs::metadata(&f)
             .map_err(|e| Error::io("read metadata of", &f, e))?
             .len();
@@ -37,7 +43,8 @@ pub(crate) fn sized_inputs(
 }
 
 /// Byte ranges `(file, start, end)` of at most the split size (the last piece of a file up to
-/// [`SPLIT_SLOP`] times it), for readers that find record boundaries themselves (lines).
+/// [`SPLIT_SLOP`] times it), for readers that find record boundaries themselves (lines). A
+/// compressed file is one split `(file, 0, u64::MAX)`.
 pub(crate) fn byte_splits(
     ctx: &Context,
     path: &Path,
@@ -46,6 +53,10 @@ pub(crate) fn byte_splits(
     let (sized, split_size) = sized_inputs(ctx, path, min_partitions)?;
     let mut splits = Vec::new();
     for (path, len) in sized {
+        if Codec::of(&path) != Codec::Plain {
+            splits.push((path, 0, u64::MAX));
+            continue;
+        }
         let mut start = 0;
         while (len - start) as f64 / split_size as f64 > SPLIT_SLOP {
             splits.push((path.clone(), start, start + split_size));
@@ -143,4 +154,80 @@ pub(crate) fn fingerprint_files<'a>(
         }
     }
     Ok(())
+}
+
+/// How an input file is stored, chosen by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Codec {
+    Plain,
+    /// `.gz` (one or more gzip members, as `cat a.gz b.gz` makes).
+    Gzip,
+    /// `.zst` (cargo feature `zstd`).
+    Zstd,
+}
+
+impl Codec {
+    pub(crate) fn of(path: &Path) -> Codec {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("gz") => Codec::Gzip,
+            Some("zst") => Codec::Zstd,
+            _ => Codec::Plain,
+        }
+    }
+}
+
+fn no_zstd() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "reading .zst files needs rddflow's cargo feature `zstd`",
+    )
+}
+
+/// An open input file: plain (seekable) or decompressed as it is read. A truncated or corrupt
+/// compressed file is a read error (the decoders check the stream's end and checksum), never
+/// an early end of input.
+pub(crate) enum Input {
+    Plain(File),
+    Gzip(Box<flate2::read::MultiGzDecoder<BufReader<File>>>),
+    #[cfg(feature = "zstd")]
+    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<File>>>),
+}
+
+/// Opens `path`, decompressing by extension.
+pub(crate) fn open_input(path: &Path) -> std::io::Result<Input> {
+    let file = File::open(path)?;
+    Ok(match Codec::of(path) {
+        Codec::Plain => Input::Plain(file),
+        Codec::Gzip => Input::Gzip(Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(
+            file,
+        )))),
+        #[cfg(feature = "zstd")]
+        Codec::Zstd => Input::Zstd(Box::new(zstd::stream::read::Decoder::new(file)?)),
+        #[cfg(not(feature = "zstd"))]
+        Codec::Zstd => return Err(no_zstd()),
+    })
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::Plain(f) => f.read(buf),
+            Input::Gzip(d) => d.read(buf),
+            #[cfg(feature = "zstd")]
+            Input::Zstd(d) => d.read(buf),
+        }
+    }
+}
+
+/// Only plain files seek: compressed ones are single splits, read from their start.
+impl Seek for Input {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Input::Plain(f) => f.seek(pos),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "a compressed input cannot seek",
+            )),
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! `json_lines(path)`: one JSON value per line (`serde_json`), deserialized into the node's
 //! element type. JSON escapes newlines inside strings, so every line is a whole record and the
 //! file splits on line boundaries with `text_file`'s rule (a line belongs to the split that
-//! holds its first byte). Blank lines are skipped.
+//! holds its first byte). Blank lines are skipped. A `.gz` or `.zst` file is decompressed and
+//! read whole, as one split.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::input_files::{byte_splits, fingerprint_files, line_of};
+use super::input_files::{Input, byte_splits, fingerprint_files, line_of, open_input};
 use super::{Source, SourceNode};
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
@@ -60,7 +60,7 @@ impl<T: Data + DeserializeOwned> Source for JsonLinesSource<T> {
 
 struct JsonLinesReader<T> {
     path: Arc<PathBuf>,
-    file: Option<BufReader<File>>,
+    file: Option<BufReader<Input>>,
     /// File offset of the next line's first byte.
     pos: u64,
     end: u64,
@@ -83,7 +83,7 @@ impl<T: DeserializeOwned> JsonLinesReader<T> {
         if start >= end {
             return r;
         }
-        let opened = File::open(&*r.path).and_then(|f| {
+        let opened = open_input(&r.path).and_then(|f| {
             let mut f = BufReader::with_capacity(1 << 16, f);
             if start > 0 {
                 // The line straddling the split start belongs to the previous split: skip

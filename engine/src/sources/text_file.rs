@@ -2,12 +2,11 @@
 //! on line boundaries (Hadoop's `LineRecordReader` rule: a line belongs to the split that holds
 //! its first byte, so none is lost or read twice).
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::input_files::{byte_splits, fingerprint_files};
+use super::input_files::{Input, byte_splits, fingerprint_files, open_input};
 use super::{Source, SourceNode};
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
@@ -69,7 +68,7 @@ const CHUNK: usize = 1 << 18;
 /// and kept as one `String`, which the lines are copied out of.
 struct LineReader {
     split: Split,
-    file: Option<File>,
+    file: Option<Input>,
     /// File offset of the next line's first byte (the first byte of `text[at..]`).
     pos: u64,
     /// Complete lines of the current chunk.
@@ -108,7 +107,7 @@ impl LineReader {
             return r;
         }
         let path = r.split.path.clone();
-        let opened = File::open(&*path).and_then(|mut f| {
+        let opened = open_input(&path).and_then(|mut f| {
             if from > 0 {
                 f.seek(SeekFrom::Start(from))?;
             }

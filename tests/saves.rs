@@ -46,8 +46,8 @@ fn row(i: u64) -> Row {
 rddflow::pipeline! {
     struct Saves(n: u64, parts: usize) {
         ids: u64 = range(0..n, parts);
-        rows: Row = ids.map(|i| row(i));
-        bombs: Bomb = ids.map(|i| Bomb(i));
+        rows: Row = ids.map(row);
+        bombs: Bomb = ids.map(Bomb);
     }
 }
 

@@ -16,13 +16,16 @@ pub(crate) const MAX_SPLIT: u64 = 32 << 20;
 /// A last piece up to 10% larger than a split is not split again (Hadoop's `SPLIT_SLOP`).
 pub(crate) const SPLIT_SLOP: f64 = 1.1;
 
+/// An input file and its length.
+pub(crate) type SizedFile = (Arc<PathBuf>, u64);
+
 /// The input files behind `path` with their lengths, and the split size that cuts their total
 /// into at least `min_partitions` pieces (default `min(default_parallelism, 2)`, as Spark).
 pub(crate) fn sized_inputs(
     ctx: &Context,
     path: &Path,
     min_partitions: Option<usize>,
-) -> Result<(Vec<(Arc<PathBuf>, u64)>, u64)> {
+) -> Result<(Vec<SizedFile>, u64)> {
     let min = min_partitions
         .unwrap_or_else(|| ctx.default_parallelism().min(2))
         .max(1);

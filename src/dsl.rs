@@ -12,7 +12,9 @@
 //! **Sources:**
 //! [`parallelize`](#parallelize) ·
 //! [`range`](#range) ·
-//! [`text_file`](#text_file)
+//! [`text_file`](#text_file) ·
+//! [`json_lines`](#json_lines) ·
+//! [`csv_file`](#csv_file)
 //!
 //! **Narrow operators** (partition `i` is computed from partition `i` of the parent, no
 //! shuffle; a chain of them runs as one fused iterator per partition):
@@ -64,6 +66,8 @@
 //! [Actions](#actions) ·
 //! [More actions](#more-actions) ·
 //! [`save_as_text_file`](#save_as_text_file) ·
+//! [`save_as_json_lines`](#save_as_json_lines) ·
+//! [`save_as_csv`](#save_as_csv) ·
 //! [Checkpoint and cache methods](#checkpoint-and-cache-methods)
 //!
 //! # Grammar
@@ -79,6 +83,8 @@
 //! SOURCE   := parallelize(iterable[, partitions])
 //!           | range(a..b[, partitions])
 //!           | text_file(path[, min_partitions])
+//!           | json_lines(path[, min_partitions])
+//!           | csv_file(path[, min_partitions])
 //! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(version = N)] | #[checkpoint(local)] | #[cache]
 //!              | #[persist(memory)] | #[persist(disk)] | #[persist(memory_and_disk)] )*
 //! ```
@@ -344,6 +350,13 @@
 //! `min_partitions` of them; no line is lost or read twice. The element type must be `String`.
 //! The inputs are listed in `new`; a missing path is an error there.
 //!
+//! Compressed inputs: `text_file`, [`json_lines`](#json_lines) and [`csv_file`](#csv_file)
+//! decompress files ending in `.gz` (always) and `.zst` (cargo feature `zstd`, off by default:
+//! it compiles C code), each compressed file one partition. A truncated or corrupt compressed
+//! file is an error naming it, never fewer records (for `.zst`, corruption is caught by the
+//! frame checksum, which the `zstd` tool writes by default). Byte offsets in errors from a
+//! compressed file count decompressed bytes.
+//!
 //! ```
 //! # use rddflow::prelude::*;
 //! use std::path::PathBuf;
@@ -370,6 +383,98 @@
 //! assert_eq!(all.lines.count()?, 4);
 //!
 //! assert!(Lines::new(&ctx, dir.path().join("missing.txt")).is_err());
+//!
+//! // A `.gz` file: decompressed, one partition.
+//! let gz = dir.path().join("more.txt.gz");
+//! let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+//! std::io::Write::write_all(&mut enc, b"one\ntwo\n").unwrap();
+//! std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+//! let packed = Lines::new(&ctx, gz)?;
+//! assert_eq!(packed.lines.collect()?, vec!["one", "two"]);
+//! assert_eq!(packed.lines.num_partitions(), 1);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `json_lines`
+//!
+//! `json_lines(path[, min_partitions])`: one JSON value per line, deserialized into the node's
+//! element type (any `serde::Deserialize` type) by `serde_json`. Inputs are listed and split as
+//! for [`text_file`](#text_file) (JSON escapes newlines inside strings, so a line is a whole
+//! record); blank lines are skipped. A malformed line is
+//! [`Error::InvalidInput`](crate::Error::InvalidInput) naming the file, the byte offset and,
+//! in its reason, the line and, for a type mismatch, the field.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+//! struct Event {
+//!     user: String,
+//!     ms: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Events(path: PathBuf) {
+//!         events: Event = json_lines(path);
+//!         slow: Event = events.filter(|e| e.ms > 100);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let file = dir.path().join("events.jsonl");
+//! std::fs::write(&file, "{\"user\":\"a\",\"ms\":120}\n{\"ms\":5,\"user\":\"b\"}\n").unwrap();
+//! let ctx = Context::new()?;
+//! let slow = Events::new(&ctx, file.clone())?.slow.collect()?;
+//! assert_eq!(slow, vec![Event { user: "a".into(), ms: 120 }]);
+//!
+//! std::fs::write(&file, "{\"user\":\"a\",\"ms\":\"slow\"}\n").unwrap();
+//! let err = Events::new(&ctx, file)?.events.collect().unwrap_err().to_string();
+//! assert!(err.contains("line 1") && err.contains("field `ms`"), "{err}");
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `csv_file`
+//!
+//! `csv_file(path[, min_partitions])`: CSV files with a header row (RFC 4180: fields quoted
+//! with `"` may hold commas, quotes and newlines), each record deserialized into the node's
+//! element type by the `csv` crate, the header names matched to the struct's field names in
+//! any order (columns the type does not name are ignored). Inputs are listed as for
+//! [`text_file`](#text_file); each file has its own header. Large files are split on record
+//! boundaries, never inside a quoted field. A record with the wrong number of fields or a
+//! field of the wrong type is [`Error::InvalidInput`](crate::Error::InvalidInput) naming the
+//! file, the byte offset and, in its reason, the line and the field.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+//! struct Sale {
+//!     item: String,
+//!     price: f64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Sales(path: PathBuf) {
+//!         sales: Sale = csv_file(path, 2);
+//!         prices: f64 = sales.map(|s| s.price);
+//!     }
+//! }
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let file = dir.path().join("sales.csv");
+//! std::fs::write(&file, "price,item\n2.5,\"pen, blue\"\n4,\"two\nlines\"\n").unwrap();
+//! let ctx = Context::new()?;
+//! let p = Sales::new(&ctx, file)?;
+//! assert_eq!(
+//!     p.sales.collect()?,
+//!     vec![
+//!         Sale { item: "pen, blue".into(), price: 2.5 },
+//!         Sale { item: "two\nlines".into(), price: 4.0 },
+//!     ]
+//! );
+//! assert_eq!(p.prices.reduce(|a, b| a + b)?, Some(6.5));
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
@@ -1434,6 +1539,8 @@
 //! | [`count_by_value()`](crate::Dataset::count_by_value) | `HashMap<T, u64>` |
 //! | [`collect_map()`](crate::Dataset::collect_map) | `HashMap<K, V>` (pairs; a later value for a key wins) |
 //! | [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) | `()`; see [below](#save_as_text_file) |
+//! | [`save_as_json_lines(dir)`](crate::Dataset::save_as_json_lines) | `()`; see [below](#save_as_json_lines) |
+//! | [`save_as_csv(dir)`](crate::Dataset::save_as_csv) | `()`; see [below](#save_as_csv) |
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1543,8 +1650,16 @@
 //! ## `save_as_text_file`
 //!
 //! [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) writes one `part-NNNNN` file
-//! per partition into `dir`, which must not exist yet, one `Display` line per element, and then
-//! an empty `_SUCCESS` file. `text_file(dir)` reads it back.
+//! per partition into `dir`, one `Display` line per element, and then an empty `_SUCCESS`
+//! file. `text_file(dir)` reads it back.
+//!
+//! Every save commits like Hadoop's output committer: a task writes its part under
+//! `dir/_temporary` and renames it there when it succeeds; when every task has succeeded the
+//! parts are moved into `dir` and `_SUCCESS` is written last. A failed job (user code that
+//! panics on every attempt, an I/O error) leaves no part and no `_SUCCESS`. `dir` may be
+//! missing or empty; a non-empty `dir` is [`Error::OutputExists`](crate::Error::OutputExists)
+//! and is left alone. Sources skip `_`-prefixed names, so reading `dir` never reads
+//! `_SUCCESS`.
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1567,7 +1682,72 @@
 //! assert_eq!(std::fs::read_to_string(out.join("part-00001")).unwrap(), "2\n3\n4\n");
 //! assert!(out.join("_SUCCESS").exists());
 //! assert_eq!(Read::new(&ctx, out.clone())?.lines.collect()?, vec!["0", "1", "2", "3", "4"]);
-//! assert!(Write::new(&ctx)?.nums.save_as_text_file(&out).is_err()); // exists already
+//! let again = Write::new(&ctx)?.nums.save_as_text_file(&out); // exists already
+//! assert!(matches!(again, Err(rddflow::Error::OutputExists { .. })));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `save_as_json_lines`
+//!
+//! [`save_as_json_lines(dir)`](crate::Dataset::save_as_json_lines) writes one
+//! `part-NNNNN.jsonl` file per partition, one JSON value per line (`serde_json`; any
+//! `Serialize` element), committed as above.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! #[derive(Clone, serde::Serialize)]
+//! struct Hit {
+//!     page: String,
+//!     n: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Hits() {
+//!         nums: u64 = range(0..3, 1);
+//!         hits: Hit = nums.map(|n| Hit { page: format!("p\n{n}"), n });
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("hits");
+//! Hits::new(&Context::new()?)?.hits.save_as_json_lines(&out)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(out.join("part-00000.jsonl")).unwrap(),
+//!     "{\"page\":\"p\\n0\",\"n\":0}\n{\"page\":\"p\\n1\",\"n\":1}\n{\"page\":\"p\\n2\",\"n\":2}\n"
+//! );
+//! assert!(out.join("_SUCCESS").exists());
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `save_as_csv`
+//!
+//! [`save_as_csv(dir)`](crate::Dataset::save_as_csv) writes one `part-NNNNN.csv` file per
+//! partition: a header row of the element struct's field names, then one row per element (the
+//! `csv` crate quotes fields that hold commas, quotes or newlines). The element must serialize
+//! as a struct of scalar fields; an empty partition is an empty file. Committed as above.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! #[derive(Clone, serde::Serialize)]
+//! struct City {
+//!     name: String,
+//!     pop: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Cities() {
+//!         names: &'static str = parallelize(["Paris, France", "Quote \"Q\""], 1);
+//!         cities: City = names.map(|n| City { name: n.to_string(), pop: n.len() as u64 });
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("cities");
+//! Cities::new(&Context::new()?)?.cities.save_as_csv(&out)?;
+//! assert_eq!(
+//!     std::fs::read_to_string(out.join("part-00000.csv")).unwrap(),
+//!     "name,pop\n\"Paris, France\",13\n\"Quote \"\"Q\"\"\",9\n"
+//! );
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

@@ -83,7 +83,8 @@ pub mod dsl;
 ///   inputs), [what is generated](crate::dsl#what-the-macro-generates),
 ///   [partition counts](crate::dsl#partition-counts);
 /// - sources: [`parallelize`](crate::dsl#parallelize), [`range`](crate::dsl#range),
-///   [`text_file`](crate::dsl#text_file);
+///   [`text_file`](crate::dsl#text_file), [`json_lines`](crate::dsl#json_lines),
+///   [`csv_file`](crate::dsl#csv_file);
 /// - narrow operators: [`map`](crate::dsl#map), [`filter`](crate::dsl#filter),
 ///   [`flat_map`](crate::dsl#flat_map), [`filter_map`](crate::dsl#filter_map),
 ///   [`map_partitions`](crate::dsl#map_partitions), [`map_values`](crate::dsl#map_values),

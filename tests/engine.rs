@@ -556,8 +556,8 @@ fn save_as_text_file_writes_parts_and_success() -> rddflow::Result<()> {
 
     // An existing output directory is an error naming it, and is left alone.
     match p.words.save_as_text_file(&out) {
-        Err(Error::Io { path, .. }) => assert_eq!(path, out),
-        other => panic!("expected Io error for an existing dir, got {other:?}"),
+        Err(Error::OutputExists { path }) => assert_eq!(path, out),
+        other => panic!("expected OutputExists for an existing dir, got {other:?}"),
     }
     assert!(out.join("part-00000").is_file());
     Ok(())

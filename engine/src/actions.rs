@@ -6,14 +6,11 @@
 //! `Error::Panicked` naming the node, never a panic out of the action.
 
 use std::collections::HashMap;
-use std::fmt::Display;
-use std::io::Write;
-use std::path::Path;
 
 use std::sync::Arc;
 
 use crate::data::{Data, Key, Pair, PairMap};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::node::{NodeCore, NodeDyn};
 use crate::scheduler::{Coverage, run_job};
 use crate::task::{TaskContext, on_caller};
@@ -209,44 +206,4 @@ where
     on_caller(label(d), BUILDING_MAP, || {
         pairs.into_iter().map(Pair::into_parts).collect()
     })
-}
-
-pub(crate) fn save_as_text_file<D>(d: &D, dir: &Path) -> Result<()>
-where
-    D: Handle,
-    D::Item: Display,
-{
-    if dir.exists() {
-        return Err(Error::io(
-            "write output to",
-            dir,
-            std::io::Error::new(std::io::ErrorKind::AlreadyExists, "output directory exists"),
-        ));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-    let written = per_partition(d, |cx, p| {
-        let tmp = dir.join(format!(".part-{p:05}.{}.tmp", cx.attempt()));
-        let path = dir.join(format!("part-{p:05}"));
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
-        for x in d.iter_partition(cx, p) {
-            writeln!(w, "{x}").map_err(|e| Error::io("write", &tmp, e))?;
-        }
-        w.flush().map_err(|e| Error::io("write", &tmp, e))?;
-        drop(w);
-        if cx.failed() {
-            let _ = std::fs::remove_file(&tmp);
-            return Ok(());
-        }
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io("rename into place", &path, e))
-    });
-    if let Err(e) = written {
-        // The job created the directory: a failed one (a `Display` that panicked on every
-        // attempt, say) leaves no parts behind, nor the temporary file of an attempt that
-        // unwound before it could remove it.
-        let _ = std::fs::remove_dir_all(dir);
-        return Err(e);
-    }
-    let success = dir.join("_SUCCESS");
-    std::fs::write(&success, b"").map_err(|e| Error::io("create", &success, e))
 }

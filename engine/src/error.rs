@@ -107,6 +107,13 @@ pub enum Error {
         reason: String,
     },
 
+    /// A save's output directory exists and is not empty; nothing was written.
+    #[error("output directory {} exists and is not empty", path.display())]
+    OutputExists {
+        /// The output directory.
+        path: PathBuf,
+    },
+
     /// A single shuffle record is larger than the whole memory limit, so no spill run can
     /// hold it within the limit.
     #[error(

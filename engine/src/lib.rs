@@ -47,6 +47,7 @@ pub mod protocol;
 pub mod range;
 mod rdd;
 mod runner;
+mod save;
 mod scheduler;
 #[doc(hidden)]
 pub mod shuffle;

@@ -6,6 +6,8 @@ use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::Serialize;
+
 use crate::actions;
 use crate::checkpoint::CheckpointStatus;
 use crate::codec::Postcard;
@@ -15,6 +17,7 @@ use crate::iter::{BoxedIter, Counting};
 use crate::more_actions::{self, local_iter::LocalIterator};
 use crate::node::{CheckpointPass, Node, NodeCore, NodeDyn, ParentSet, RddNode, iter_node};
 use crate::partitioner::Partitioner;
+use crate::save;
 use crate::stats::{Buckets, Numeric, StatCounter};
 use crate::storage::{StorageLevel, StorageState};
 use crate::task::TaskContext;
@@ -304,14 +307,38 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         actions::collect_map(self)
     }
 
-    /// Writes one `part-NNNNN` text file per partition into `dir` (which must not exist), one
-    /// `Display` line per element, then an empty `_SUCCESS` file. A failed job (a `Display`
-    /// that panics on every attempt, an I/O error) removes `dir` again: no partial output.
+    /// Writes one `part-NNNNN` text file per partition into `dir`, one `Display` line per
+    /// element, then an empty `_SUCCESS` file. Parts are staged under `dir/_temporary` and
+    /// moved into place only when every task has succeeded (Hadoop's output committer): a
+    /// failed job (a `Display` that panics on every attempt, an I/O error) leaves no part and
+    /// no `_SUCCESS`. `dir` may be missing or empty; a non-empty `dir` is
+    /// [`Error::OutputExists`](crate::Error::OutputExists).
     fn save_as_text_file(&self, dir: impl AsRef<Path>) -> Result<()>
     where
         Self::Item: Display,
     {
-        actions::save_as_text_file(self, dir.as_ref())
+        save::save(self, dir.as_ref(), save::Text)
+    }
+
+    /// Writes one `part-NNNNN.jsonl` file per partition into `dir`, one JSON value per line
+    /// (`serde_json`), committed as [`save_as_text_file`](Dataset::save_as_text_file).
+    fn save_as_json_lines(&self, dir: impl AsRef<Path>) -> Result<()>
+    where
+        Self::Item: Serialize,
+    {
+        save::save(self, dir.as_ref(), save::JsonLines)
+    }
+
+    /// Writes one `part-NNNNN.csv` file per partition into `dir`: a header row of the element
+    /// struct's field names, then one row per element (the `csv` crate quotes fields holding
+    /// commas, quotes or newlines). Committed as
+    /// [`save_as_text_file`](Dataset::save_as_text_file). The element type must serialize as
+    /// a struct of scalar fields (the `csv` crate's rule); an empty partition is an empty file.
+    fn save_as_csv(&self, dir: impl AsRef<Path>) -> Result<()>
+    where
+        Self::Item: Serialize,
+    {
+        save::save(self, dir.as_ref(), save::Csv)
     }
 
     // More actions (SPEC section 4); implementations in `more_actions/`.

@@ -1,5 +1,8 @@
 //! Sources: the leaves of a lineage graph. Each says its partitions and reads one of them.
 
+pub mod csv_file;
+mod input_files;
+pub mod json_lines;
 pub mod parallelize;
 pub mod range;
 pub mod text_file;

@@ -2,22 +2,17 @@
 //! on line boundaries (Hadoop's `LineRecordReader` rule: a line belongs to the split that holds
 //! its first byte, so none is lost or read twice).
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::input_files::{Input, byte_splits, fingerprint_files, open_input};
 use super::{Source, SourceNode};
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::task::{Site, TaskContext};
-
-/// Largest split, as Hadoop's local block size.
-const MAX_SPLIT: u64 = 32 << 20;
-/// A last piece up to 10% larger than a split is not split again (Hadoop's `SPLIT_SLOP`).
-const SPLIT_SLOP: f64 = 1.1;
 
 #[derive(Clone, Debug)]
 struct Split {
@@ -39,92 +34,12 @@ impl TextFileSource {
         path: impl AsRef<Path>,
         min_partitions: Option<usize>,
     ) -> Result<Self> {
-        let min = min_partitions
-            .unwrap_or_else(|| ctx.default_parallelism().min(2))
-            .max(1);
-        let files = list_inputs(path.as_ref())?;
-        let mut sized = Vec::with_capacity(files.len());
-        for f in files {
-            let len = std::fs::metadata(&f)
-                .map_err(|e| Error::io("read metadata of", &f, e))?
-                .len();
-            sized.push((Arc::new(f), len));
-        }
-        let total: u64 = sized.iter().map(|(_, l)| l).sum();
-        let goal = (total / min as u64).max(1);
-        let split_size = goal.clamp(1, MAX_SPLIT);
-        let mut splits = Vec::new();
-        for (path, len) in sized {
-            let mut start = 0;
-            while (len - start) as f64 / split_size as f64 > SPLIT_SLOP {
-                splits.push(Split {
-                    path: path.clone(),
-                    start,
-                    end: start + split_size,
-                });
-                start += split_size;
-            }
-            splits.push(Split {
-                path,
-                start,
-                end: len,
-            });
-        }
+        let splits = byte_splits(ctx, path.as_ref(), min_partitions)?
+            .into_iter()
+            .map(|(path, start, end)| Split { path, start, end })
+            .collect();
         Ok(TextFileSource { splits })
     }
-}
-
-/// Hadoop's hidden-file rule: names starting with `.` or `_` (temporary files, `_SUCCESS`)
-/// are not input when a directory or a glob is read.
-fn is_hidden(path: &Path) -> bool {
-    path.file_name()
-        .map(|n| n.to_string_lossy())
-        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'))
-}
-
-/// The files behind `path`: the file itself, or the visible files of a directory or of a
-/// glob's matches, sorted.
-fn list_inputs(path: &Path) -> Result<Vec<PathBuf>> {
-    let text = path.to_string_lossy();
-    if text.contains(['*', '?', '[']) && !path.exists() {
-        let matches = glob::glob(&text).map_err(|e| {
-            Error::io(
-                "read input",
-                path,
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
-            )
-        })?;
-        let mut files = Vec::new();
-        for m in matches {
-            let p = m.map_err(|e| Error::io("read input", e.path().to_path_buf(), e.into()))?;
-            if p.is_file() && !is_hidden(&p) {
-                files.push(p);
-            }
-        }
-        if files.is_empty() {
-            return Err(Error::io(
-                "read input",
-                path,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no file matches the pattern"),
-            ));
-        }
-        files.sort();
-        return Ok(files);
-    }
-    let meta = std::fs::metadata(path).map_err(|e| Error::io("read input", path, e))?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(|e| Error::io("list directory", path, e))? {
-        let entry = entry.map_err(|e| Error::io("list directory", path, e))?;
-        let p = entry.path();
-        if p.is_file() && !is_hidden(&p) {
-            files.push(p);
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 impl Source for TextFileSource {
@@ -141,15 +56,7 @@ impl Source for TextFileSource {
     /// Each input file's path, length and modification time: a changed file changes the
     /// fingerprint, so its checkpoints are not resumed.
     fn fingerprint_input(&self, fp: &mut Fingerprinter) -> Result<()> {
-        let mut last: Option<&Arc<PathBuf>> = None;
-        for s in &self.splits {
-            // Splits of one file are adjacent.
-            if last.is_none_or(|l| !Arc::ptr_eq(l, &s.path)) {
-                fp.input_file(&s.path)?;
-                last = Some(&s.path);
-            }
-        }
-        Ok(())
+        fingerprint_files(fp, self.splits.iter().map(|s| s.path.as_path()))
     }
 }
 
@@ -161,7 +68,7 @@ const CHUNK: usize = 1 << 18;
 /// and kept as one `String`, which the lines are copied out of.
 struct LineReader {
     split: Split,
-    file: Option<File>,
+    file: Option<Input>,
     /// File offset of the next line's first byte (the first byte of `text[at..]`).
     pos: u64,
     /// Complete lines of the current chunk.
@@ -200,7 +107,7 @@ impl LineReader {
             return r;
         }
         let path = r.split.path.clone();
-        let opened = File::open(&*path).and_then(|mut f| {
+        let opened = open_input(&path).and_then(|mut f| {
             if from > 0 {
                 f.seek(SeekFrom::Start(from))?;
             }

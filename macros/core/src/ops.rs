@@ -227,6 +227,18 @@ pub(crate) const SOURCES: &[SourceSpec] = &[
         generic: false,
         arg: "path",
     },
+    SourceSpec {
+        name: "json_lines",
+        ty: "json_lines::JsonLinesSource",
+        generic: true,
+        arg: "path",
+    },
+    SourceSpec {
+        name: "csv_file",
+        ty: "csv_file::CsvFileSource",
+        generic: true,
+        arg: "path",
+    },
 ];
 
 pub(crate) fn operator(name: &str) -> Option<&'static OpSpec> {

@@ -1,0 +1,178 @@
+//! Saves: each partition written by a [`Format`] and committed like Hadoop's
+//! `FileOutputCommitter` (algorithm 1).
+//!
+//! A task attempt writes `_temporary/part-NNNNN.attempt-A`; when the attempt succeeds it is
+//! renamed to `_temporary/part-NNNNN` (task commit, so a retried attempt's half-written file is
+//! never used). When every task has succeeded the committed parts are renamed into the output
+//! directory, `_temporary` is removed and an empty `_SUCCESS` is written last (job commit). A
+//! failed job removes `_temporary` and any part already moved: it leaves neither parts nor
+//! `_SUCCESS`. Readers skip `_`-prefixed names, so `_temporary` is never read as data.
+
+use std::fmt::Display;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::actions::Handle;
+use crate::error::{Error, Result};
+use crate::scheduler::{Coverage, run_job};
+use crate::task::PanicScope;
+
+/// How one partition is written: a file name suffix and the encoding of its elements.
+pub(crate) trait Format<T>: Sync {
+    /// Appended to `part-NNNNN`.
+    const SUFFIX: &'static str;
+    /// Writes `items` to `out`. Each element's user code (`Display`, `Serialize`) runs under
+    /// `node`'s panic scope, so a panic in it names the node.
+    fn write_part(
+        &self,
+        node: &'static str,
+        out: &mut BufWriter<File>,
+        items: impl Iterator<Item = T>,
+    ) -> std::io::Result<()>;
+}
+
+/// `save_as_text_file`: one `Display` line per element.
+pub(crate) struct Text;
+
+impl<T: Display> Format<T> for Text {
+    const SUFFIX: &'static str = "";
+    fn write_part(
+        &self,
+        node: &'static str,
+        out: &mut BufWriter<File>,
+        items: impl Iterator<Item = T>,
+    ) -> std::io::Result<()> {
+        for x in items {
+            let g = PanicScope::enter(node);
+            writeln!(out, "{x}")?;
+            g.exit();
+        }
+        Ok(())
+    }
+}
+
+/// `save_as_json_lines`: one JSON value per line (`serde_json` escapes newlines in strings, so
+/// a line is always a whole record).
+pub(crate) struct JsonLines;
+
+impl<T: Serialize> Format<T> for JsonLines {
+    const SUFFIX: &'static str = ".jsonl";
+    fn write_part(
+        &self,
+        node: &'static str,
+        out: &mut BufWriter<File>,
+        items: impl Iterator<Item = T>,
+    ) -> std::io::Result<()> {
+        for x in items {
+            let g = PanicScope::enter(node);
+            serde_json::to_writer(&mut *out, &x)?;
+            g.exit();
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// `save_as_csv`: a header row from the struct's field names, then one row per element
+/// (fields with commas, quotes or newlines quoted by the `csv` crate).
+pub(crate) struct Csv;
+
+impl<T: Serialize> Format<T> for Csv {
+    const SUFFIX: &'static str = ".csv";
+    fn write_part(
+        &self,
+        node: &'static str,
+        out: &mut BufWriter<File>,
+        items: impl Iterator<Item = T>,
+    ) -> std::io::Result<()> {
+        let mut w = csv::Writer::from_writer(&mut *out);
+        for x in items {
+            let g = PanicScope::enter(node);
+            w.serialize(&x).map_err(std::io::Error::from)?;
+            g.exit();
+        }
+        w.flush()
+    }
+}
+
+/// Name of the staging directory inside the output directory.
+const TEMPORARY: &str = "_temporary";
+
+/// Writes every partition of `d` into `dir` as `fmt` and commits the output.
+pub(crate) fn save<D: Handle, F: Format<D::Item>>(d: &D, dir: &Path, fmt: F) -> Result<()> {
+    let existed = dir.exists();
+    if existed {
+        let mut entries =
+            std::fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
+        if entries.next().is_some() {
+            return Err(Error::OutputExists {
+                path: dir.to_path_buf(),
+            });
+        }
+    }
+    let staging = dir.join(TEMPORARY);
+    std::fs::create_dir_all(&staging).map_err(|e| Error::io("create directory", &staging, e))?;
+    let node = d.core().info().label;
+    let parts: Vec<usize> = (0..d.num_partitions()).collect();
+    let written = run_job(
+        d.core().context(),
+        &d.erased(),
+        &parts,
+        Coverage::Full,
+        &|cx, p| {
+            let name = format!("part-{p:05}{}", F::SUFFIX);
+            let tmp = staging.join(format!("{name}.attempt-{}", cx.attempt()));
+            let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+            let mut w = BufWriter::with_capacity(1 << 16, file);
+            fmt.write_part(node, &mut w, d.iter_partition(cx, p))
+                .and_then(|()| w.flush())
+                .map_err(|e| Error::io("write", &tmp, e))?;
+            drop(w);
+            if cx.failed() {
+                // The input failed (the task reports why): this attempt's file is incomplete.
+                let _ = std::fs::remove_file(&tmp);
+                return Ok(name);
+            }
+            let done = staging.join(&name);
+            std::fs::rename(&tmp, &done).map_err(|e| Error::io("rename into place", &done, e))?;
+            Ok(name)
+        },
+    );
+    let committed = written.and_then(|names| commit_job(dir, &staging, &names));
+    if let Err(e) = committed {
+        abort_job(dir, &staging, existed);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Moves the committed parts into `dir`, removes the staging directory, then writes `_SUCCESS`.
+fn commit_job(dir: &Path, staging: &Path, names: &[String]) -> Result<()> {
+    for name in names {
+        let to = dir.join(name);
+        std::fs::rename(staging.join(name), &to)
+            .map_err(|e| Error::io("rename into place", &to, e))?;
+    }
+    std::fs::remove_dir_all(staging).map_err(|e| Error::io("remove", staging, e))?;
+    let success = dir.join("_SUCCESS");
+    std::fs::write(&success, b"").map_err(|e| Error::io("create", &success, e))
+}
+
+/// Leaves `dir` as it was before the job: removed if the job created it, else empty (it was
+/// empty, or the job would not have started).
+fn abort_job(dir: &Path, staging: &Path, existed: bool) {
+    if !existed {
+        let _ = std::fs::remove_dir_all(dir);
+        return;
+    }
+    let _ = std::fs::remove_dir_all(staging);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let left: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        for p in left {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}

@@ -223,8 +223,9 @@ fn a_corrupt_disk_block_is_an_error_not_wrong_data() {
     let file = block_files(&c)
         .into_iter()
         .find(|f| {
-            f.to_string_lossy()
-                .ends_with(&format!("rdd-{id}-part-00001.block"))
+            // Block files are `rdd-ID-part-NNNNN-UNIQUE.block`.
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with(&format!("rdd-{id}-part-00001-")) && name.ends_with(".block")
         })
         .expect("block file");
     std::fs::write(&file, [0xff, 0xff, 0xff]).unwrap();

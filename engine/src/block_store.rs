@@ -7,6 +7,7 @@
 //! after releasing its own lock.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, Weak};
 
 use rustc_hash::FxHashMap;
@@ -137,8 +138,13 @@ impl BlockStore {
         self.dir.get().map(tempfile::TempDir::path)
     }
 
-    /// Path of the disk block of partition `part` of RDD `rdd`.
+    /// Path of a disk block of partition `part` of RDD `rdd`: a fresh name for each call, so that two writers of one partition (two jobs, or a
+    /// write racing an eviction) never share a file.
     pub(crate) fn block_path(&self, rdd: usize, part: usize) -> Result<PathBuf> {
-        Ok(self.dir()?.join(format!("rdd-{rdd}-part-{part:05}.block")))
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Ok(self
+            .dir()?
+            .join(format!("rdd-{rdd}-part-{part:05}-{n}.block")))
     }
 }

@@ -133,12 +133,18 @@ impl<T: Data> NodeCore<T> {
 
     /// Keeps computed partitions at `level`; disk levels encode blocks with `codec`.
     pub fn persist(&self, level: StorageLevel, codec: Option<Arc<dyn ElemCodec<T>>>) -> Result<()> {
-        lock(&self.storage).persist(level, codec, self.ctx.block_store(), self.info.id)
+        let replaced =
+            lock(&self.storage).persist(level, codec, self.ctx.block_store(), self.info.id)?;
+        // Dropped (its disk blocks deleted) outside the lock.
+        drop(replaced);
+        Ok(())
     }
 
     /// Drops the stored partitions and stops persisting.
     pub fn unpersist(&self) {
-        lock(&self.storage).unpersist();
+        // Dropped (its disk blocks deleted) outside the lock.
+        let stored = lock(&self.storage).unpersist();
+        drop(stored);
     }
 
     /// Where the persisted partitions are, if persisting is on.

@@ -93,12 +93,26 @@ impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
         } = *self;
         Ok(Box::new(move || {
             let block = Arc::new(items);
-            let mut s = lock(&storage);
-            let stored = match s.cache.as_mut() {
-                Some(c) => c.store_block(part, block)?,
-                None => None,
+            // A disk block is encoded and written outside the RDD's lock, then recorded.
+            let disk = lock(&storage)
+                .cache
+                .as_ref()
+                .and_then(Persisted::disk_writer);
+            let stored = match disk {
+                Some(writer) => {
+                    let written = writer.write(part, &block)?;
+                    let stale = lock(&storage)
+                        .cache
+                        .as_mut()
+                        .and_then(|c| c.record_disk(part, written));
+                    remove_stale(stale);
+                    None
+                }
+                None => lock(&storage)
+                    .cache
+                    .as_mut()
+                    .map(|c| c.store_memory(part, block)),
             };
-            drop(s);
             // Accounted after the RDD's lock is released: eviction may call back into this RDD.
             if let Some((store, rdd, bytes)) = stored {
                 store.insert((rdd, part), bytes, evict_handle(&storage));
@@ -147,14 +161,15 @@ impl<T: Clone + Send + Sync + 'static> Storage<T> {
     }
 
     /// Starts keeping computed partitions at `level` (a different level replaces the
-    /// blocks stored so far). Disk levels need `codec`.
+    /// blocks stored so far). Disk levels need `codec`. Returns the replaced storage, for the
+    /// caller to drop (deleting its disk blocks) after releasing the lock.
     pub(crate) fn persist(
         &mut self,
         level: StorageLevel,
         codec: Option<Arc<dyn ElemCodec<T>>>,
         store: &Arc<BlockStore>,
         rdd: usize,
-    ) -> Result<()> {
+    ) -> Result<Option<Persisted<T>>> {
         if level != StorageLevel::Memory && codec.is_none() {
             return Err(Error::InvalidArgument(format!(
                 "storage level {} needs a codec",
@@ -162,21 +177,21 @@ impl<T: Clone + Send + Sync + 'static> Storage<T> {
             )));
         }
         if self.cache.as_ref().is_some_and(|c| c.level == level) {
-            return Ok(());
+            return Ok(None);
         }
-        self.cache = Some(Persisted {
+        Ok(self.cache.replace(Persisted {
             level,
             codec,
             store: store.clone(),
             rdd,
             blocks: (0..self.partitions).map(|_| Stored::Missing).collect(),
-        });
-        Ok(())
+        }))
     }
 
-    /// Drops stored blocks (memory and disk) and stops persisting.
-    pub(crate) fn unpersist(&mut self) {
-        self.cache = None;
+    /// Stops persisting. Returns the stored blocks, for the caller to drop (deleting the disk
+    /// ones) after releasing the lock.
+    pub(crate) fn unpersist(&mut self) -> Option<Persisted<T>> {
+        self.cache.take()
     }
 
     /// Where the persisted partitions are, if persisting is on.
@@ -198,31 +213,58 @@ impl<T: Clone + Send + Sync + 'static> Storage<T> {
 }
 
 impl<T: Clone + Send + Sync + 'static> Persisted<T> {
-    /// Stores a computed partition: on disk for `Disk`, else in memory, returning what the
-    /// block store must account.
-    fn store_block(
-        &mut self,
-        part: usize,
-        block: Arc<Vec<T>>,
-    ) -> Result<Option<(Arc<BlockStore>, usize, u64)>> {
-        if self.level == StorageLevel::Disk {
-            self.blocks[part] = self.write_disk(part, &block)?;
-            return Ok(None);
-        }
-        let bytes = (block.len() * std::mem::size_of::<T>()) as u64;
-        self.blocks[part] = Stored::Memory(block);
-        Ok(Some((self.store.clone(), self.rdd, bytes)))
+    /// What writes this storage's disk blocks, when its level keeps computed partitions on
+    /// disk (`Disk`); memory levels store them in memory first.
+    fn disk_writer(&self) -> Option<DiskWriter<T>> {
+        (self.level == StorageLevel::Disk)
+            .then(|| self.writer())
+            .flatten()
     }
 
-    fn write_disk(&self, part: usize, block: &[T]) -> Result<Stored<T>> {
-        let codec = self
-            .codec
-            .as_ref()
-            .ok_or_else(|| Error::Internal("disk block without a codec".into()))?;
+    fn writer(&self) -> Option<DiskWriter<T>> {
+        Some(DiskWriter {
+            codec: self.codec.clone()?,
+            store: self.store.clone(),
+            rdd: self.rdd,
+        })
+    }
+
+    /// Keeps a computed partition in memory, returning what the block store must account.
+    fn store_memory(&mut self, part: usize, block: Arc<Vec<T>>) -> (Arc<BlockStore>, usize, u64) {
+        let bytes = (block.len() * std::mem::size_of::<T>()) as u64;
+        self.blocks[part] = Stored::Memory(block);
+        (self.store.clone(), self.rdd, bytes)
+    }
+
+    /// Records a disk block written outside the lock, unless another task stored the
+    /// partition first; returns the file that is then not needed.
+    fn record_disk(&mut self, part: usize, written: Stored<T>) -> Option<PathBuf> {
+        if matches!(self.blocks[part], Stored::Missing) && self.level == StorageLevel::Disk {
+            self.blocks[part] = written;
+            return None;
+        }
+        match written {
+            Stored::Disk { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// Encodes and writes disk blocks; taken from the storage under its lock, used outside it.
+struct DiskWriter<T> {
+    codec: Arc<dyn ElemCodec<T>>,
+    store: Arc<BlockStore>,
+    rdd: usize,
+}
+
+impl<T> DiskWriter<T> {
+    /// Writes `block` to a block file of its own (every write has a fresh name, so two
+    /// writers of one partition never share a file).
+    fn write(&self, part: usize, block: &[T]) -> Result<Stored<T>> {
         let path = self.store.block_path(self.rdd, part)?;
         let mut buf = Vec::new();
         for x in block {
-            codec
+            self.codec
                 .encode(x, &mut buf)
                 .map_err(|reason| Error::CorruptBlock {
                     path: path.clone(),
@@ -237,24 +279,61 @@ impl<T: Clone + Send + Sync + 'static> Persisted<T> {
     }
 }
 
+/// Deletes a block file that was written but not recorded.
+fn remove_stale(path: Option<PathBuf>) {
+    if let Some(p) = path {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 impl<T: Clone + Send + Sync + 'static> Evict for Mutex<Storage<T>> {
+    /// Drops a memory block; a `MemoryAndDisk` one moves to disk, written outside the lock
+    /// (readers keep reading the memory block meanwhile).
     fn evict(&self, part: usize) {
-        let mut s = lock(self);
-        let Some(c) = s.cache.as_mut() else { return };
-        let Stored::Memory(block) = &c.blocks[part] else {
-            return;
-        };
-        c.blocks[part] = match c.level {
-            StorageLevel::MemoryAndDisk => match c.write_disk(part, block) {
-                Ok(d) => d,
-                Err(e) => {
-                    // The block is dropped instead: it will be recomputed, never read wrong.
-                    tracing::warn!("cannot move a cached block to disk: {e}");
-                    Stored::Missing
+        let (block, writer) = {
+            let mut s = lock(self);
+            let Some(c) = s.cache.as_mut() else { return };
+            let Stored::Memory(block) = &c.blocks[part] else {
+                return;
+            };
+            let block = block.clone();
+            match c.level {
+                StorageLevel::MemoryAndDisk => match c.writer() {
+                    Some(w) => (block, w),
+                    None => {
+                        c.blocks[part] = Stored::Missing;
+                        return;
+                    }
+                },
+                _ => {
+                    c.blocks[part] = Stored::Missing;
+                    return;
                 }
-            },
-            _ => Stored::Missing,
+            }
         };
+        let written = writer.write(part, &block);
+        let mut s = lock(self);
+        // Still the block taken above (not unpersisted, replaced or evicted meanwhile)?
+        let current = s
+            .cache
+            .as_mut()
+            .filter(|c| matches!(&c.blocks[part], Stored::Memory(b) if Arc::ptr_eq(b, &block)));
+        let stale = match (current, written) {
+            (Some(c), Ok(d)) => {
+                c.blocks[part] = d;
+                None
+            }
+            (Some(c), Err(e)) => {
+                // The block is dropped instead: it will be recomputed, never read wrong.
+                tracing::warn!("cannot move a cached block to disk: {e}");
+                c.blocks[part] = Stored::Missing;
+                None
+            }
+            (None, Ok(Stored::Disk { path, .. })) => Some(path),
+            (None, _) => None,
+        };
+        drop(s);
+        remove_stale(stale);
     }
 }
 

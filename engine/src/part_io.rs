@@ -14,6 +14,37 @@ pub(crate) trait Sink<T>: Send {
     fn finish(self: Box<Self>, cx: &TaskContext) -> Result<Commit>;
 }
 
+/// Collects a partition into a block and hands it to `publish` when its task succeeds: how
+/// a local checkpoint and the cache record a computed partition.
+pub(crate) struct BlockSink<T, F> {
+    items: Vec<T>,
+    publish: F,
+}
+
+impl<T, F> BlockSink<T, F> {
+    pub(crate) fn new(publish: F) -> Self {
+        BlockSink {
+            items: Vec::new(),
+            publish,
+        }
+    }
+}
+
+impl<T, F> Sink<T> for BlockSink<T, F>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce(Arc<Vec<T>>) -> Result<()> + Send + 'static,
+{
+    fn push(&mut self, item: &T) {
+        self.items.push(item.clone());
+    }
+
+    fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
+        let BlockSink { items, publish } = *self;
+        Ok(Box::new(move || publish(Arc::new(items))))
+    }
+}
+
 /// A stored partition, read back.
 pub(crate) enum PartData<T> {
     /// Decoded from a file: the task owns the elements.

@@ -9,9 +9,8 @@ use crate::block_store::{BlockStore, Evict};
 use crate::codec::ElemCodec;
 use crate::error::{Error, Result};
 use crate::listener::ReadFrom;
-use crate::part_io::{PartData, PartReader, Sink};
+use crate::part_io::{BlockSink, PartData, PartReader, Sink};
 use crate::sync::lock;
-use crate::task::{Commit, TaskContext};
 
 pub use crate::keep::StorageLevel;
 
@@ -73,53 +72,37 @@ pub(crate) enum Cached<T> {
     Miss(Option<Box<dyn Sink<T>>>),
 }
 
-/// Collects a partition into a block for the cache.
-struct BlockSink<T> {
-    items: Vec<T>,
-    storage: Arc<Mutex<Storage<T>>>,
+/// Records a computed partition in the cache (after its task succeeded). A disk block is
+/// encoded and written outside the RDD's lock, then recorded.
+fn store_computed<T: Clone + Send + Sync + 'static>(
+    storage: &Arc<Mutex<Storage<T>>>,
     part: usize,
-}
-
-impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
-    fn push(&mut self, item: &T) {
-        self.items.push(item.clone());
-    }
-
-    fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
-        let BlockSink {
-            items,
-            storage,
-            part,
-        } = *self;
-        Ok(Box::new(move || {
-            let block = Arc::new(items);
-            // A disk block is encoded and written outside the RDD's lock, then recorded.
-            let disk = lock(&storage)
+    block: Arc<Vec<T>>,
+) -> Result<()> {
+    let disk = lock(storage)
+        .cache
+        .as_ref()
+        .and_then(Persisted::disk_writer);
+    let stored = match disk {
+        Some(writer) => {
+            let written = writer.write(part, &block)?;
+            let stale = lock(storage)
                 .cache
-                .as_ref()
-                .and_then(Persisted::disk_writer);
-            let stored = match disk {
-                Some(writer) => {
-                    let written = writer.write(part, &block)?;
-                    let stale = lock(&storage)
-                        .cache
-                        .as_mut()
-                        .and_then(|c| c.record_disk(part, written));
-                    remove_stale(stale);
-                    None
-                }
-                None => lock(&storage)
-                    .cache
-                    .as_mut()
-                    .map(|c| c.store_memory(part, block)),
-            };
-            // Accounted after the RDD's lock is released: eviction may call back into this RDD.
-            if let Some((store, rdd, bytes)) = stored {
-                store.insert((rdd, part), bytes, evict_handle(&storage));
-            }
-            Ok(())
-        }))
+                .as_mut()
+                .and_then(|c| c.record_disk(part, written));
+            remove_stale(stale);
+            None
+        }
+        None => lock(storage)
+            .cache
+            .as_mut()
+            .map(|c| c.store_memory(part, block)),
+    };
+    // Accounted after the RDD's lock is released: eviction may call back into this RDD.
+    if let Some((store, rdd, bytes)) = stored {
+        store.insert((rdd, part), bytes, evict_handle(storage));
     }
+    Ok(())
 }
 
 impl<T: Clone + Send + Sync + 'static> Storage<T> {
@@ -153,11 +136,10 @@ impl<T: Clone + Send + Sync + 'static> Storage<T> {
             }
             Stored::Missing => {}
         }
-        Cached::Miss(Some(Box::new(BlockSink {
-            items: Vec::new(),
-            storage: this.clone(),
-            part,
-        })))
+        let storage = this.clone();
+        Cached::Miss(Some(Box::new(BlockSink::new(move |block| {
+            store_computed(&storage, part, block)
+        }))))
     }
 
     /// Starts keeping computed partitions at `level` (a different level replaces the

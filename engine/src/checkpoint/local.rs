@@ -8,9 +8,8 @@ use super::CheckpointKind;
 use super::policy::{CheckpointPolicy, CommittedCheckpoint};
 use crate::error::Result;
 use crate::node_info::NodeInfo;
-use crate::part_io::{PartData, PartReader, Sink};
+use crate::part_io::{BlockSink, PartData, PartReader, Sink};
 use crate::sync::lock;
-use crate::task::{Commit, TaskContext};
 
 /// Blocks recorded so far, one slot per partition, shared with the sinks that fill them.
 type Blocks<T> = Arc<Mutex<Vec<Option<Arc<Vec<T>>>>>>;
@@ -50,11 +49,11 @@ impl<T: Clone + Send + Sync + 'static> CheckpointPolicy<T> for Local<T> {
     }
 
     fn sink(&self, part: usize) -> Box<dyn Sink<T>> {
-        Box::new(BlockSink {
-            items: Vec::new(),
-            blocks: self.blocks.clone(),
-            part,
-        })
+        let blocks = self.blocks.clone();
+        Box::new(BlockSink::new(move |block| {
+            lock(&blocks)[part] = Some(block);
+            Ok(())
+        }))
     }
 
     fn commit(&self, _node: &NodeInfo) -> Result<Option<Arc<dyn CommittedCheckpoint<T>>>> {
@@ -80,30 +79,5 @@ impl<T: Clone + Send + Sync + 'static> CommittedCheckpoint<T> for LocalCheckpoin
 
     fn totals(&self) -> (u64, u64) {
         (self.blocks.iter().map(|b| b.len() as u64).sum(), 0)
-    }
-}
-
-/// Collects a partition into a block, recorded when its task succeeds.
-struct BlockSink<T> {
-    items: Vec<T>,
-    blocks: Blocks<T>,
-    part: usize,
-}
-
-impl<T: Clone + Send + Sync + 'static> Sink<T> for BlockSink<T> {
-    fn push(&mut self, item: &T) {
-        self.items.push(item.clone());
-    }
-
-    fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {
-        let BlockSink {
-            items,
-            blocks,
-            part,
-        } = *self;
-        Ok(Box::new(move || {
-            lock(&blocks)[part] = Some(Arc::new(items));
-            Ok(())
-        }))
     }
 }

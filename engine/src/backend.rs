@@ -39,6 +39,40 @@ pub trait Backend: Send + Sync {
         parts: &[usize],
         task: &StageTask<'_>,
     ) -> Result<()>;
+
+    /// Runs the result stage of a job: `task(cx, i)` for partition `parts[i]` of `root`, whose
+    /// results the caller keeps. Every process of a cluster gets every result (the back end
+    /// moves what it must); locally this is [`Backend::run_stage`].
+    fn run_result_stage(
+        &self,
+        ctx: &Context,
+        stage: StageInfo,
+        root: &Arc<dyn NodeDyn>,
+        parts: &[usize],
+        task: &StageTask<'_>,
+    ) -> Result<()> {
+        self.run_stage(ctx, stage, root.info(), parts, task)
+    }
+
+    /// Whether stages are collective steps of several processes (then the scheduler runs the
+    /// steps of a job one after another, in the same order in every process).
+    fn is_collective(&self) -> bool {
+        false
+    }
+
+    /// Makes the checkpoint parts recorded by any process known to every process (each
+    /// process records the parts it computed); nothing to do locally.
+    fn share_checkpoint_parts(&self, ctx: &Context, armed: &[Arc<dyn NodeDyn>]) -> Result<()> {
+        let _ = (ctx, armed);
+        Ok(())
+    }
+
+    /// Every process's `outcome` of one step (a commit, say): the first error of any
+    /// process, or `Ok`. Locally, `outcome` itself.
+    fn agree(&self, ctx: &Context, what: &str, outcome: Result<()>) -> Result<()> {
+        let _ = (ctx, what);
+        outcome
+    }
 }
 
 /// The local back end: one task per partition on the context's rayon pool, shuffle outputs in
@@ -47,7 +81,9 @@ pub struct Rayon;
 
 impl Backend for Rayon {
     fn run_map_stages(&self, ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
-        run_missing_shuffles(ctx, job, root)
+        run_missing_shuffles(job, root, &|wave, infos, tasks| {
+            run_wave(ctx, wave, infos, tasks, |_, _, _| Ok(()))
+        })
     }
 
     fn run_stage(
@@ -71,8 +107,8 @@ impl Backend for Rayon {
     }
 }
 
-/// The back end of `ctx`'s jobs. Local today; cluster mode will pick its back end here from
-/// the context's configuration.
+/// The local back end. The scheduler asks `cluster::of`, which picks the cluster back end in
+/// cluster mode and this one otherwise.
 pub(crate) fn of(ctx: &Context) -> &'static dyn Backend {
     let _ = ctx;
     &Rayon
@@ -99,9 +135,48 @@ fn direct_missing_shuffles(node: &Arc<dyn NodeDyn>) -> Vec<ShuffleDep> {
     out
 }
 
+/// Runs one wave of map stages: tasks `(i, p)` (map partition `p` of `wave[i]`), each
+/// followed by `after(cx, i, p)` in the same task (cluster mode encodes the output there).
+pub(crate) fn run_wave(
+    ctx: &Context,
+    wave: &[ShuffleDep],
+    infos: &[StageInfo],
+    tasks: &[(usize, usize)],
+    after: impl Fn(&TaskContext, usize, usize) -> Result<()> + Sync,
+) -> Result<()> {
+    run_tasks(
+        ctx,
+        infos,
+        tasks,
+        // No node's elements are the output of a map task: its shuffle writes are.
+        |&(i, p)| (i, usize::MAX, wave[i].parent.info().label, p),
+        |cx, &(i, p)| {
+            let d = &wave[i];
+            d.owner.run_map_task(cx, d.index, p)?;
+            let (records, bytes) = d.status.map_output_size(p);
+            cx.metrics(|m| {
+                m.records_out += records;
+                m.shuffle_records_written += records;
+                m.shuffle_bytes_written += bytes;
+            });
+            after(cx, i, p)
+        },
+    )
+    .map(drop)
+}
+
+/// How a back end runs one wave: `(wave, stage infos, tasks (i, map partition))`.
+pub(crate) type WaveRunner<'a> =
+    dyn Fn(&[ShuffleDep], &[StageInfo], &[(usize, usize)]) -> Result<()> + 'a;
+
 /// Runs every missing shuffle map stage under `root`, in waves: each wave runs, as one set of
-/// parallel tasks, all stages whose own inputs are ready.
-fn run_missing_shuffles(ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
+/// parallel tasks, all stages whose own inputs are ready. The order of waves and of stages in
+/// a wave depends only on the graph, so every process of a cluster walks the same.
+pub(crate) fn run_missing_shuffles(
+    job: usize,
+    root: &Arc<dyn NodeDyn>,
+    run: &WaveRunner<'_>,
+) -> Result<()> {
     struct Stage {
         dep: ShuffleDep,
         needs: Vec<(usize, usize)>,
@@ -120,11 +195,12 @@ fn run_missing_shuffles(ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> R
         stages.insert(k, Stage { dep, needs });
     }
     while !stages.is_empty() {
-        let ready: Vec<(usize, usize)> = stages
+        let mut ready: Vec<(usize, usize)> = stages
             .iter()
             .filter(|(_, s)| s.needs.iter().all(|n| !stages.contains_key(n)))
             .map(|(k, _)| *k)
             .collect();
+        ready.sort_unstable();
         if ready.is_empty() {
             return Err(Error::Internal(
                 "shuffle stages depend on each other".into(),
@@ -147,24 +223,8 @@ fn run_missing_shuffles(ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> R
                 StageInfo::new(job, StageKind::ShuffleMap, s.dep.owner.info(), n)
             })
             .collect();
-        run_tasks(
-            ctx,
-            &infos,
-            &tasks,
-            // No node's elements are the output of a map task: its shuffle writes are.
-            |&(i, p)| (i, usize::MAX, wave[i].dep.parent.info().label, p),
-            |cx, &(i, p)| {
-                let d = &wave[i].dep;
-                d.owner.run_map_task(cx, d.index, p)?;
-                let (records, bytes) = d.status.map_output_size(p);
-                cx.metrics(|m| {
-                    m.records_out += records;
-                    m.shuffle_records_written += records;
-                    m.shuffle_bytes_written += bytes;
-                });
-                Ok(())
-            },
-        )?;
+        let deps: Vec<ShuffleDep> = wave.into_iter().map(|s| s.dep).collect();
+        run(&deps, &infos, &tasks)?;
     }
     Ok(())
 }

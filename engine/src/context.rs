@@ -49,6 +49,9 @@ struct Inner {
     next_id: AtomicUsize,
     /// Shuffle spilling: the memory limit, where spill files go, bytes spilled so far.
     spill: crate::memory::SpillConfig,
+    /// Cluster mode: this process's membership of the cluster (SPEC section 8).
+    #[cfg(feature = "cluster")]
+    cluster: Option<Arc<crate::net::Session>>,
 }
 
 impl Drop for Inner {
@@ -90,6 +93,19 @@ pub struct ContextBuilder {
     resume: bool,
     progress: bool,
     listeners: Vec<Arc<dyn Listener>>,
+    #[cfg(feature = "cluster")]
+    cluster: ClusterChoice,
+}
+
+/// Which cluster a context joins (SPEC section 8).
+#[cfg(feature = "cluster")]
+#[derive(Clone, Default)]
+struct ClusterChoice {
+    /// `cluster_from_env()`: the environment's cluster, if it names one.
+    from_env: bool,
+    /// `processes(n)`.
+    processes: Option<usize>,
+    timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for ContextBuilder {
@@ -208,6 +224,46 @@ impl ContextBuilder {
         self
     }
 
+    /// Cluster mode (cargo feature `cluster`; the method does not exist without it): joins the
+    /// cluster named by the environment, `RDDFLOW_HOSTS` (comma-separated `host:port` of every
+    /// process, in process order, or `@path` of a file with one per line) and
+    /// `RDDFLOW_PROCESS` (this process's 0-based index). When `RDDFLOW_HOSTS` is unset the
+    /// context runs in local mode, so one binary serves both. Every process runs the same
+    /// program; every action is collective and returns the same value everywhere.
+    ///
+    /// ```
+    /// # use rddflow_engine::Context;
+    /// // Without RDDFLOW_HOSTS this is the local engine.
+    /// let ctx = Context::builder().cluster_from_env().build()?;
+    /// assert_eq!((ctx.process_index(), ctx.process_count()), (0, 1));
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    #[cfg(feature = "cluster")]
+    pub fn cluster_from_env(mut self) -> Self {
+        self.cluster.from_env = true;
+        self
+    }
+
+    /// Cluster mode on one machine (cargo feature `cluster`; the method does not exist
+    /// without it): this process becomes process 0 of `n` and starts `n - 1` copies of its own
+    /// executable with the same arguments, on free loopback ports. The copies end with this
+    /// process (they are killed if it dies, and waited for, then killed, when its context is
+    /// dropped). In a copy, `build` joins the cluster instead of starting more. `processes(1)`
+    /// is local mode.
+    #[cfg(feature = "cluster")]
+    pub fn processes(mut self, n: usize) -> Self {
+        self.cluster.processes = Some(n);
+        self
+    }
+
+    /// How long `build` waits for every peer of a cluster to connect (default 60 s); past it,
+    /// `build` fails with [`Error::Cluster`] naming a missing process. Cargo feature `cluster`.
+    #[cfg(feature = "cluster")]
+    pub fn cluster_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.cluster.timeout = Some(timeout);
+        self
+    }
+
     /// Adds a listener of job, stage, task and checkpoint events (several may be added).
     pub fn listener(mut self, listener: Arc<dyn Listener>) -> Self {
         self.listeners.push(listener);
@@ -246,6 +302,8 @@ impl ContextBuilder {
         if self.progress && std::io::stderr().is_terminal() {
             listeners.push(Arc::new(ProgressBars::new()));
         }
+        #[cfg(feature = "cluster")]
+        let cluster = self.cluster.start()?;
         Ok(Context {
             inner: Arc::new(Inner {
                 pool,
@@ -264,8 +322,37 @@ impl ContextBuilder {
                 run_dir: OnceLock::new(),
                 next_id: AtomicUsize::new(1),
                 spill: crate::memory::SpillConfig::new(self.memory_limit, self.spill_dir),
+                #[cfg(feature = "cluster")]
+                cluster,
             }),
         })
+    }
+}
+
+#[cfg(feature = "cluster")]
+impl ClusterChoice {
+    /// Joins the chosen cluster, if any (a cluster of one process is local mode).
+    fn start(&self) -> Result<Option<Arc<crate::net::Session>>> {
+        let timeout = self.timeout.unwrap_or(crate::net::DEFAULT_TIMEOUT);
+        let (spec, children) = match self.processes {
+            Some(n) if n > 1 || crate::net::is_child() => {
+                let (spec, children) = crate::net::spawn_local(n, timeout)?;
+                (Some(spec), children)
+            }
+            Some(0) => {
+                return Err(Error::InvalidArgument(
+                    "processes must be at least 1".into(),
+                ));
+            }
+            _ if self.from_env => (crate::net::spec_from_env(timeout)?, None),
+            _ => (None, None),
+        };
+        match spec {
+            Some(spec) if spec.hosts.len() > 1 => {
+                crate::net::Session::start(spec, children).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 }
 
@@ -278,6 +365,47 @@ impl Context {
     /// A context with default settings and no checkpoint directory.
     pub fn new() -> Result<Context> {
         Context::builder().build()
+    }
+
+    /// This process's index in its cluster (SPEC section 8): 0 in local mode.
+    pub fn process_index(&self) -> usize {
+        #[cfg(feature = "cluster")]
+        if let Some(c) = &self.inner.cluster {
+            return c.index();
+        }
+        0
+    }
+
+    /// Number of processes of the cluster running this program: 1 in local mode.
+    pub fn process_count(&self) -> usize {
+        #[cfg(feature = "cluster")]
+        if let Some(c) = &self.inner.cluster {
+            return c.processes();
+        }
+        1
+    }
+
+    /// The cluster session, in cluster mode.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn cluster(&self) -> Option<&Arc<crate::net::Session>> {
+        self.inner.cluster.as_ref()
+    }
+
+    /// Bytes this process sent to the other processes of its cluster so far (0 in local mode).
+    pub fn cluster_bytes_sent(&self) -> u64 {
+        #[cfg(feature = "cluster")]
+        if let Some(c) = &self.inner.cluster {
+            return c.bytes_sent();
+        }
+        0
+    }
+
+    fn cluster_run_name(&self) -> String {
+        #[cfg(feature = "cluster")]
+        if let Some(c) = &self.inner.cluster {
+            return format!("cluster-{:016x}", c.session_id());
+        }
+        uuid::Uuid::new_v4().to_string()
     }
 
     /// Number of worker threads.
@@ -406,7 +534,13 @@ impl Context {
         if let Some(dir) = self.inner.run_dir.get() {
             return Ok(dir.clone());
         }
-        let dir = base.join(uuid::Uuid::new_v4().to_string());
+        // In a cluster every process writes parts of the same checkpoints: one directory
+        // named by the cluster session, the same in every process.
+        let name = match self.process_count() {
+            1 => uuid::Uuid::new_v4().to_string(),
+            _ => self.cluster_run_name(),
+        };
+        let dir = base.join(name);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
         Ok(self.inner.run_dir.get_or_init(|| dir).clone())
     }

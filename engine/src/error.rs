@@ -54,6 +54,24 @@ pub enum Error {
         message: String,
     },
 
+    /// Cluster mode (SPEC section 8): a peer process died, could not be reached, never
+    /// started within `cluster_timeout`, belongs to another cluster, runs a different graph or
+    /// params, or failed the job on its side (its own error is in `message`).
+    #[error("cluster: {}{message}", match (process, host) {
+        (Some(p), Some(h)) => format!("process {p} ({h}): "),
+        (Some(p), None) => format!("process {p}: "),
+        _ => String::new(),
+    })]
+    #[non_exhaustive]
+    Cluster {
+        /// The process at fault (0-based index in `RDDFLOW_HOSTS`), when one is known.
+        process: Option<usize>,
+        /// Its `host:port`, when known.
+        host: Option<String>,
+        /// What happened.
+        message: String,
+    },
+
     /// A checkpoint file failed validation; it is never read as data.
     #[error("corrupt checkpoint file {}: {reason}", path.display())]
     CorruptCheckpoint {

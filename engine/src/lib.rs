@@ -14,8 +14,11 @@ mod actions;
 #[doc(hidden)]
 pub mod backend;
 mod block_store;
+// Cluster mode's back end (SPEC section 8).
 #[doc(hidden)]
 pub mod checkpoint;
+#[cfg(feature = "cluster")]
+mod cluster;
 #[doc(hidden)]
 pub mod codec;
 mod combine_table;
@@ -31,7 +34,10 @@ mod keep;
 pub mod lineage;
 pub mod listener;
 mod memory;
+// Cluster mode (SPEC section 8): processes, connections and the collective step over timely.
 mod more_actions;
+#[cfg(feature = "cluster")]
+pub mod net;
 mod node;
 mod node_info;
 #[doc(hidden)]

@@ -38,6 +38,9 @@ pub struct NodeCore<T> {
     pub(crate) checkpoint: CheckpointState<T>,
     this: OnceLock<Weak<dyn NodeDyn>>,
     fingerprint: Option<Fingerprint>,
+    /// The element codec, when the element type is serde-serializable (picked at compile
+    /// time by `pipeline!`): how cluster mode moves a partition's elements between processes.
+    codec: Option<Arc<dyn ElemCodec<T>>>,
 }
 
 impl<T> Drop for NodeCore<T> {
@@ -72,7 +75,21 @@ impl<T: Data> NodeCore<T> {
             checkpoint: CheckpointState::default(),
             this: OnceLock::new(),
             fingerprint: None,
+            codec: None,
         }
+    }
+
+    /// Sets the element codec (`pipeline!` passes `Some` when the element type is
+    /// serde-serializable): what cluster mode uses to send the node's partitions to other
+    /// processes. Local mode never encodes with it.
+    pub fn with_codec(mut self, codec: Option<Arc<dyn ElemCodec<T>>>) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// The element codec, if the element type has one.
+    pub fn codec(&self) -> Option<&Arc<dyn ElemCodec<T>>> {
+        self.codec.as_ref()
     }
 
     /// Sets the node's fingerprint (see [`crate::checkpoint::fingerprint`]), with the node's
@@ -81,8 +98,9 @@ impl<T: Data> NodeCore<T> {
     /// (`resume(true)`): fingerprints key nothing else.
     pub fn with_fingerprint(mut self, fingerprint: Option<Fingerprint>) -> Self {
         let info = &self.info;
+        // Cluster mode compares job fingerprints between processes, so it keeps them too.
         self.fingerprint = fingerprint
-            .filter(|_| self.ctx.resume())
+            .filter(|_| self.ctx.resume() || self.ctx.process_count() > 1)
             .map(|f| f.with_layout(info.partitions, info.partitioner.as_ref()));
         self
     }
@@ -275,6 +293,16 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn truncate_lineage(&self);
     /// Partitions still missing from a pending checkpoint.
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>>;
+    /// The node's fingerprint, when it has one (`resume(true)` or cluster mode).
+    fn fingerprint_dyn(&self) -> Option<Fingerprint>;
+    /// Computes partition `part` and encodes its elements with the element codec (`None`
+    /// when the element type has none): what cluster mode sends to the other processes, which
+    /// read it back through [`TaskContext::replay`].
+    fn encode_partition(&self, cx: &TaskContext, part: usize) -> Option<Vec<u8>>;
+    /// Cluster mode: the records of the checkpoint parts this process wrote.
+    fn checkpoint_parts(&self) -> Vec<u8>;
+    /// Cluster mode: records the checkpoint parts another process wrote.
+    fn adopt_checkpoint_parts(&self, bytes: &[u8]) -> Result<()>;
 }
 
 /// A typed RDD node, implemented by each struct that `pipeline!` generates (and by hand-written
@@ -347,6 +375,11 @@ pub(crate) fn iter_node<N: RddNode>(
     part: usize,
 ) -> NodeIter<N::Item, impl Iterator<Item = N::Item> + use<N>> {
     let core = node.core();
+    // Cluster mode: this partition was computed by another process and sent here.
+    #[cfg(feature = "cluster")]
+    if let Some(bytes) = cx.replay(core.info().id, part) {
+        return NodeIter::Owned(decode_replay(core, cx, &bytes).into_iter());
+    }
     // Three rounds at most: parents are cleared only after the checkpoint is committed, so if
     // they are gone the next plan reads the checkpoint; a part recorded before the commit
     // that cannot be read is forgotten, so the next plan computes it.
@@ -387,6 +420,25 @@ pub(crate) fn iter_node<N: RddNode>(
     NodeIter::Owned(Vec::new().into_iter())
 }
 
+/// The elements of a partition encoded by [`NodeDyn::encode_partition`] in another process.
+#[cfg(feature = "cluster")]
+fn decode_replay<T: Data>(core: &NodeCore<T>, cx: &TaskContext, bytes: &[u8]) -> Vec<T> {
+    let label = core.info().label;
+    let decoded = match (core.codec(), bytes.len() >= 8) {
+        (Some(codec), true) => {
+            let records = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+            codec.decode_all(&bytes[8..], records)
+        }
+        _ => Err("no element codec or a short block".to_string()),
+    };
+    decoded.unwrap_or_else(|e| {
+        cx.fail(Error::Internal(format!(
+            "a partition of `{label}` received from another process cannot be decoded: {e}"
+        )));
+        Vec::new()
+    })
+}
+
 /// Records in the task's metrics that partition `part` of `node` was read from storage.
 fn read_block(cx: &TaskContext, node: &NodeInfo, part: usize, from: ReadFrom, records: usize) {
     let records = records as u64;
@@ -405,6 +457,41 @@ fn read_block(cx: &TaskContext, node: &NodeInfo, part: usize, from: ReadFrom, re
 impl<N: RddNode> NodeDyn for N {
     fn info(&self) -> &NodeInfo {
         self.core().info()
+    }
+
+    fn fingerprint_dyn(&self) -> Option<Fingerprint> {
+        self.core().fingerprint()
+    }
+
+    fn checkpoint_parts(&self) -> Vec<u8> {
+        self.core().checkpoint.shared_parts()
+    }
+
+    fn adopt_checkpoint_parts(&self, bytes: &[u8]) -> Result<()> {
+        self.core().checkpoint.adopt_parts(bytes)
+    }
+
+    fn encode_partition(&self, cx: &TaskContext, part: usize) -> Option<Vec<u8>> {
+        let codec = self.core().codec()?.clone();
+        let mut out = vec![0u8; 8];
+        let mut records = 0u64;
+        let mut failed = None;
+        iter_node(self, cx, part).for_each(|x| {
+            if failed.is_none() {
+                match codec.encode(&x, &mut out) {
+                    Ok(()) => records += 1,
+                    Err(e) => failed = Some(e),
+                }
+            }
+        });
+        if let Some(e) = failed {
+            cx.fail(Error::InvalidArgument(format!(
+                "cannot encode an element of `{}` to send it to another process: {e}",
+                self.core().info().label
+            )));
+        }
+        out[..8].copy_from_slice(&records.to_le_bytes());
+        Some(out)
     }
 
     fn dependencies(&self) -> Vec<Dependency> {

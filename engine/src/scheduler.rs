@@ -70,14 +70,14 @@ fn job_stages<R: Send>(
     root.do_checkpoint_dyn(&mut pass);
     let armed = Armed::arm(pass.into_selected())?;
 
-    let backend = crate::backend::of(ctx);
+    let backend = backend_of(ctx);
     backend.run_map_stages(ctx, job, root)?;
     let info = root.info();
     let stage = StageInfo::new(job, StageKind::Result, info, parts.len());
     // The back end runs untyped tasks; each keeps its result in its partition's slot (a
     // retried task overwrites its failed attempt's).
     let slots: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-    backend.run_stage(ctx, stage, info, parts, &|cx, i| {
+    backend.run_result_stage(ctx, stage, root, parts, &|cx, i| {
         let r = task(cx, parts[i])?;
         *lock(&slots[i]) = Some(r);
         Ok(())
@@ -117,6 +117,14 @@ impl Drop for Armed {
     }
 }
 
+/// The back end of `ctx`'s jobs (the cluster's in cluster mode).
+fn backend_of(ctx: &Context) -> &'static dyn crate::backend::Backend {
+    #[cfg(feature = "cluster")]
+    return crate::cluster::of(ctx);
+    #[cfg(not(feature = "cluster"))]
+    crate::backend::of(ctx)
+}
+
 /// Commits the selected checkpoints, in parallel (Spark writes them one after another).
 fn finish_checkpoints(
     ctx: &Context,
@@ -124,6 +132,10 @@ fn finish_checkpoints(
     armed: &[Arc<dyn NodeDyn>],
     coverage: Coverage,
 ) -> Result<()> {
+    let backend = backend_of(ctx);
+    if backend.is_collective() {
+        return finish_checkpoints_collectively(ctx, job, armed, coverage, backend);
+    }
     ctx.install(|| {
         armed.par_iter().try_for_each(|n| {
             if coverage == Coverage::Full {
@@ -134,7 +146,6 @@ fn finish_checkpoints(
                         parts = missing.len(),
                         "computing partitions the job did not reach, for the checkpoint"
                     );
-                    let backend = crate::backend::of(ctx);
                     backend.run_map_stages(ctx, job, n)?;
                     let info = n.info();
                     let stage = StageInfo::new(job, StageKind::Checkpoint, info, missing.len());
@@ -150,4 +161,47 @@ fn finish_checkpoints(
             Ok(())
         })
     })
+}
+
+/// [`finish_checkpoints`] in a cluster: one step after another, in the same order in every
+/// process. Each process recorded the parts it computed; the records are shared, so every
+/// process sees the same missing parts (computed by their owners), then each commits (process
+/// 0 writes the manifest, after every part is in place) and all agree on the outcome.
+fn finish_checkpoints_collectively(
+    ctx: &Context,
+    job: usize,
+    armed: &[Arc<dyn NodeDyn>],
+    coverage: Coverage,
+    backend: &dyn crate::backend::Backend,
+) -> Result<()> {
+    backend.share_checkpoint_parts(ctx, armed)?;
+    if coverage == Coverage::Full {
+        let mut computed = false;
+        for n in armed {
+            let missing = n.missing_checkpoint_parts()?;
+            if missing.is_empty() {
+                continue;
+            }
+            backend.run_map_stages(ctx, job, n)?;
+            let info = n.info();
+            let stage = StageInfo::new(job, StageKind::Checkpoint, info, missing.len());
+            backend.run_stage(ctx, stage, info, &missing, &|cx, i| {
+                n.drain_partition(cx, missing[i]);
+                Ok(())
+            })?;
+            computed = true;
+        }
+        if computed {
+            backend.share_checkpoint_parts(ctx, armed)?;
+        }
+    }
+    for n in armed {
+        let outcome = n.commit_checkpoint();
+        let committed = matches!(outcome, Ok(true));
+        backend.agree(ctx, "a checkpoint commit", outcome.map(drop))?;
+        if committed {
+            ctx.emit(|| Event::Checkpoint(n.checkpoint_info(job)));
+        }
+    }
+    Ok(())
 }

@@ -31,6 +31,22 @@ pub trait ShuffleStatus: Send + Sync {
         let _ = part;
         (0, 0)
     }
+    /// Cluster mode: the output of map partition `part`, made by this task, encoded for the
+    /// other processes (every bucket, in partition order).
+    fn export(&self, cx: &TaskContext, part: usize) -> Result<Vec<u8>> {
+        let _ = (cx, part);
+        Err(Error::Internal(
+            "this shuffle cannot be sent to other processes".into(),
+        ))
+    }
+    /// Cluster mode: stores the output of map partition `part` as another process encoded it
+    /// with [`ShuffleStatus::export`].
+    fn import(&self, part: usize, bytes: &[u8]) -> Result<()> {
+        let _ = (part, bytes);
+        Err(Error::Internal(
+            "this shuffle cannot be received from other processes".into(),
+        ))
+    }
 }
 
 /// Where one shuffle's map outputs live: the storage half of the seam between the execution
@@ -268,6 +284,91 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             .filter(|(_, o)| o.is_none())
             .map(|(i, _)| i)
             .collect()
+    }
+
+    fn export(&self, cx: &TaskContext, part: usize) -> Result<Vec<u8>> {
+        let codec = self.codec.as_ref().ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "shuffle {}: cluster mode sends shuffle records to other processes, so their \
+                 type must be `serde::Serialize + serde::de::DeserializeOwned`",
+                self.id
+            ))
+        })?;
+        let output = lock(&self.outputs)[part].clone().ok_or_else(|| {
+            Error::Internal(format!("shuffle {}: map output {part} missing", self.id))
+        })?;
+        let n = self.partitioner.num_partitions();
+        let mut out = Vec::new();
+        out.extend_from_slice(&(n as u64).to_le_bytes());
+        for r in 0..n {
+            // Each bucket: records, byte length, the records.
+            let head = out.len();
+            out.extend_from_slice(&[0u8; 16]);
+            let mut records = 0u64;
+            let mut failed = None;
+            let mut push = |x: &R| {
+                if failed.is_none() {
+                    match codec.encode(x, &mut out) {
+                        Ok(()) => records += 1,
+                        Err(e) => failed = Some(e),
+                    }
+                }
+            };
+            match &*output {
+                MapOutput::Memory(b) => b[r].iter().for_each(&mut push),
+                MapOutput::Spilled(_) => {
+                    let site = Site::new(cx, "shuffle export", r);
+                    self.read_outputs(&site, vec![output.clone()])
+                        .for_each(|x| push(&x));
+                }
+            }
+            if let Some(e) = failed {
+                return Err(Error::InvalidArgument(format!(
+                    "shuffle {}: cannot encode a record: {e}",
+                    self.id
+                )));
+            }
+            let len = (out.len() - head - 16) as u64;
+            out[head..head + 8].copy_from_slice(&records.to_le_bytes());
+            out[head + 8..head + 16].copy_from_slice(&len.to_le_bytes());
+        }
+        Ok(out)
+    }
+
+    fn import(&self, part: usize, bytes: &[u8]) -> Result<()> {
+        let bad = |m: &str| {
+            Error::Internal(format!(
+                "shuffle {}: map output {part} from another process: {m}",
+                self.id
+            ))
+        };
+        let codec = self.codec.as_ref().ok_or_else(|| bad("no codec"))?;
+        let word = |at: usize| -> Result<u64> {
+            bytes
+                .get(at..at + 8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .ok_or_else(|| bad("truncated"))
+        };
+        let n = word(0)? as usize;
+        if n != self.partitioner.num_partitions() {
+            return Err(bad("wrong partition count"));
+        }
+        let mut at = 8;
+        let mut buckets = Vec::with_capacity(n);
+        for _ in 0..n {
+            let records = word(at)?;
+            let len = word(at + 8)? as usize;
+            let body = bytes
+                .get(at + 16..at + 16 + len)
+                .ok_or_else(|| bad("truncated"))?;
+            buckets.push(codec.decode_all(body, records).map_err(|e| bad(&e))?);
+            at += 16 + len;
+        }
+        let mut o = lock(&self.outputs);
+        if o[part].is_none() {
+            o[part] = Some(Arc::new(MapOutput::Memory(buckets)));
+        }
+        Ok(())
     }
 
     fn map_output_size(&self, part: usize) -> (u64, u64) {

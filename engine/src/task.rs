@@ -33,6 +33,10 @@ struct TaskInner {
     error: Mutex<Option<Error>>,
     commits: Mutex<Vec<Commit>>,
     metrics: Mutex<TaskMetrics>,
+    /// Cluster mode: a partition computed by another process, `(node id, partition, its
+    /// encoded elements)`, read instead of computing it.
+    #[cfg(feature = "cluster")]
+    replay: Mutex<Option<(usize, usize, Arc<Vec<u8>>)>>,
 }
 
 impl TaskContext {
@@ -46,7 +50,25 @@ impl TaskContext {
                 error: Mutex::new(None),
                 commits: Mutex::new(Vec::new()),
                 metrics: Mutex::new(TaskMetrics::default()),
+                #[cfg(feature = "cluster")]
+                replay: Mutex::new(None),
             }),
+        }
+    }
+
+    /// Cluster mode: this task reads partition `part` of node `node` from `bytes` (its
+    /// elements, encoded by the process that computed it) instead of computing it.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn set_replay(&self, node: usize, part: usize, bytes: Arc<Vec<u8>>) {
+        *crate::sync::lock(&self.inner.replay) = Some((node, part, bytes));
+    }
+
+    /// The bytes set by [`TaskContext::set_replay`] for partition `part` of node `node`.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn replay(&self, node: usize, part: usize) -> Option<Arc<Vec<u8>>> {
+        match &*crate::sync::lock(&self.inner.replay) {
+            Some((n, p, b)) if *n == node && *p == part => Some(b.clone()),
+            _ => None,
         }
     }
 

@@ -62,6 +62,21 @@ pub(crate) trait CheckpointPolicy<T>: Send + Sync {
     fn clean(&self, node: &NodeInfo) {
         let _ = node;
     }
+
+    /// Cluster mode: the records of the parts this process wrote, encoded for the others
+    /// (empty for a policy whose parts stay where they were computed).
+    fn shared_parts(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Cluster mode: records the parts another process wrote (its [`shared_parts`]), whose
+    /// files are in place in the shared directory.
+    ///
+    /// [`shared_parts`]: CheckpointPolicy::shared_parts
+    fn adopt_parts(&self, bytes: &[u8]) -> Result<()> {
+        let _ = bytes;
+        Ok(())
+    }
 }
 
 /// A materialized checkpoint: what Spark's `ReliableCheckpointRDD` and `LocalCheckpointRDD`

@@ -31,6 +31,9 @@ pub(crate) struct Reliable<T> {
     /// Set when the checkpoint is resumable: it names the directory and goes in the manifest.
     fingerprint: Option<Fingerprint>,
     parts: Arc<Parts>,
+    /// Whether this process writes the manifest: in a cluster only process 0 does, once every
+    /// process's parts are in place (the others keep the same manifest in memory).
+    writes_manifest: bool,
 }
 
 impl<T: Send + Sync + 'static> Reliable<T> {
@@ -59,6 +62,7 @@ impl<T: Send + Sync + 'static> Reliable<T> {
             compression: ctx.checkpoint_compression(),
             fingerprint,
             parts: Arc::new(Parts::new(node.partitions)),
+            writes_manifest: ctx.process_index() == 0,
         })
     }
 
@@ -86,7 +90,9 @@ impl<T: Send + Sync + 'static> Reliable<T> {
                 found: manifest.partitions,
             });
         }
-        manifest.write(&self.dir)?;
+        if self.writes_manifest {
+            manifest.write(&self.dir)?;
+        }
         Ok(ReliableCheckpoint {
             dir: self.dir.clone(),
             manifest,
@@ -172,6 +178,20 @@ impl<T: Send + Sync + 'static> CheckpointPolicy<T> for Reliable<T> {
 
     fn missing(&self) -> Vec<usize> {
         self.parts.missing()
+    }
+
+    fn shared_parts(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.parts.records()).unwrap_or_default()
+    }
+
+    fn adopt_parts(&self, bytes: &[u8]) -> Result<()> {
+        let records: Vec<(usize, PartInfo)> = serde_json::from_slice(bytes).map_err(|e| {
+            Error::Internal(format!("checkpoint part records from another process: {e}"))
+        })?;
+        for (part, info) in records {
+            self.parts.adopt(part, info);
+        }
+        Ok(())
     }
 
     fn sink(&self, part: usize) -> Box<dyn Sink<T>> {

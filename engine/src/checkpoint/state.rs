@@ -202,6 +202,25 @@ impl<T> CheckpointState<T> {
         CheckpointPlan::Compute(writer.map(|w| w.sink(part)))
     }
 
+    /// Cluster mode: the records of the parts this process wrote (see
+    /// `CheckpointPolicy::shared_parts`).
+    pub(crate) fn shared_parts(&self) -> Vec<u8> {
+        let policy = match &*lock(&self.stage) {
+            Stage::Pending(p) => p.policy.clone(),
+            _ => return Vec::new(),
+        };
+        policy.shared_parts()
+    }
+
+    /// Cluster mode: records the parts another process wrote.
+    pub(crate) fn adopt_parts(&self, bytes: &[u8]) -> Result<()> {
+        let policy = match &*lock(&self.stage) {
+            Stage::Pending(p) => p.policy.clone(),
+            _ => return Ok(()),
+        };
+        policy.adopt_parts(bytes)
+    }
+
     /// Partitions still missing from a pending checkpoint.
     pub(crate) fn missing(&self) -> Vec<usize> {
         match &*lock(&self.stage) {

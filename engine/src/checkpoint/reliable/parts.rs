@@ -78,6 +78,23 @@ impl Parts {
         Ok(())
     }
 
+    /// Every record there is, with its partition.
+    pub(crate) fn records(&self) -> Vec<(usize, PartInfo)> {
+        let t = lock(&self.table);
+        (0..t.recorded.len())
+            .filter_map(|i| t.recorded[i].map(|r| (i, r)))
+            .collect()
+    }
+
+    /// Records part `part` as written by another process of a cluster (its file is in place in
+    /// the shared directory); a record already there stays.
+    pub(crate) fn adopt(&self, part: usize, info: PartInfo) {
+        let mut t = lock(&self.table);
+        if !t.sealed && part < t.recorded.len() && t.recorded[part].is_none() {
+            t.recorded[part] = Some(info);
+        }
+    }
+
     /// Every record, in order, sealing the table until [`Parts::unseal`]; `None` (and nothing
     /// sealed) while some part is missing.
     pub(crate) fn seal(&self) -> Option<Vec<PartInfo>> {

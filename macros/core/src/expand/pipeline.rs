@@ -163,6 +163,21 @@ fn build_node(c: &Checked, i: usize, definition: u128, parts: &Parts) -> TokenSt
         Resolved::Source(src) => src.name,
         Resolved::Op(spec) => spec.name,
     };
+    // The element codec (cluster mode sends partitions between processes), picked at
+    // compile time like a shuffle's spill codec: `None` for types that are not serde types
+    // or that borrow (probing those would be a hard lifetime error, not a fallback).
+    let codec = {
+        let s = quote!(#item).to_string();
+        if s.contains('&') || s.contains('\'') {
+            quote!(::core::option::Option::None)
+        } else {
+            quote! {{
+                #[allow(unused_imports)]
+                use ::rddflow::__private::spill::{NotSpillable as _, Spillable as _};
+                (&::rddflow::__private::spill::Probe::<#item>::new()).codec()
+            }}
+        }
+    };
     // Spanned at the node: errors in building it point at its declaration.
     let body = quote_spanned! {var.span()=>
         let __parents = #parents;
@@ -174,7 +189,8 @@ fn build_node(c: &Checked, i: usize, definition: u128, parts: &Parts) -> TokenSt
         let __fp = __f.finish();
         ::rddflow::Node::new(#s {
             __core: ::rddflow::__private::NodeCore::new(__ctx, #lbl, #op, __partitions, __partitioner)
-                .with_fingerprint(__fp),
+                .with_fingerprint(__fp)
+                .with_codec(#codec),
             __parents: ::rddflow::__private::ParentSlot::new(__parents),
             __params: ::core::clone::Clone::clone(&__params),
             #init

@@ -1,0 +1,314 @@
+//! The cluster back end (SPEC section 8, feature `cluster`): the same stages as the local back
+//! end, each partition computed by one process, and every stage ending in one collective step
+//! over timely ([`crate::net::Session::all_gather`]):
+//!
+//! - a map stage: each process runs the map tasks of the partitions it owns (with the usual
+//!   retries, before anything is sent), encodes each map output, and every process stores
+//!   every output, so a reduce partition reads its buckets in map-partition order exactly as
+//!   locally (results equal bit for bit);
+//! - a result stage: each process computes its partitions of the job's root and sends their
+//!   elements; every process then runs the action's task on every partition, reading the
+//!   elements instead of computing them, so every process returns the same value;
+//! - checkpoints: each part is written by the process that computed it, the records are
+//!   shared, process 0 writes the manifest, and every process agrees on the outcome.
+//!
+//! A process whose task fails for good sends its error in the step, so every process fails the
+//! job; a lost process fails the step in every survivor with `Error::Cluster` naming it.
+//! Partition `p` belongs to worker `p mod (processes x threads)`, i.e. to process
+//! `(p mod W) / threads`.
+
+use std::sync::{Arc, Mutex};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::backend::{Backend, StageTask, run_missing_shuffles, run_wave};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::listener::StageInfo;
+use crate::net::Session;
+use crate::node::NodeDyn;
+use crate::node_info::NodeInfo;
+use crate::runner::run_tasks;
+use crate::sync::lock;
+
+/// The back end of `ctx`'s jobs: the cluster's in cluster mode, else the local one.
+pub(crate) fn of(ctx: &Context) -> &'static dyn Backend {
+    match ctx.cluster() {
+        Some(_) => &Cluster,
+        None => crate::backend::of(ctx),
+    }
+}
+
+/// The cluster back end (stateless: the session is the context's).
+pub(crate) struct Cluster;
+
+/// The process that computes partition `p` of any stage.
+pub(crate) fn owner(ctx: &Context, p: usize) -> usize {
+    let processes = ctx.process_count();
+    let threads = ctx.threads().max(1);
+    (p % (processes * threads)) / threads
+}
+
+fn session(ctx: &Context) -> Result<&Arc<Session>> {
+    ctx.cluster()
+        .ok_or_else(|| Error::Internal("the cluster back end runs without a cluster".into()))
+}
+
+/// What one process sends in a step: its blocks, or the error that failed its side.
+fn encode_outcome(outcome: &Result<Vec<(u64, u64, Vec<u8>)>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    match outcome {
+        Ok(blocks) => {
+            out.push(0);
+            out.extend_from_slice(&(blocks.len() as u64).to_le_bytes());
+            for (a, b, bytes) in blocks {
+                out.extend_from_slice(&a.to_le_bytes());
+                out.extend_from_slice(&b.to_le_bytes());
+                out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+                out.extend_from_slice(bytes);
+            }
+        }
+        Err(e) => {
+            out.push(1);
+            out.extend_from_slice(e.to_string().as_bytes());
+        }
+    }
+    out
+}
+
+/// A block list sent by process `from`, or its error.
+type Received = std::result::Result<Vec<(u64, u64, Vec<u8>)>, String>;
+
+fn decode_outcome(bytes: &[u8]) -> Option<Received> {
+    let (&kind, rest) = bytes.split_first()?;
+    if kind == 1 {
+        return Some(Err(String::from_utf8_lossy(rest).into_owned()));
+    }
+    let word = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(rest.get(at..at + 8)?.try_into().ok()?))
+    };
+    let n = word(0)? as usize;
+    let mut at = 8;
+    let mut blocks = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        let (a, b, len) = (word(at)?, word(at + 8)?, word(at + 16)? as usize);
+        let body = rest.get(at + 24..at + 24 + len)?.to_vec();
+        blocks.push((a, b, body));
+        at += 24 + len;
+    }
+    Some(Ok(blocks))
+}
+
+/// Runs one collective step: sends `mine` (this process's blocks, or its error) and returns
+/// every process's blocks in process order, or the first failure: this process's own error
+/// as it is, another's as `Error::Cluster` naming it.
+fn step(
+    ctx: &Context,
+    tag: u64,
+    what: &str,
+    mine: Result<Vec<(u64, u64, Vec<u8>)>>,
+) -> Result<Vec<Vec<(u64, u64, Vec<u8>)>>> {
+    let s = session(ctx)?;
+    let got = s.all_gather(tag, encode_outcome(&mine))?;
+    let mine = mine?;
+    let me = s.index();
+    let mut out = Vec::with_capacity(got.len());
+    for (p, bytes) in got.into_iter().enumerate() {
+        if p == me {
+            out.push(Vec::new());
+            continue;
+        }
+        match decode_outcome(&bytes) {
+            Some(Ok(blocks)) => out.push(blocks),
+            Some(Err(m)) => return Err(s.error(p, format!("{what} failed there: {m}"))),
+            None => return Err(s.error(p, format!("sent a malformed message in {what}"))),
+        }
+    }
+    out[me] = mine;
+    Ok(out)
+}
+
+/// The tag of a step: what it is, so that processes running different programs (another
+/// graph, other params: the root's fingerprint differs) or taking different paths fail.
+fn tag(kind: &str, node: &dyn NodeDyn, parts: &[usize]) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(kind.as_bytes());
+    h.update(&(node.info().id as u64).to_le_bytes());
+    h.update(node.info().label.as_bytes());
+    if let Some(f) = node.fingerprint_dyn() {
+        h.update(&f.0.to_le_bytes());
+    }
+    for p in parts {
+        h.update(&(*p as u64).to_le_bytes());
+    }
+    h.digest()
+}
+
+/// This process's indices of `parts`.
+fn own(ctx: &Context, parts: &[usize]) -> Vec<usize> {
+    let me = ctx.process_index();
+    (0..parts.len())
+        .filter(|&i| owner(ctx, parts[i]) == me)
+        .collect()
+}
+
+impl Backend for Cluster {
+    fn run_map_stages(&self, ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
+        let me = ctx.process_index();
+        run_missing_shuffles(job, root, &|wave, infos, tasks| {
+            let mine: Vec<(usize, usize)> = tasks
+                .iter()
+                .copied()
+                .filter(|&(_, p)| owner(ctx, p) == me)
+                .collect();
+            let blocks = Mutex::new(Vec::new());
+            let ran = run_wave(ctx, wave, infos, &mine, |cx, i, p| {
+                let bytes = wave[i].status.export(cx, p)?;
+                lock(&blocks).push((i as u64, p as u64, bytes));
+                Ok(())
+            });
+            let mut blocks = blocks.into_inner().unwrap_or_else(|p| p.into_inner());
+            // A retried task exported once per successful attempt: one is enough.
+            blocks.sort_by_key(|b| (b.0, b.1));
+            blocks.dedup_by_key(|b| (b.0, b.1));
+            let mut h = Xxh3::new();
+            for d in wave {
+                h.update(&tag("map", &*d.owner, &[d.index]).to_le_bytes());
+            }
+            for (i, p) in tasks {
+                h.update(&(*i as u64).to_le_bytes());
+                h.update(&(*p as u64).to_le_bytes());
+            }
+            let all = step(ctx, h.digest(), "a shuffle map stage", ran.map(|()| blocks))?;
+            for (q, blocks) in all.into_iter().enumerate() {
+                if q == me {
+                    continue;
+                }
+                for (i, p, bytes) in blocks {
+                    let d = wave.get(i as usize).ok_or_else(|| {
+                        Error::Internal("a map output for an unknown shuffle".into())
+                    })?;
+                    d.status.import(p as usize, &bytes)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs this process's partitions; every process learns whether all succeeded.
+    fn run_stage(
+        &self,
+        ctx: &Context,
+        stage: StageInfo,
+        node: &NodeInfo,
+        parts: &[usize],
+        task: &StageTask<'_>,
+    ) -> Result<()> {
+        let mine = own(ctx, parts);
+        let ran = run_tasks(
+            ctx,
+            &[stage],
+            &mine,
+            |&i| (0, node.id, node.label, parts[i]),
+            |cx, &i| task(cx, i),
+        );
+        let mut h = Xxh3::new();
+        h.update(b"stage");
+        h.update(&(node.id as u64).to_le_bytes());
+        for p in parts {
+            h.update(&(*p as u64).to_le_bytes());
+        }
+        step(ctx, h.digest(), "a stage", ran.map(|_| Vec::new())).map(drop)
+    }
+
+    fn run_result_stage(
+        &self,
+        ctx: &Context,
+        stage: StageInfo,
+        root: &Arc<dyn NodeDyn>,
+        parts: &[usize],
+        task: &StageTask<'_>,
+    ) -> Result<()> {
+        let info = root.info();
+        let (id, label) = (info.id, info.label);
+        let mine = own(ctx, parts);
+        let computed = run_tasks(
+            ctx,
+            std::slice::from_ref(&stage),
+            &mine,
+            |&i| (0, id, label, parts[i]),
+            |cx, &i| {
+                let bytes = root.encode_partition(cx, parts[i]).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "node `{label}`: cluster mode sends an action's partitions to every \
+                         process, so its element type must be `serde::Serialize + \
+                         serde::de::DeserializeOwned`"
+                    ))
+                })?;
+                Ok((i as u64, parts[i] as u64, bytes))
+            },
+        );
+        let all = step(ctx, tag("result", &**root, parts), "the job", computed)?;
+        let mut blocks: Vec<Option<Arc<Vec<u8>>>> = vec![None; parts.len()];
+        for (i, _, bytes) in all.into_iter().flatten() {
+            if let Some(slot) = blocks.get_mut(i as usize) {
+                *slot = Some(Arc::new(bytes));
+            }
+        }
+        if blocks.iter().any(Option::is_none) {
+            return Err(Error::Internal(
+                "a partition of the job came from no process".into(),
+            ));
+        }
+        // The action's own per-partition work (a count, a fold, a copy) runs in every
+        // process on the elements received, so every process returns the same value.
+        let indices: Vec<usize> = (0..parts.len()).collect();
+        run_tasks(
+            ctx,
+            &[stage],
+            &indices,
+            |&i| (0, id, label, parts[i]),
+            |cx, &i| {
+                let bytes = blocks[i].clone().expect("checked above");
+                cx.set_replay(id, parts[i], bytes);
+                task(cx, i)
+            },
+        )
+        .map(drop)
+    }
+
+    fn is_collective(&self) -> bool {
+        true
+    }
+
+    fn share_checkpoint_parts(&self, ctx: &Context, armed: &[Arc<dyn NodeDyn>]) -> Result<()> {
+        let me = ctx.process_index();
+        let mine: Vec<(u64, u64, Vec<u8>)> = armed
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64, 0, n.checkpoint_parts()))
+            .collect();
+        let mut h = Xxh3::new();
+        for n in armed {
+            h.update(&tag("checkpoint parts", &**n, &[]).to_le_bytes());
+        }
+        let all = step(ctx, h.digest(), "sharing checkpoint parts", Ok(mine))?;
+        for (q, blocks) in all.into_iter().enumerate() {
+            if q == me {
+                continue;
+            }
+            for (i, _, bytes) in blocks {
+                if let Some(n) = armed.get(i as usize) {
+                    n.adopt_checkpoint_parts(&bytes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn agree(&self, ctx: &Context, what: &str, outcome: Result<()>) -> Result<()> {
+        let mut h = Xxh3::new();
+        h.update(what.as_bytes());
+        step(ctx, h.digest(), what, outcome.map(|()| Vec::new())).map(drop)
+    }
+}

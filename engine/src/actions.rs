@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::data::{Data, Key, Pair, PairMap};
 use crate::error::Result;
 use crate::node::{NodeCore, NodeDyn};
-use crate::scheduler::{Coverage, run_job};
+use crate::scheduler::{Coverage, run_job, run_job_for_effect};
 use crate::task::{TaskContext, on_caller};
 
 /// An RDD handle as an action sees it: its node (for the scheduler and error reports) and a
@@ -119,11 +119,17 @@ where
     D: Handle,
     F: Fn(D::Item) + Send + Sync,
 {
-    per_partition(d, |cx, p| {
-        d.iter_partition(cx, p).for_each(&f);
-        Ok(())
-    })
-    .map(drop)
+    // A side effect: in a cluster each partition runs once, where it is owned.
+    run_job_for_effect(
+        d.core().context(),
+        &d.erased(),
+        &all_parts(d),
+        Coverage::Full,
+        &|cx, p| {
+            d.iter_partition(cx, p).for_each(&f);
+            Ok(())
+        },
+    )
 }
 
 /// Scans one partition, then four times as many each round, like Spark's `take`.

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::actions::Handle;
 use crate::error::{Error, Result};
-use crate::scheduler::{Coverage, run_job};
+use crate::scheduler::{Coverage, agree, run_job_for_effect};
 use crate::task::PanicScope;
 
 /// How one partition is written: a file name suffix and the encoding of its elements.
@@ -103,47 +103,66 @@ const TEMPORARY: &str = "_temporary";
 
 /// Writes every partition of `d` into `dir` as `fmt` and commits the output.
 pub(crate) fn save<D: Handle, F: Format<D::Item>>(d: &D, dir: &Path, fmt: F) -> Result<()> {
+    let ctx = d.core().context();
     let existed = dir.exists();
-    if existed {
-        let mut entries =
-            std::fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
-        if entries.next().is_some() {
-            return Err(Error::OutputExists {
-                path: dir.to_path_buf(),
-            });
+    // In a cluster every process checks before any creates the directory, and all agree.
+    let checked = (|| {
+        if existed {
+            let mut entries =
+                std::fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
+            if entries.next().is_some() {
+                return Err(Error::OutputExists {
+                    path: dir.to_path_buf(),
+                });
+            }
         }
-    }
+        Ok(())
+    })();
+    agree(ctx, "checking the output directory", checked)?;
     let staging = dir.join(TEMPORARY);
-    std::fs::create_dir_all(&staging).map_err(|e| Error::io("create directory", &staging, e))?;
+    let created = std::fs::create_dir_all(&staging)
+        .map_err(|e| Error::io("create directory", &staging, e));
+    agree(ctx, "creating the output directory", created)?;
     let node = d.core().info().label;
     let parts: Vec<usize> = (0..d.num_partitions()).collect();
-    let written = run_job(
-        d.core().context(),
-        &d.erased(),
-        &parts,
-        Coverage::Full,
-        &|cx, p| {
-            let name = format!("part-{p:05}{}", F::SUFFIX);
-            let tmp = staging.join(format!("{name}.attempt-{}", cx.attempt()));
-            let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-            let mut w = BufWriter::with_capacity(1 << 16, file);
-            fmt.write_part(node, &mut w, d.iter_partition(cx, p))
-                .and_then(|()| w.flush())
-                .map_err(|e| Error::io("write", &tmp, e))?;
-            drop(w);
-            if cx.failed() {
-                // The input failed (the task reports why): this attempt's file is incomplete.
-                let _ = std::fs::remove_file(&tmp);
-                return Ok(name);
-            }
-            let done = staging.join(&name);
-            std::fs::rename(&tmp, &done).map_err(|e| Error::io("rename into place", &done, e))?;
-            Ok(name)
-        },
-    );
-    let committed = written.and_then(|names| commit_job(dir, &staging, &names));
+    let names: Vec<String> = parts
+        .iter()
+        .map(|p| format!("part-{p:05}{}", F::SUFFIX))
+        .collect();
+    // Each part is written once (in a cluster, by the process that computed it).
+    let written = run_job_for_effect(ctx, &d.erased(), &parts, Coverage::Full, &|cx, p| {
+        let name = &names[p];
+        let tmp = staging.join(format!(
+            "{name}.attempt-{}-{}",
+            ctx.process_index(),
+            cx.attempt()
+        ));
+        let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        fmt.write_part(node, &mut w, d.iter_partition(cx, p))
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io("write", &tmp, e))?;
+        drop(w);
+        if cx.failed() {
+            // The input failed (the task reports why): this attempt's file is incomplete.
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(());
+        }
+        let done = staging.join(name);
+        std::fs::rename(&tmp, &done).map_err(|e| Error::io("rename into place", &done, e))
+    });
+    // Every part is in place once the job ended in every process: one process commits.
+    let committed = written.and_then(|()| {
+        let outcome = match ctx.process_index() {
+            0 => commit_job(dir, &staging, &names),
+            _ => Ok(()),
+        };
+        agree(ctx, "committing the output", outcome)
+    });
     if let Err(e) = committed {
-        abort_job(dir, &staging, existed);
+        if ctx.process_index() == 0 {
+            abort_job(dir, &staging, existed);
+        }
         return Err(e);
     }
     Ok(())

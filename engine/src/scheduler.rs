@@ -47,7 +47,7 @@ pub(crate) fn run_job<R: Send>(
         rdd,
         partitions: parts.len(),
     });
-    let out = job_stages(ctx, job, root, parts, coverage, task);
+    let out = job_stages(ctx, job, root, parts, coverage, task, Results::Everywhere);
     ctx.emit(|| Event::JobEnd {
         job,
         rdd,
@@ -55,6 +55,52 @@ pub(crate) fn run_job<R: Send>(
         duration: started.elapsed(),
     });
     out
+}
+
+/// Where a job's per-partition results are needed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Results {
+    /// In the caller, for every partition (in a cluster, in every process).
+    Everywhere,
+    /// Nowhere: the task's side effect is the point (`for_each`, saves). In a cluster each
+    /// partition's task runs once, in the process that owns it.
+    Nowhere,
+}
+
+/// Runs one job for its side effects: `task(cx, p)` once for every partition `p` in `parts`
+/// of `root` (in a cluster, in the process that owns `p`); fails in every process if a task
+/// failed in any.
+pub(crate) fn run_job_for_effect(
+    ctx: &Context,
+    root: &Arc<dyn NodeDyn>,
+    parts: &[usize],
+    coverage: Coverage,
+    task: &(dyn Fn(&TaskContext, usize) -> Result<()> + Sync),
+) -> Result<()> {
+    let job = JOB_IDS.fetch_add(1, Ordering::Relaxed);
+    let rdd = root.info().label;
+    let span = tracing::info_span!("job", job, rdd);
+    let _enter = span.enter();
+    let started = Instant::now();
+    ctx.emit(|| Event::JobStart {
+        job,
+        rdd,
+        partitions: parts.len(),
+    });
+    let out = job_stages(ctx, job, root, parts, coverage, task, Results::Nowhere).map(drop);
+    ctx.emit(|| Event::JobEnd {
+        job,
+        rdd,
+        succeeded: out.is_ok(),
+        duration: started.elapsed(),
+    });
+    out
+}
+
+/// Every process's `outcome` of a step outside any job (a save's checks and commit): the
+/// first error of any process, or `Ok`. Locally, `outcome` itself.
+pub(crate) fn agree(ctx: &Context, what: &str, outcome: Result<()>) -> Result<()> {
+    backend_of(ctx).agree(ctx, what, outcome)
 }
 
 /// The stages of job `job`: checkpoint pass, missing shuffles, result stage, checkpoints.
@@ -65,6 +111,7 @@ fn job_stages<R: Send>(
     parts: &[usize],
     coverage: Coverage,
     task: &(dyn Fn(&TaskContext, usize) -> Result<R> + Sync),
+    results: Results,
 ) -> Result<Vec<R>> {
     let mut pass = CheckpointPass::new(ctx.checkpoint_all_marked_ancestors());
     root.do_checkpoint_dyn(&mut pass);
@@ -77,11 +124,20 @@ fn job_stages<R: Send>(
     // The back end runs untyped tasks; each keeps its result in its partition's slot (a
     // retried task overwrites its failed attempt's).
     let slots: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-    backend.run_result_stage(ctx, stage, root, parts, &|cx, i| {
+    let one = |cx: &TaskContext, i: usize| {
         let r = task(cx, parts[i])?;
         *lock(&slots[i]) = Some(r);
         Ok(())
-    })?;
+    };
+    if results == Results::Nowhere {
+        backend.run_stage(ctx, stage, info, parts, &one)?;
+        if !armed.0.is_empty() {
+            finish_checkpoints(ctx, job, &armed.0, coverage)?;
+        }
+        // Only the partitions this process ran have a slot filled; nobody reads them.
+        return Ok(Vec::new());
+    }
+    backend.run_result_stage(ctx, stage, root, parts, &one)?;
     let out = slots
         .into_iter()
         .map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()))

@@ -2,10 +2,10 @@
 //! `is_empty`, `lookup`, `for_each_partition`.
 
 use crate::actions::Handle;
-use crate::actions::{label, per_partition, take};
+use crate::actions::{label, take};
 use crate::data::{Key, Pair};
 use crate::error::Result;
-use crate::scheduler::{Coverage, run_job};
+use crate::scheduler::{Coverage, run_job, run_job_for_effect};
 use crate::task::on_caller;
 
 /// Whether `d` has no element: as Spark, scans partitions only until one has an element.
@@ -52,9 +52,15 @@ where
     D: Handle,
     F: Fn(&mut dyn Iterator<Item = D::Item>) + Send + Sync,
 {
-    per_partition(d, |cx, p| {
-        f(&mut d.iter_partition(cx, p));
-        Ok(())
-    })
-    .map(drop)
+    // A side effect: in a cluster each partition runs once, where it is owned.
+    run_job_for_effect(
+        d.core().context(),
+        &d.erased(),
+        &(0..d.num_partitions()).collect::<Vec<_>>(),
+        Coverage::Full,
+        &|cx, p| {
+            f(&mut d.iter_partition(cx, p));
+            Ok(())
+        },
+    )
 }

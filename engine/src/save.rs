@@ -120,8 +120,8 @@ pub(crate) fn save<D: Handle, F: Format<D::Item>>(d: &D, dir: &Path, fmt: F) -> 
     })();
     agree(ctx, "checking the output directory", checked)?;
     let staging = dir.join(TEMPORARY);
-    let created = std::fs::create_dir_all(&staging)
-        .map_err(|e| Error::io("create directory", &staging, e));
+    let created =
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io("create directory", &staging, e));
     agree(ctx, "creating the output directory", created)?;
     let node = d.core().info().label;
     let parts: Vec<usize> = (0..d.num_partitions()).collect();

@@ -74,7 +74,8 @@ pub fn definition_hash(text: &str) -> u128 {
 /// the result (0) is never seen, since such a context keeps no fingerprint
 /// ([`crate::node::NodeCore::with_fingerprint`]).
 pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<u128> {
-    if !ctx.resume() {
+    // Cluster mode compares the job fingerprints of its processes: params count there too.
+    if !ctx.resume() && ctx.process_count() == 1 {
         return Ok(0);
     }
     value_hash(name, value)

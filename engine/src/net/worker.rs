@@ -86,6 +86,8 @@ pub(super) fn install_panic_hook() {
                     None,
                     format!("this process's cluster worker panicked: {msg}"),
                 )),
+                // Joining network threads of which one failed, when leaving: expected.
+                (None, Some(CLOSE_THREAD)) => {}
                 _ => previous(info),
             }
         }));
@@ -93,6 +95,9 @@ pub(super) fn install_panic_hook() {
 }
 
 const WORKER_THREAD: &str = "rddflow-cluster";
+/// How long a step goes on after a connection failed, for what had already arrived.
+const FAILURE_GRACE: Duration = Duration::from_millis(500);
+const CLOSE_THREAD: &str = "rddflow-cluster-close";
 
 /// The driver's end of the worker thread.
 pub(super) struct Handle {
@@ -133,6 +138,7 @@ impl Handle {
                 }));
                 let clean = ok.unwrap_or(false);
                 if !clean {
+                    // A panic here, or a stop that timed out.
                     // Peers would wait for this worker forever: close its connections.
                     abort(&sockets_of_thread);
                 }
@@ -196,7 +202,7 @@ impl Handle {
             // left first): done on a thread of its own, waited for briefly.
             let (tx, rx) = channel();
             let _ = std::thread::Builder::new()
-                .name("rddflow-cluster-close".into())
+                .name(CLOSE_THREAD.into())
                 .spawn(move || {
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(comms)));
                     let _ = tx.send(());
@@ -213,8 +219,9 @@ fn abort(sockets: &[TcpStream]) {
     }
 }
 
-/// The worker thread: one dataflow, one round per collective step. Returns whether it ended
-/// cleanly (every process closed its input), rather than on a failure or a timeout.
+/// The worker thread: one dataflow, one round per collective step. Returns `false` when the
+/// peers might wait for this process forever (it left without every process closing its
+/// input), so that its connections are shut down and they notice.
 fn run(
     builder: TcpBuilder,
     me: usize,
@@ -263,10 +270,18 @@ fn run(
                 }
                 round += 1;
                 input.advance_to(round);
+                // After a failure, what already arrived may still complete this round (a peer
+                // that finished it and then died): a short grace before reporting it.
+                let mut failed_at: Option<Instant> = None;
                 while probe.less_than(input.time()) {
                     if let Some(f) = failure() {
-                        let _ = replies.send(Err(f));
-                        return false;
+                        let since = *failed_at.get_or_insert_with(Instant::now);
+                        if since.elapsed() > FAILURE_GRACE {
+                            let _ = replies.send(Err(f));
+                            // Every peer sees the same lost connection by itself: closing
+                            // this process's connections would only blame it wrongly.
+                            return true;
+                        }
                     }
                     worker.step_or_park(Some(Duration::from_millis(20)));
                 }

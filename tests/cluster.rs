@@ -149,6 +149,9 @@ rddflow::pipeline! {
         nums: u64 = range(0..60, 6);
         slow: u64 = nums.map(|x| {
             if PROCESS.load(Ordering::SeqCst) == victim {
+                // Mid-job, once the peers finished the job before (a process that dies just
+                // after a step can take that step down with it: timely fails at once).
+                std::thread::sleep(std::time::Duration::from_millis(300));
                 // SIGKILL: no unwinding, no clean shutdown of its connections.
                 unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
             }

@@ -49,6 +49,13 @@ enum Request {
 static FAILURE: Mutex<Option<Failure>> = Mutex::new(None);
 
 fn record(f: Failure) {
+    if std::env::var_os("RDDFLOW_DEBUG_CLUSTER").is_some() {
+        eprintln!(
+            "[{}] failure recorded: {f:?} at {:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        );
+    }
     let mut g = FAILURE.lock().unwrap_or_else(|p| p.into_inner());
     if g.is_none() {
         *g = Some(f);
@@ -136,7 +143,11 @@ impl Handle {
                 let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     run(builder, me, n, rx, tx)
                 }));
-                let clean = ok.unwrap_or(false);
+                // timely's worker panics ("MergeQueue poisoned") as soon as a network thread
+                // failed: then every peer sees the same lost connection by itself, and closing
+                // this process's connections would only blame it wrongly.
+                let peer_lost = matches!(failure(), Some((Some(_), _)));
+                let clean = ok.unwrap_or(peer_lost);
                 if !clean {
                     // A panic here, or a stop that timed out.
                     // Peers would wait for this worker forever: close its connections.

@@ -14,6 +14,14 @@
 //!
 //! `--dot graph` and `--dot step` print the pipelines' Graphviz DOT instead (the pictures in
 //! the README are made from them).
+//!
+//! `--processes N` (cargo feature `cluster`) runs it on N processes of this program (cluster
+//! mode, SPEC section 8), checkpoints in a directory they share; each process prints how many
+//! map partitions it computed, and the ranks are checked against the reference as usual.
+//!
+//! ```sh
+//! cargo run --release --features cluster --example pagerank -- --processes 3
+//! ```
 
 /// glibc's allocator makes multi-threaded, allocation-heavy runs bimodal (arena lock
 /// contention when data allocated on one thread is freed on another); mimalloc does not. It
@@ -23,6 +31,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rddflow::prelude::*;
@@ -41,7 +50,8 @@ const TOLERANCE: f64 = 1e-9;
 pub type Links = (u64, Vec<u64>);
 
 /// A value of the grouped input of a step: a page's out-links or its current rank.
-#[derive(Clone, Debug)]
+/// Serializable so that cluster mode can send it between processes.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Msg {
     /// The pages a page links to.
     Links(Vec<u64>),
@@ -131,6 +141,53 @@ fn reference_pagerank(path: &Path, iters: usize) -> std::io::Result<HashMap<u64,
     Ok(ranks)
 }
 
+/// Counts the map tasks this process ran (each partition of a shuffle's input once, in the
+/// process that owns it).
+#[derive(Default)]
+struct MapTasks(std::sync::atomic::AtomicUsize);
+
+impl rddflow::listener::Listener for MapTasks {
+    fn on_event(&self, event: &rddflow::listener::Event) {
+        if let rddflow::listener::Event::TaskEnd(t) = event
+            && t.kind == rddflow::listener::StageKind::ShuffleMap
+            && matches!(t.outcome, rddflow::listener::TaskOutcome::Success)
+        {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// `--processes N`: the process count asked for (1 without the flag).
+fn processes() -> Result<usize, Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--processes") {
+        None => Ok(1),
+        Some(i) => {
+            let n: usize = args
+                .get(i + 1)
+                .and_then(|v| v.parse().ok())
+                .ok_or("--processes needs a process count")?;
+            if n > 1 && !cfg!(feature = "cluster") {
+                return Err(format!(
+                    "--processes {n} needs the cargo feature `cluster`: cargo run --release \
+                     --features cluster --example pagerank -- --processes {n}"
+                )
+                .into());
+            }
+            Ok(n)
+        }
+    }
+}
+
+/// The context: local, or process 0 of `n` (starting the others).
+fn context(n: usize, checkpoints: &Path, tasks: Arc<MapTasks>) -> rddflow::Result<Context> {
+    let b = Context::builder().checkpoint_dir(checkpoints).listener(tasks);
+    #[cfg(feature = "cluster")]
+    let b = if n > 1 { b.processes(n).clean_checkpoints(true) } else { b };
+    let _ = n;
+    b.build()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, name] = args.as_slice()
@@ -146,10 +203,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // This package is `examples/`: its data beside it, scratch files in the workspace's target/.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let edges = here.join("data/graph/edges.txt");
-    let checkpoints = here
-        .join("../target/rddflow-checkpoints")
-        .join(format!("pagerank-{}", std::process::id()));
-    let ctx = Context::builder().checkpoint_dir(&checkpoints).build()?;
+    let n = processes()?;
+    // Processes of a cluster share the directory (each cluster writes below it, in a
+    // sub-directory named by its session).
+    let checkpoints = here.join("../target/rddflow-checkpoints").join(match n {
+        1 => format!("pagerank-{}", std::process::id()),
+        _ => "pagerank-cluster".to_string(),
+    });
+    let tasks = Arc::new(MapTasks::default());
+    let ctx = context(n, &checkpoints, tasks.clone())?;
 
     let start = Instant::now();
     let graph = Graph::new(&ctx, edges.clone(), PARTS)?;
@@ -220,6 +282,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reference_time.as_secs_f64() * 1e3
     );
 
+    if ctx.process_count() > 1 {
+        println!(
+            "process {} of {} computed {} map partitions",
+            ctx.process_index(),
+            ctx.process_count(),
+            tasks.0.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        // `clean_checkpoints(true)` removes this cluster's files with the last handle.
+        return Ok(());
+    }
     drop((graph, links, ranks));
     std::fs::remove_dir_all(&checkpoints)?;
     // The shared parent goes too when no other run is using it.

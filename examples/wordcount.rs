@@ -12,6 +12,14 @@
 //! checkpointed job (stages, tasks, records, bytes, time, what was read from checkpoints).
 //!
 //! `--dot` prints the Graphviz DOT of `WordCount` instead (the README's picture is made from it).
+//!
+//! `--processes N` (cargo feature `cluster`) runs the checkpointed pipeline on N processes of
+//! this program instead (cluster mode, SPEC section 8): it prints the same counts, and each
+//! process prints how many of the map partitions it computed.
+//!
+//! ```sh
+//! cargo run --release --features cluster --example wordcount -- --processes 3
+//! ```
 
 /// glibc's allocator makes multi-threaded, allocation-heavy runs bimodal (arena lock
 /// contention when data allocated on one thread is freed on another); mimalloc does not. It
@@ -126,10 +134,83 @@ fn list(times: &[Duration]) -> String {
     times.iter().map(|&t| ms(t)).collect::<Vec<_>>().join(", ")
 }
 
+/// Counts the map tasks this process ran (each partition of a shuffle's input once, in the
+/// process that owns it).
+#[derive(Default)]
+struct MapTasks(std::sync::atomic::AtomicUsize);
+
+impl rddflow::listener::Listener for MapTasks {
+    fn on_event(&self, event: &rddflow::listener::Event) {
+        if let rddflow::listener::Event::TaskEnd(t) = event
+            && t.kind == rddflow::listener::StageKind::ShuffleMap
+            && matches!(t.outcome, rddflow::listener::TaskOutcome::Success)
+        {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// The top 20 words, the total and the distinct count: what both modes print.
+fn print_counts(mut counts: Vec<(String, u64)>) -> u64 {
+    counts.sort_by(|(wa, ca), (wb, cb)| cb.cmp(ca).then_with(|| wa.cmp(wb)));
+    let total: u64 = counts.iter().map(|(_, c)| c).sum();
+    println!("\ntop 20 words:");
+    for (i, (w, c)) in counts.iter().take(20).enumerate() {
+        println!("{:>3}. {w:<12} {c:>7}", i + 1);
+    }
+    println!("\ntotal words: {total}");
+    println!("distinct words: {}", counts.len());
+    total
+}
+
+/// `--processes N`: the checkpointed pipeline on N processes of this program.
+#[cfg(feature = "cluster")]
+fn run_on_processes(n: usize, corpus: &Path, here: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let tasks = Arc::new(MapTasks::default());
+    // One base directory: each cluster writes under a sub-directory named by its session.
+    let checkpoints = here.join("../target/rddflow-checkpoints/wordcount-cluster");
+    let ctx = Context::builder()
+        .processes(n)
+        .checkpoint_dir(&checkpoints)
+        .clean_checkpoints(true)
+        .listener(tasks.clone())
+        .build()?;
+    let wc = WordCount::new(&ctx, corpus.to_path_buf())?;
+    let counts = wc.counts.collect()?;
+    let parts = wc.lines.num_partitions();
+    // Every process has the same counts; process 0 prints them.
+    if ctx.process_index() == 0 {
+        println!("{} processes", ctx.process_count());
+        print_counts(counts);
+    }
+    println!(
+        "process {} computed {} of the {parts} map partitions",
+        ctx.process_index(),
+        tasks.0.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().nth(1).as_deref() == Some("--dot") {
         print!("{}", WordCount::graph().to_dot());
         return Ok(());
+    }
+    if let Some(i) = std::env::args().position(|a| a == "--processes") {
+        let n: usize = std::env::args()
+            .nth(i + 1)
+            .and_then(|v| v.parse().ok())
+            .ok_or("--processes needs a process count")?;
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        #[cfg(feature = "cluster")]
+        return run_on_processes(n, &here.join("data/corpus"), here);
+        #[cfg(not(feature = "cluster"))]
+        return Err(format!(
+            "--processes {n} needs the cargo feature `cluster`: \
+             cargo run --release --features cluster --example wordcount -- --processes {n} ({})",
+            here.display()
+        )
+        .into());
     }
     // This package is `examples/`: its data beside it, scratch files in the workspace's target/.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -166,7 +247,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The checkpointed run: the first job computes `counts` and writes `pairs` on the way.
     let t = Instant::now();
     let wc = WordCount::new(&ctx, corpus.clone())?;
-    let mut counts = wc.counts.collect()?;
+    let counts = wc.counts.collect()?;
     let first_report = summary.last().expect("a job report");
     let first_job = t.elapsed();
     assert!(
@@ -182,14 +263,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let second_job = t.elapsed();
     let second_report = summary.last().expect("a job report");
 
-    counts.sort_by(|(wa, ca), (wb, cb)| cb.cmp(ca).then_with(|| wa.cmp(wb)));
-    let total: u64 = counts.iter().map(|(_, c)| c).sum();
-    println!("\ntop 20 words:");
-    for (i, (w, c)) in counts.iter().take(20).enumerate() {
-        println!("{:>3}. {w:<12} {c:>7}", i + 1);
-    }
-    println!("\ntotal words: {total}");
-    println!("distinct words: {}", counts.len());
+    let total = print_counts(counts.clone());
     println!("\nlineage of WordCount.counts:\n{}", wc.counts.lineage());
 
     // Correctness: the checkpointed pipeline, the plain one and the hand-written count agree.

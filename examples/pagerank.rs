@@ -181,9 +181,15 @@ fn processes() -> Result<usize, Box<dyn std::error::Error>> {
 
 /// The context: local, or process 0 of `n` (starting the others).
 fn context(n: usize, checkpoints: &Path, tasks: Arc<MapTasks>) -> rddflow::Result<Context> {
-    let b = Context::builder().checkpoint_dir(checkpoints).listener(tasks);
+    let b = Context::builder()
+        .checkpoint_dir(checkpoints)
+        .listener(tasks);
     #[cfg(feature = "cluster")]
-    let b = if n > 1 { b.processes(n).clean_checkpoints(true) } else { b };
+    let b = if n > 1 {
+        b.processes(n).clean_checkpoints(true)
+    } else {
+        b
+    };
     let _ = n;
     b.build()
 }

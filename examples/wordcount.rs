@@ -165,7 +165,11 @@ fn print_counts(mut counts: Vec<(String, u64)>) -> u64 {
 
 /// `--processes N`: the checkpointed pipeline on N processes of this program.
 #[cfg(feature = "cluster")]
-fn run_on_processes(n: usize, corpus: &Path, here: &Path) -> Result<(), Box<dyn std::error::Error>> {
+fn run_on_processes(
+    n: usize,
+    corpus: &Path,
+    here: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
     let tasks = Arc::new(MapTasks::default());
     // One base directory: each cluster writes under a sub-directory named by its session.
     let checkpoints = here.join("../target/rddflow-checkpoints/wordcount-cluster");

@@ -54,8 +54,12 @@ fn session(ctx: &Context) -> Result<&Arc<Session>> {
         .ok_or_else(|| Error::Internal("the cluster back end runs without a cluster".into()))
 }
 
+/// A tagged block of one step: two numbers saying what it is (a stage and a partition, say)
+/// and its bytes.
+type Block = (u64, u64, Vec<u8>);
+
 /// What one process sends in a step: its blocks, or the error that failed its side.
-fn encode_outcome(outcome: &Result<Vec<(u64, u64, Vec<u8>)>>) -> Vec<u8> {
+fn encode_outcome(outcome: &Result<Vec<Block>>) -> Vec<u8> {
     let mut out = Vec::new();
     match outcome {
         Ok(blocks) => {
@@ -77,7 +81,7 @@ fn encode_outcome(outcome: &Result<Vec<(u64, u64, Vec<u8>)>>) -> Vec<u8> {
 }
 
 /// A block list sent by process `from`, or its error.
-type Received = std::result::Result<Vec<(u64, u64, Vec<u8>)>, String>;
+type Received = std::result::Result<Vec<Block>, String>;
 
 fn decode_outcome(bytes: &[u8]) -> Option<Received> {
     let (&kind, rest) = bytes.split_first()?;
@@ -102,12 +106,7 @@ fn decode_outcome(bytes: &[u8]) -> Option<Received> {
 /// Runs one collective step: sends `mine` (this process's blocks, or its error) and returns
 /// every process's blocks in process order, or the first failure: this process's own error
 /// as it is, another's as `Error::Cluster` naming it.
-fn step(
-    ctx: &Context,
-    tag: u64,
-    what: &str,
-    mine: Result<Vec<(u64, u64, Vec<u8>)>>,
-) -> Result<Vec<Vec<(u64, u64, Vec<u8>)>>> {
+fn step(ctx: &Context, tag: u64, what: &str, mine: Result<Vec<Block>>) -> Result<Vec<Vec<Block>>> {
     let s = session(ctx)?;
     let got = s.all_gather(tag, encode_outcome(&mine))?;
     let mine = mine?;
@@ -283,7 +282,7 @@ impl Backend for Cluster {
 
     fn share_checkpoint_parts(&self, ctx: &Context, armed: &[Arc<dyn NodeDyn>]) -> Result<()> {
         let me = ctx.process_index();
-        let mine: Vec<(u64, u64, Vec<u8>)> = armed
+        let mine: Vec<Block> = armed
             .iter()
             .enumerate()
             .map(|(i, n)| (i as u64, 0, n.checkpoint_parts()))

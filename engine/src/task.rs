@@ -36,8 +36,12 @@ struct TaskInner {
     /// Cluster mode: a partition computed by another process, `(node id, partition, its
     /// encoded elements)`, read instead of computing it.
     #[cfg(feature = "cluster")]
-    replay: Mutex<Option<(usize, usize, Arc<Vec<u8>>)>>,
+    replay: Mutex<Option<Replay>>,
 }
+
+/// A partition received from another process: (node id, partition, its encoded elements).
+#[cfg(feature = "cluster")]
+type Replay = (usize, usize, Arc<Vec<u8>>);
 
 impl TaskContext {
     pub(crate) fn new(ctx: &Context, partition: usize, attempt: u32, root: usize) -> Self {

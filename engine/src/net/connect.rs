@@ -29,8 +29,8 @@ pub(super) fn connect_all(spec: &Spec) -> Result<Sockets> {
     // one while a higher one waits on it.
     let accepted = std::thread::scope(|s| {
         let acceptor = listener.map(|l| s.spawn(move || accept_higher(spec, l, deadline)));
-        for j in 0..me {
-            sockets[j] = Some(connect_lower(spec, j, deadline)?);
+        for (j, slot) in sockets.iter_mut().enumerate().take(me) {
+            *slot = Some(connect_lower(spec, j, deadline)?);
         }
         match acceptor {
             Some(a) => a.join().unwrap_or_else(|_| {

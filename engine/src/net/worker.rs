@@ -39,6 +39,8 @@ pub(super) type Failure = (Option<usize>, String);
 
 /// One record of the exchange: (target process, source process, payload).
 type Record = (u64, u64, Vec<u8>);
+/// A payload received: (round, source process, payload).
+type Arrived = (u64, u64, Vec<u8>);
 
 enum Request {
     Gather(Vec<u8>),
@@ -245,7 +247,7 @@ fn run(
     let mut input: InputHandle<u64, Record> = InputHandle::new();
     let probe: ProbeHandle<u64> = ProbeHandle::new();
     // Received payloads by round: a faster peer's next round may arrive before this round ends.
-    let inbox: Rc<RefCell<Vec<(u64, u64, Vec<u8>)>>> = Rc::new(RefCell::new(Vec::new()));
+    let inbox: Rc<RefCell<Vec<Arrived>>> = Rc::new(RefCell::new(Vec::new()));
     {
         let inbox = inbox.clone();
         let probe = probe.clone();

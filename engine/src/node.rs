@@ -297,7 +297,7 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn fingerprint_dyn(&self) -> Option<Fingerprint>;
     /// Computes partition `part` and encodes its elements with the element codec (`None`
     /// when the element type has none): what cluster mode sends to the other processes, which
-    /// read it back through [`TaskContext::replay`].
+    /// read it back instead of computing it.
     fn encode_partition(&self, cx: &TaskContext, part: usize) -> Option<Vec<u8>>;
     /// Cluster mode: the records of the checkpoint parts this process wrote.
     fn checkpoint_parts(&self) -> Vec<u8>;

@@ -51,13 +51,6 @@ enum Request {
 static FAILURE: Mutex<Option<Failure>> = Mutex::new(None);
 
 fn record(f: Failure) {
-    if std::env::var_os("RDDFLOW_DEBUG_CLUSTER").is_some() {
-        eprintln!(
-            "[{}] failure recorded: {f:?} at {:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        );
-    }
     let mut g = FAILURE.lock().unwrap_or_else(|p| p.into_inner());
     if g.is_none() {
         *g = Some(f);

@@ -33,7 +33,10 @@ where
         bounds: &Bounds,
         ascending: bool,
     ) -> Result<()> {
-        bounds.prepare(node, parent, partitions, ascending, |kv| kv.key().clone())
+        bounds.prepare(node, parent, partitions, ascending, |kv| kv.key().clone())?;
+        // Partitioned by the pairs' own key: `filter_by_range` may skip partitions.
+        bounds.mark_key_range(ascending);
+        Ok(())
     }
 
     /// Sends each pair of one map partition to its key's range.

@@ -7,7 +7,7 @@ use super::{Exchange, no_shuffle};
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::Result;
-use crate::node::{Dependency, RddNode, ShuffleDep};
+use crate::node::{Dependency, KeyRange, RddNode, ShuffleDep};
 use crate::partitioner::Partitioner;
 use crate::range::Bounds;
 use crate::rdd::Dataset;
@@ -155,5 +155,9 @@ impl<N: OneShuffleNode> Exchange<N> for OneShuffle<N::Record> {
 
     fn release(&self) {
         self.store.release();
+    }
+
+    fn key_range(&self) -> Option<KeyRange> {
+        self.bounds.key_range()
     }
 }

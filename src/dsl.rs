@@ -32,6 +32,11 @@
 //! [`values`](#values) ·
 //! [`glom`](#glom) ·
 //! [`map_partitions_with_index`](#map_partitions_with_index) ·
+//! [`zip`](#zip) ·
+//! [`zip_with_index`](#zip_with_index) ·
+//! [`zip_with_unique_id`](#zip_with_unique_id) ·
+//! [`sample_with_replacement`](#sample_with_replacement) ·
+//! [`filter_by_range`](#filter_by_range) ·
 //! [`coalesce`](#coalesce) ·
 //! [`union`](#union)
 //!
@@ -787,6 +792,122 @@
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
+//! ## `zip`
+//!
+//! `parent.zip(other)` -> `(T, U)`: element `k` of partition `i` of `parent` paired with
+//! element `k` of partition `i` of `other` (Spark's `zip`; no shuffle). Both must have the same
+//! number of partitions, else `new` fails with an error naming both nodes, and the same number
+//! of elements in each partition, else the action fails with an error naming both nodes and
+//! the partition: never silently truncated. A `map` of a node zips with the node.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..4, 2);
+//!         squares: u64 = nums.map(|x| x * x);
+//!         pairs: (u64, u64) = nums.zip(squares);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.pairs.collect()?, vec![(0, 0), (1, 1), (2, 4), (3, 9)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `zip_with_index`
+//!
+//! `parent.zip_with_index()` -> `(T, u64)`: each element with its index, in Spark's order (by
+//! partition, then position in the partition), as Spark's `zipWithIndex`. Partition `i`
+//! numbers from the count of the partitions before it: the first job that computes the node
+//! first runs a job of its own counting the parent's partitions (all but the last), once;
+//! [`zip_with_unique_id`](#zip_with_unique_id) needs no such job.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10, 3);
+//!         odd: u64 = nums.filter(|x| x % 2 == 1);
+//!         indexed: (u64, u64) = odd.zip_with_index();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.indexed.collect()?, vec![(1, 0), (3, 1), (5, 2), (7, 3), (9, 4)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `zip_with_unique_id`
+//!
+//! `parent.zip_with_unique_id()` -> `(T, u64)`: element `k` of partition `p` gets the id
+//! `k * n + p`, `n` the number of partitions (Spark's `zipWithUniqueId`): unique, not
+//! consecutive, and computed without a job.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..5, 2);
+//!         ids: (u64, u64) = nums.zip_with_unique_id();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! // Partitions [0, 1] and [2, 3, 4]: ids 0, 2 and 1, 3, 5.
+//! assert_eq!(p.ids.collect()?, vec![(0, 0), (1, 2), (2, 1), (3, 3), (4, 5)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `sample_with_replacement`
+//!
+//! `parent.sample_with_replacement(fraction, seed)`: each element repeated a
+//! Poisson(`fraction`) number of times (Spark's `sample(true, fraction, seed)`), so the
+//! expected size is `fraction` times the parent's; `fraction` may exceed 1. The same seed
+//! gives the same sample. A negative or non-finite `fraction` fails the action with an error
+//! naming the node. Repeats stay next to each other, in the parent's order.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10_000, 4);
+//!         drawn: u64 = nums.sample_with_replacement(2.0, 42);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let n = p.drawn.count()?;
+//! assert!((19_000..21_000).contains(&n));
+//! assert_eq!(p.drawn.collect()?.len() as u64, n);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `filter_by_range`
+//!
+//! `parent.filter_by_range(lo, hi)` on pairs with an `Ord` key: the pairs whose key `k` has
+//! `lo <= k <= hi` (Spark's `filterByRange`). On the output of a
+//! [`sort_by_key`](#sort_by_key), whose partitions hold ranges of keys, only the partitions
+//! whose range can hold keys in `lo..=hi` are read: the others are empty without computing
+//! anything. On any other input it is a filter.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..1000, 4);
+//!         pairs: (u64, u64) = nums.map(|x| ((x * 7) % 1000, x));
+//!         sorted: (u64, u64) = pairs.sort_by_key(true, 8);
+//!         some: (u64, u64) = sorted.filter_by_range(100, 104);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let keys: Vec<u64> = p.some.collect()?.into_iter().map(|(k, _)| k).collect();
+//! assert_eq!(keys, vec![100, 101, 102, 103, 104]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
 //! ## `coalesce`
 //!
 //! `parent.coalesce(n)`: at most `n` partitions (never more than the parent's; 0 is refused),
@@ -831,6 +952,35 @@
 //! assert_eq!(p.both.collect()?, vec![0, 1, 2, 10, 11]);
 //! assert_eq!(p.both.num_partitions(), 3);
 //! assert_eq!(p.twice.collect()?, vec![10, 11, 10, 11]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! When both inputs have the same partitioner (both hash-partitioned into `n` partitions, say
+//! by `partition_by(n)` or a keyed wide operator), the union keeps it, as Spark's
+//! `PartitionerAwareUnion`: partition `i` is partition `i` of `parent` then partition `i` of
+//! `other`, `partitioner()` reports it, and a join or `reduce_by_key` by that partitioner
+//! after it needs no shuffle.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: (u64, u64) = parallelize(vec![(1, 10), (2, 20)]);
+//!         b: (u64, u64) = parallelize(vec![(1, 11), (3, 30)]);
+//!         a4: (u64, u64) = a.partition_by(4);
+//!         b4: (u64, u64) = b.partition_by(4);
+//!         both: (u64, u64) = a4.union(b4);
+//!         sums: (u64, u64) = both.reduce_by_key(|x, y| x + y, 4);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! // `sums` reads `both` without a shuffle: its partitions are already by key.
+//! assert_eq!(p.both.num_partitions(), 4);
+//! assert_eq!(p.both.partitioner(), Some(rddflow::Partitioner::hash(4)));
+//! let mut sums = p.sums.collect()?;
+//! sums.sort();
+//! assert_eq!(sums, vec![(1, 21), (2, 20), (3, 30)]);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
@@ -1601,6 +1751,7 @@
 //! | [`take_sample(with_replacement, n, seed)`](crate::Dataset::take_sample) | `Vec<T>`: `n` uniform draws in random order (all elements, shuffled, when fewer without replacement) |
 //! | [`count_approx_distinct(relative_sd)`](crate::Dataset::count_approx_distinct) | `u64` by HyperLogLog++ (`relative_sd` >= 0.00412) |
 //! | [`to_local_iterator()`](crate::Dataset::to_local_iterator) | an iterator of `Result<T>`, one partition computed at a time |
+//! | [`random_split(&weights, seed)`](crate::Dataset::random_split) | `Vec<Rdd<T>>`, no job: one RDD per weight (normalized), each element in exactly one, the same split for the same seed |
 //!
 //! ```
 //! # use rddflow::prelude::*;

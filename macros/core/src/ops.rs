@@ -8,10 +8,14 @@
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
     /// Partition `i` from partition `i` of the parent through `ops::NAME::Op::apply`
-    /// (`expand/narrow.rs`).
-    Narrow { keeps_partitioner: bool },
-    /// The partitions of both parents (`expand/union.rs`).
-    Union,
+    /// (`expand/narrow.rs`). `state`: the node holds the operator's `NarrowState`, prepared
+    /// before each job and handed to `apply` (`zip_with_index`'s partition offsets).
+    Narrow { keeps_partitioner: bool, state: bool },
+    /// The operator reads its parents' partitions itself (`expand/reads_parents.rs`):
+    /// `Op::layout` gives the partition count and partitioner in `new` (or an error, such as
+    /// `zip`'s differing counts), `Op::apply` gets the parents' handles (`union`, `zip`,
+    /// `filter_by_range`, which skips partitions without reading them).
+    ReadsParents,
     /// Fewer partitions, no shuffle (`expand/coalesce.rs`).
     Coalesce,
     /// One shuffle (`expand/one_shuffle.rs`, the engine's `OneShuffle`): the node gives the
@@ -71,6 +75,7 @@ const fn narrow(name: &'static str, keeps: bool, args: &'static [Arg]) -> OpSpec
         name,
         shape: Narrow {
             keeps_partitioner: keeps,
+            state: false,
         },
         args,
         optional_partitions: false,
@@ -83,6 +88,28 @@ const fn narrow_pairs(name: &'static str, keeps: bool, args: &'static [Arg]) -> 
     OpSpec {
         input: Pairs,
         ..narrow(name, keeps, args)
+    }
+}
+
+/// A narrow operator whose node holds state prepared before each job.
+const fn narrow_state(name: &'static str, keeps: bool) -> OpSpec {
+    OpSpec {
+        shape: Narrow {
+            keeps_partitioner: keeps,
+            state: true,
+        },
+        ..narrow(name, keeps, &[])
+    }
+}
+
+/// An operator that reads its parents' partitions itself.
+const fn reads_parents(name: &'static str, args: &'static [Arg], input: Input) -> OpSpec {
+    OpSpec {
+        name,
+        shape: ReadsParents,
+        args,
+        optional_partitions: false,
+        input,
     }
 }
 
@@ -125,6 +152,15 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     narrow_pairs("values", false, &[]),
     narrow("glom", false, &[]),
     narrow("map_partitions_with_index", false, &[Closure("f")]),
+    reads_parents("zip", &[Node("other")], Any),
+    narrow_state("zip_with_index", false),
+    narrow_state("zip_with_unique_id", false),
+    narrow(
+        "sample_with_replacement",
+        true,
+        &[Value("fraction"), Value("seed")],
+    ),
+    reads_parents("filter_by_range", &[Value("lo"), Value("hi")], Pairs),
     OpSpec {
         name: "coalesce",
         shape: Coalesce,
@@ -132,13 +168,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         optional_partitions: false,
         input: Any,
     },
-    OpSpec {
-        name: "union",
-        shape: Union,
-        args: &[Node("other")],
-        optional_partitions: false,
-        input: Any,
-    },
+    reads_parents("union", &[Node("other")], Any),
     wide("reduce_by_key", &[Closure("f")]),
     wide("fold_by_key", &[Value("zero"), Closure("f")]),
     wide(

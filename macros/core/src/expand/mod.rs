@@ -11,11 +11,11 @@ mod narrow;
 mod node;
 mod one_shuffle;
 mod pipeline;
+mod reads_parents;
 mod shape;
 mod source;
 mod stand_in;
 mod two_shuffles;
-mod union;
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -58,7 +58,7 @@ pub(crate) fn boxed_inputs(c: &Checked) -> Vec<bool> {
                     boxed[i] = true;
                     1
                 }
-                Shape::Narrow { .. } | Shape::Union | Shape::Coalesce => inherited + 1,
+                Shape::Narrow { .. } | Shape::ReadsParents | Shape::Coalesce => inherited + 1,
                 // The reduce side starts a new iterator; the map side adds one level to the
                 // parent's, which stays far below the compiler's limit.
                 Shape::Wide { .. } | Shape::Join => 1,

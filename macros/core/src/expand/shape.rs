@@ -1,6 +1,6 @@
 //! What each node shape generates, and the context its generator reads. A node is the user's
 //! code (element types, closures, parents) plus at most one engine value (`__exchange`) that
-//! runs the execution protocol: each shape's generator (`source.rs`, `narrow.rs`, `union.rs`,
+//! runs the execution protocol: each shape's generator (`source.rs`, `narrow.rs`, `reads_parents.rs`,
 //! `coalesce.rs`, `one_shuffle.rs`, `two_shuffles.rs`) fills in a [`Parts`], which `node.rs`
 //! (the struct and its `RddNode` impl) and `pipeline.rs` (`new`) put around the common code.
 
@@ -39,8 +39,11 @@ pub(crate) fn parts(c: &Checked, i: usize) -> Parts {
         Resolved::Op(spec) => {
             let op = OpNode::new(c, i, spec);
             match spec.shape {
-                Shape::Narrow { keeps_partitioner } => super::narrow::parts(&op, keeps_partitioner),
-                Shape::Union => super::union::parts(&op),
+                Shape::Narrow {
+                    keeps_partitioner,
+                    state,
+                } => super::narrow::parts(&op, keeps_partitioner, state),
+                Shape::ReadsParents => super::reads_parents::parts(&op),
                 Shape::Coalesce => super::coalesce::parts(&op),
                 Shape::Wide { by_key, sampled } => super::one_shuffle::parts(&op, by_key, sampled),
                 Shape::Join => super::two_shuffles::parts(&op),

@@ -103,8 +103,18 @@ rddflow::pipeline! {
         down_in: (i32, u32) = down.filter_by_range(lo, hi);
         /// Not range-partitioned: every partition is read, then filtered.
         plain_in: (i32, u32) = pairs.filter_by_range(lo, hi);
+        /// Counts the partitions of `up` that are computed, per partition.
+        counted: (i32, u32) = up.map_partitions_with_index(|i, it| {
+            COMPUTED.lock().unwrap().insert(i);
+            it
+        });
+        /// `filter` keeps the range partitioning: still pruned after it.
+        kept: (i32, u32) = counted.filter(|kv| kv.1 % 2 == 0);
+        kept_in: (i32, u32) = kept.filter_by_range(lo, hi);
     }
 }
+
+static COMPUTED: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
 
 /// The partitions of `rdd`'s result stage that read shuffled records.
 #[derive(Default)]
@@ -160,6 +170,14 @@ fn filter_by_range_reads_only_the_partitions_that_can_hold_the_range() -> rddflo
     let got = r.down_in.collect()?;
     let read = reads.0.lock().unwrap().get("Ranges.down_in").cloned().unwrap_or_default();
     check_pruned("descending", got, &down, &read, (lo, hi));
+
+    // Through a partitioner-keeping chain, counted by a closure: the same partitions.
+    COMPUTED.lock().unwrap().clear();
+    let got = r.kept_in.collect()?;
+    let computed = COMPUTED.lock().unwrap().clone();
+    let even: Vec<Vec<(i32, u32)>> = up.iter().map(|p| p.iter().copied().filter(|kv| kv.1 % 2 == 0).collect()).collect();
+    check_pruned("after filter", got, &even, &computed, (lo, hi));
+    assert_eq!(computed, reads.0.lock().unwrap()["Ranges.up_in"]);
 
     // Without a range partitioner: a plain filter, the input's order kept.
     let want: Vec<(i32, u32)> = keys().into_iter().filter(|(k, _)| lo <= *k && *k <= hi).collect();

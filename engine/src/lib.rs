@@ -84,7 +84,8 @@ pub mod __private {
     pub use crate::checkpoint::fingerprint::{Fingerprinter, param_hash};
     pub use crate::iter::{BoxedIter, NodeIter, SharedIter, Tee};
     pub use crate::node::{
-        CheckpointPass, Dependency, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, ShuffleDep,
+        CheckpointPass, Dependency, KeyRange, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot,
+        ShuffleDep,
     };
     pub use crate::protocol::{
         self, Exchange, OneShuffle, OneShuffleNode, ShuffleKind, TwoShuffles,

@@ -334,6 +334,13 @@ pub trait RddNode: Send + Sync + Sized + 'static {
         Ok(())
     }
 
+    /// The node's range bounds when its pairs are range-partitioned by key (see
+    /// [`NodeDyn::key_range`]): by default its shuffle's (`sort_by_key`); a narrow node that
+    /// keeps its parent's partitioner forwards its parent's.
+    fn key_range(&self) -> Option<KeyRange> {
+        self.exchange()?.key_range()
+    }
+
     /// Spark's `RDD.doCheckpoint`: entered once per pass; a marked node selects itself (after
     /// its marked ancestors when the pass says so); an unmarked node recurses into its parents.
     fn do_checkpoint(&self, pass: &mut CheckpointPass);
@@ -544,7 +551,7 @@ impl<N: RddNode> NodeDyn for N {
     }
 
     fn key_range(&self) -> Option<KeyRange> {
-        self.exchange()?.key_range()
+        RddNode::key_range(self)
     }
 }
 

@@ -33,6 +33,15 @@ pub(crate) fn parts(op: &OpNode, keeps_partitioner: bool, state: bool) -> Parts 
         },
         ..Parts::default()
     };
+    if keeps_partitioner {
+        // Still range-partitioned by key if the parent is: `filter_by_range` may prune.
+        parts.methods = quote! {
+            fn key_range(&self) -> ::core::option::Option<::rddflow::__private::KeyRange> {
+                let __p = self.__parents.get()?;
+                ::rddflow::__private::NodeDyn::key_range(&*::rddflow::Dataset::erased(&__p.0))
+            }
+        };
+    }
     if state {
         with_state(op, &mut parts, &input);
     }
@@ -60,9 +69,9 @@ fn with_state(op: &OpNode, parts: &mut Parts, input: &TokenStream) {
         let __state = #state::state(__partitions);
     });
     parts.init = quote_spanned!(span=> __state,);
-    parts.methods = quote_spanned! {span=>
+    parts.methods.extend(quote_spanned! {span=>
         fn prepare_job(&self, __parents: &Self::Parents) -> ::rddflow::Result<()> {
             #state::prepare(#lbl, &self.__state, &__parents.0)
         }
-    };
+    });
 }

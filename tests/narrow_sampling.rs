@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
-use rddflow::prelude::*;
 use rddflow::listener::{Event, Listener, StageKind};
+use rddflow::prelude::*;
 
 rddflow::pipeline! {
     struct Sampled(n: u64, parts: usize, fraction: f64, seed: u64) {
@@ -87,7 +87,10 @@ fn a_negative_fraction_is_an_error_naming_the_node() -> rddflow::Result<()> {
     for fraction in [-0.5, f64::NAN, f64::INFINITY] {
         let p = Sampled::new(&ctx, 10, 2, fraction, 1)?;
         let msg = p.drawn.collect().expect_err("refused").to_string();
-        assert!(msg.contains("Sampled.drawn") && msg.contains("fraction"), "{msg}");
+        assert!(
+            msg.contains("Sampled.drawn") && msg.contains("fraction"),
+            "{msg}"
+        );
     }
     Ok(())
 }
@@ -103,10 +106,9 @@ rddflow::pipeline! {
         down_in: (i32, u32) = down.filter_by_range(lo, hi);
         /// Not range-partitioned: every partition is read, then filtered.
         plain_in: (i32, u32) = pairs.filter_by_range(lo, hi);
-        /// Counts the partitions of `up` that are computed, per partition.
-        counted: (i32, u32) = up.map_partitions_with_index(|i, it| {
-            COMPUTED.lock().unwrap().insert(i);
-            it
+        /// Records the keys of `up` that are computed (`inspect` keeps the partitioner).
+        counted: (i32, u32) = up.inspect(|kv| {
+            SEEN.lock().unwrap().insert(kv.0);
         });
         /// `filter` keeps the range partitioning: still pruned after it.
         kept: (i32, u32) = counted.filter(|kv| kv.1 % 2 == 0);
@@ -114,7 +116,7 @@ rddflow::pipeline! {
     }
 }
 
-static COMPUTED: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
+static SEEN: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
 /// The partitions of `rdd`'s result stage that read shuffled records.
 #[derive(Default)]
@@ -126,13 +128,20 @@ impl Listener for Reads {
             && t.kind == StageKind::Result
             && t.metrics.shuffle_records_read > 0
         {
-            self.0.lock().unwrap().entry(t.rdd).or_default().insert(t.partition);
+            self.0
+                .lock()
+                .unwrap()
+                .entry(t.rdd)
+                .or_default()
+                .insert(t.partition);
         }
     }
 }
 
 fn keys() -> Vec<(i32, u32)> {
-    (0..2000u32).map(|i| (((i * 7919) % 2000) as i32 - 1000, i)).collect()
+    (0..2000u32)
+        .map(|i| (((i * 7919) % 2000) as i32 - 1000, i))
+        .collect()
 }
 
 /// Checks one `filter_by_range` of a sorted RDD: the right pairs in sorted order, and only
@@ -144,43 +153,83 @@ fn check_pruned(
     read: &BTreeSet<usize>,
     (lo, hi): (i32, i32),
 ) {
-    let want: Vec<(i32, u32)> = parts.concat().into_iter().filter(|(k, _)| lo <= *k && *k <= hi).collect();
+    let want: Vec<(i32, u32)> = parts
+        .concat()
+        .into_iter()
+        .filter(|(k, _)| lo <= *k && *k <= hi)
+        .collect();
     assert_eq!(got, want, "{name}");
     let in_range = |p: &Vec<(i32, u32)>| p.iter().any(|(k, _)| lo <= *k && *k <= hi);
     let holding: BTreeSet<usize> = (0..parts.len()).filter(|&i| in_range(&parts[i])).collect();
-    assert!(holding.is_subset(read), "{name}: read {read:?}, keys in {holding:?}");
+    assert!(
+        holding.is_subset(read),
+        "{name}: read {read:?}, keys in {holding:?}"
+    );
     // A read partition either holds keys in range or borders those that do.
     let (first, last) = (*holding.first().unwrap(), *holding.last().unwrap());
-    assert!(read.iter().all(|p| (first.saturating_sub(1)..=last + 1).contains(p)), "{name}: {read:?}");
-    assert!(read.len() < parts.len(), "{name}: read {read:?} of {}", parts.len());
+    assert!(
+        read.iter()
+            .all(|p| (first.saturating_sub(1)..=last + 1).contains(p)),
+        "{name}: {read:?}"
+    );
+    assert!(
+        read.len() < parts.len(),
+        "{name}: read {read:?} of {}",
+        parts.len()
+    );
 }
 
 #[test]
 fn filter_by_range_reads_only_the_partitions_that_can_hold_the_range() -> rddflow::Result<()> {
     let reads = Arc::new(Reads::default());
-    let ctx = Context::builder().threads(2).listener(reads.clone()).build()?;
+    let ctx = Context::builder()
+        .threads(2)
+        .listener(reads.clone())
+        .build()?;
     let (lo, hi) = (-130, 95);
     let r = Ranges::new(&ctx, keys(), lo, hi)?;
     let (up, down) = (r.up_parts.collect()?, r.down_parts.collect()?);
     assert_eq!(up.len(), 8);
 
     let got = r.up_in.collect()?;
-    let read = reads.0.lock().unwrap().get("Ranges.up_in").cloned().unwrap_or_default();
+    let read = reads
+        .0
+        .lock()
+        .unwrap()
+        .get("Ranges.up_in")
+        .cloned()
+        .unwrap_or_default();
     check_pruned("ascending", got, &up, &read, (lo, hi));
     let got = r.down_in.collect()?;
-    let read = reads.0.lock().unwrap().get("Ranges.down_in").cloned().unwrap_or_default();
+    let read = reads
+        .0
+        .lock()
+        .unwrap()
+        .get("Ranges.down_in")
+        .cloned()
+        .unwrap_or_default();
     check_pruned("descending", got, &down, &read, (lo, hi));
 
     // Through a partitioner-keeping chain, counted by a closure: the same partitions.
-    COMPUTED.lock().unwrap().clear();
+    SEEN.lock().unwrap().clear();
     let got = r.kept_in.collect()?;
-    let computed = COMPUTED.lock().unwrap().clone();
-    let even: Vec<Vec<(i32, u32)>> = up.iter().map(|p| p.iter().copied().filter(|kv| kv.1 % 2 == 0).collect()).collect();
+    // The keys are distinct: a key seen names the partition of `up` that was computed.
+    let seen = SEEN.lock().unwrap().clone();
+    let computed: BTreeSet<usize> = (0..up.len())
+        .filter(|&i| up[i].iter().any(|kv| seen.contains(&kv.0)))
+        .collect();
+    let even: Vec<Vec<(i32, u32)>> = up
+        .iter()
+        .map(|p| p.iter().copied().filter(|kv| kv.1 % 2 == 0).collect())
+        .collect();
     check_pruned("after filter", got, &even, &computed, (lo, hi));
     assert_eq!(computed, reads.0.lock().unwrap()["Ranges.up_in"]);
 
     // Without a range partitioner: a plain filter, the input's order kept.
-    let want: Vec<(i32, u32)> = keys().into_iter().filter(|(k, _)| lo <= *k && *k <= hi).collect();
+    let want: Vec<(i32, u32)> = keys()
+        .into_iter()
+        .filter(|(k, _)| lo <= *k && *k <= hi)
+        .collect();
     assert_eq!(r.plain_in.collect()?, want);
     assert_eq!(r.up_in.partitioner(), r.up.partitioner());
 
@@ -260,8 +309,15 @@ fn random_split_refuses_bad_weights_naming_the_node() -> rddflow::Result<()> {
     let ctx = Context::builder().threads(2).build()?;
     let s = Splits::new(&ctx, 10)?;
     for weights in [&[][..], &[1.0, -1.0][..], &[0.0, 0.0][..], &[f64::NAN][..]] {
-        let msg = s.nums.random_split(weights, 1).expect_err("refused").to_string();
-        assert!(msg.contains("Splits.nums") && msg.contains("random_split"), "{msg}");
+        let msg = s
+            .nums
+            .random_split(weights, 1)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            msg.contains("Splits.nums") && msg.contains("random_split"),
+            "{msg}"
+        );
     }
     // A zero weight is allowed: its split is empty.
     let splits = s.nums.random_split(&[1.0, 0.0], 1)?;

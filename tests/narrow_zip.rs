@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
-use rddflow::prelude::*;
 use rddflow::listener::{Event, Listener, StageKind};
+use rddflow::prelude::*;
 
 rddflow::pipeline! {
     struct Zips(v: Vec<i32>, parts: usize) {
@@ -95,7 +95,10 @@ impl Jobs {
 #[test]
 fn zip_with_index_counts_its_partitions_once_in_a_job_of_its_own() -> rddflow::Result<()> {
     let jobs = Arc::new(Jobs::default());
-    let ctx = Context::builder().threads(2).listener(jobs.clone()).build()?;
+    let ctx = Context::builder()
+        .threads(2)
+        .listener(jobs.clone())
+        .build()?;
     let p = Zips::new(&ctx, (0..100).collect(), 4)?;
     assert!(jobs.take().0.is_empty(), "`new` runs nothing");
     let first = p.indexed.collect()?;
@@ -125,9 +128,17 @@ rddflow::pipeline! {
 #[test]
 fn zip_refuses_differing_partition_counts_at_new() {
     let ctx = Context::builder().threads(2).build().unwrap();
-    let err = CountMismatch::new(&ctx, vec![1, 2, 3]).err().expect("an error");
+    let err = CountMismatch::new(&ctx, vec![1, 2, 3])
+        .err()
+        .expect("an error");
     let msg = err.to_string();
-    for part in ["CountMismatch.zipped", "CountMismatch.left", "CountMismatch.right", "2", "3"] {
+    for part in [
+        "CountMismatch.zipped",
+        "CountMismatch.left",
+        "CountMismatch.right",
+        "2",
+        "3",
+    ] {
         assert!(msg.contains(part), "{msg}");
     }
 }
@@ -138,7 +149,12 @@ fn zip_fails_the_action_on_differing_partition_sizes_naming_both_nodes() -> rddf
     // Four elements split 2 + 2 against five split 2 + 3: partition 1 differs.
     let p = Mismatch::new(&ctx, vec![1, 2, 3, 4], vec![1, 2, 3, 4, 5])?;
     let msg = p.zipped.collect().expect_err("never truncated").to_string();
-    for part in ["Mismatch.zipped", "Mismatch.left", "Mismatch.right", "partition 1"] {
+    for part in [
+        "Mismatch.zipped",
+        "Mismatch.left",
+        "Mismatch.right",
+        "partition 1",
+    ] {
         assert!(msg.contains(part), "{msg}");
     }
     assert!(p.zipped.count().is_err());
@@ -175,7 +191,10 @@ fn pairs(n: i64, salt: i64) -> Vec<(u32, i64)> {
 #[test]
 fn union_of_inputs_with_the_same_partitioner_keeps_it() -> rddflow::Result<()> {
     let stages = Arc::new(Jobs::default());
-    let ctx = Context::builder().threads(2).listener(stages.clone()).build()?;
+    let ctx = Context::builder()
+        .threads(2)
+        .listener(stages.clone())
+        .build()?;
     let (a, b) = (pairs(60, 1), pairs(40, 5));
     let u = Unions::new(&ctx, a.clone(), b.clone())?;
 
@@ -183,7 +202,11 @@ fn union_of_inputs_with_the_same_partitioner_keeps_it() -> rddflow::Result<()> {
     assert_eq!(u.both.partitioner(), Some(rddflow::Partitioner::hash(4)));
     // Partition i of the union is partition i of the left input, then of the right.
     let (l, r) = (u.left_parts.collect()?, u.right_parts.collect()?);
-    let want: Vec<Vec<(u32, i64)>> = l.iter().zip(&r).map(|(x, y)| [x.clone(), y.clone()].concat()).collect();
+    let want: Vec<Vec<(u32, i64)>> = l
+        .iter()
+        .zip(&r)
+        .map(|(x, y)| [x.clone(), y.clone()].concat())
+        .collect();
     assert_eq!(u.both_parts.collect()?, want);
 
     assert_eq!(u.mixed.num_partitions(), 7);

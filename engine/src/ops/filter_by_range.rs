@@ -57,7 +57,12 @@ where
 
 /// Whether partition `part` of `a` may hold keys in `lo..=hi`: false only when `a` is
 /// range-partitioned by its key and the partitions of `lo` and `hi` both lie on one side.
-fn may_hold<A: Dataset>(a: &A, part: usize, lo: &<A::Item as Pair>::Key, hi: &<A::Item as Pair>::Key) -> bool
+fn may_hold<A: Dataset>(
+    a: &A,
+    part: usize,
+    lo: &<A::Item as Pair>::Key,
+    hi: &<A::Item as Pair>::Key,
+) -> bool
 where
     A::Item: Pair,
     <A::Item as Pair>::Key: Ord,

@@ -24,7 +24,9 @@ impl<In: Clone> Op<In, In> {
     ) -> impl Iterator<Item = In> {
         // A different stream per partition, the same on every run and attempt.
         let rng = rand_pcg::Pcg64Mcg::seed_from_u64(
-            seed ^ (site.part as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            seed ^ (site.part as u64)
+                .wrapping_add(1)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         let poisson = match fraction {
             f if f.is_finite() && f > 0.0 => Poisson::new(f).ok(),

@@ -84,7 +84,13 @@ impl<A: Iterator, B: Iterator> Iterator for Zip<A, B> {
             }
             (x, _) => {
                 self.done = true;
-                mismatch(&self.site.cx, self.site.node, self.site.part, self.names, x.is_some());
+                mismatch(
+                    &self.site.cx,
+                    self.site.node,
+                    self.site.part,
+                    self.names,
+                    x.is_some(),
+                );
                 None
             }
         }

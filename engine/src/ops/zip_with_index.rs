@@ -62,7 +62,9 @@ impl<In> Op<In, (In, u64)> {
     where
         I: Iterator<Item = In>,
     {
-        let start = lock(&offsets.0).as_ref().and_then(|s| s.get(site.part).copied());
+        let start = lock(&offsets.0)
+            .as_ref()
+            .and_then(|s| s.get(site.part).copied());
         let start = start.unwrap_or_else(|| {
             site.cx.fail(Error::Internal(format!(
                 "`zip_with_index` node `{}` computed before its partitions were counted",

@@ -89,9 +89,15 @@ impl<T: Data> RddNode for Split<T> {
     ) -> impl Iterator<Item = T> + use<T> {
         // The same stream in every split, every run and every attempt.
         let rng = rand_pcg::Pcg64Mcg::seed_from_u64(
-            self.seed ^ (part as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            self.seed
+                ^ (part as u64)
+                    .wrapping_add(1)
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        parents.0.iter_parent(cx, part).filter(in_cell(rng, self.lo, self.hi))
+        parents
+            .0
+            .iter_parent(cx, part)
+            .filter(in_cell(rng, self.lo, self.hi))
     }
 
     fn do_checkpoint(&self, pass: &mut CheckpointPass) {

@@ -10,7 +10,10 @@ pub(crate) enum Shape {
     /// Partition `i` from partition `i` of the parent through `ops::NAME::Op::apply`
     /// (`expand/narrow.rs`). `state`: the node holds the operator's `NarrowState`, prepared
     /// before each job and handed to `apply` (`zip_with_index`'s partition offsets).
-    Narrow { keeps_partitioner: bool, state: bool },
+    Narrow {
+        keeps_partitioner: bool,
+        state: bool,
+    },
     /// The operator reads its parents' partitions itself (`expand/reads_parents.rs`):
     /// `Op::layout` gives the partition count and partitioner in `new` (or an error, such as
     /// `zip`'s differing counts), `Op::apply` gets the parents' handles (`union`, `zip`,

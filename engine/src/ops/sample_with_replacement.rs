@@ -30,7 +30,7 @@ impl<In: Clone> Op<In, In> {
         );
         let poisson = match fraction {
             f if f.is_finite() && f > 0.0 => Poisson::new(f).ok(),
-            f if f == 0.0 => None,
+            0.0 => None,
             f => {
                 site.cx.fail(Error::InvalidArgument(format!(
                     "node `{}`: `sample_with_replacement` needs a finite fraction >= 0, got {f}",

@@ -44,6 +44,8 @@ pub use rddflow_engine::{
     Pair, PairMap, Param, Partitioner, PipelineGraph, Rdd, RddNode, Result, StatCounter,
     StorageLevel, StorageState,
 };
+// Shared variables: accumulators and broadcasts, passed to pipelines as params.
+pub use rddflow_engine::{Accumulator, AccumulatorValue, Broadcast};
 
 pub mod dsl;
 

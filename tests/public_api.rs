@@ -13,9 +13,14 @@ use rddflow::{
     Partitioner, PipelineGraph, Rdd, RddNode, Result, StorageLevel, StorageState, dsl, listener,
     pipeline, prelude,
 };
+#[allow(unused_imports)]
+use rddflow::{Accumulator, AccumulatorValue, Broadcast};
 
 /// The user-facing items of the crate root.
 const USER_FACING: &[&str] = &[
+    "Accumulator",
+    "AccumulatorValue",
+    "Broadcast",
     "Buckets",
     "CheckpointKind",
     "CheckpointStatus",

@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn a_nested_attempt_keeps_the_outer_buffers() {
         let acc = Accumulator::named("n", Vec::<u32>::new());
-        let ((inner, ()), outer) = attempt(|| {
+        let (((), inner), outer) = attempt(|| {
             acc.add(1);
             let r = attempt(|| acc.add(2));
             acc.add(3);

@@ -36,6 +36,7 @@ mod memory;
 mod more_actions;
 mod node;
 mod node_info;
+mod not_iterator;
 #[doc(hidden)]
 pub mod ops;
 mod panic;

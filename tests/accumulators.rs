@@ -44,7 +44,10 @@ rddflow::pipeline! {
 fn counts_bad_records_as_plain_rust_does() -> rddflow::Result<()> {
     let input = lines(1000);
     let want_bad = input.iter().filter(|s| s.parse::<u64>().is_err()).count() as u64;
-    let want_total: f64 = input.iter().filter_map(|s| s.parse::<u64>().ok()).sum::<u64>() as f64;
+    let want_total: f64 = input
+        .iter()
+        .filter_map(|s| s.parse::<u64>().ok())
+        .sum::<u64>() as f64;
     let ctx = Context::builder().threads(2).build()?;
     let bad = ctx.accumulator(0u64);
     let total = ctx.accumulator(0.0f64);
@@ -107,8 +110,15 @@ fn a_retried_attempt_counts_each_record_once() -> rddflow::Result<()> {
     let items = ctx.accumulator(Vec::new());
     let p = Flaky::new(&ctx, 100, seen.clone(), items.clone())?;
     assert_eq!(p.checked.collect()?, (0..100).collect::<Vec<u64>>());
-    assert!(PANICKED.load(Ordering::SeqCst), "the first attempt panicked");
-    assert_eq!(seen.value(), 100, "each record once, not the failed attempt's too");
+    assert!(
+        PANICKED.load(Ordering::SeqCst),
+        "the first attempt panicked"
+    );
+    assert_eq!(
+        seen.value(),
+        100,
+        "each record once, not the failed attempt's too"
+    );
     let mut got = items.value();
     got.sort();
     assert_eq!(got, (0..100).collect::<Vec<u64>>());
@@ -210,11 +220,19 @@ fn partitions_read_from_a_checkpoint_or_cache_add_nothing() -> rddflow::Result<(
     let p = Marked::new(&ctx, 40, calls.clone())?;
     assert_eq!(p.squares.count()?, 40);
     assert!(p.squares.is_checkpointed());
-    assert_eq!(calls.value(), 40, "written while computed: each record once");
+    assert_eq!(
+        calls.value(),
+        40,
+        "written while computed: each record once"
+    );
     let runs = RUNS.load(Ordering::SeqCst);
     let sum: u64 = p.squares.collect()?.iter().sum();
     assert_eq!(sum, (0..40u64).map(|x| x * x).sum::<u64>());
-    assert_eq!(RUNS.load(Ordering::SeqCst), runs, "read from the checkpoint");
+    assert_eq!(
+        RUNS.load(Ordering::SeqCst),
+        runs,
+        "read from the checkpoint"
+    );
     assert_eq!(calls.value(), 40, "the checkpoint read adds nothing");
 
     calls.reset();
@@ -249,11 +267,18 @@ fn an_accumulator_is_not_part_of_the_fingerprint() -> rddflow::Result<()> {
         let p = Resumed::new(&ctx, 20, calls.clone())?;
         assert!(p.doubled.fingerprint().is_some());
         let resumed = p.doubled.checkpoint_resumed();
-        assert_eq!(p.doubled.collect()?, (0..20).map(|x| x * 2).collect::<Vec<u64>>());
+        assert_eq!(
+            p.doubled.collect()?,
+            (0..20).map(|x| x * 2).collect::<Vec<u64>>()
+        );
         Ok((resumed, calls.value()))
     };
     assert_eq!(run()?, (false, 20), "the first run computes");
-    assert_eq!(run()?, (true, 0), "the second resumes: its closures never run");
+    assert_eq!(
+        run()?,
+        (true, 0),
+        "the second resumes: its closures never run"
+    );
     Ok(())
 }
 

@@ -43,7 +43,11 @@ fn a_value_without_serialize_is_usable_in_closures() -> rddflow::Result<()> {
     let want: Vec<(u64, String)> = (0..30)
         .map(|x| {
             let k = x % 7;
-            let name = if k < 5 { format!("name-{k}") } else { "?".into() };
+            let name = if k < 5 {
+                format!("name-{k}")
+            } else {
+                "?".into()
+            };
             (x, name)
         })
         .collect();
@@ -99,7 +103,10 @@ fn a_resumable_checkpoint_using_a_broadcast_needs_a_version() -> rddflow::Result
         .checkpoint_dir(dir.path())
         .build()?;
     let p = Unversioned::new(&plain, 10, Broadcast::new(3))?;
-    assert_eq!(p.scaled.collect()?, (0..10).map(|x| x * 3).collect::<Vec<u64>>());
+    assert_eq!(
+        p.scaled.collect()?,
+        (0..10).map(|x| x * 3).collect::<Vec<u64>>()
+    );
     assert!(p.scaled.is_checkpointed());
     Ok(())
 }
@@ -109,12 +116,18 @@ fn a_version_stands_for_the_broadcast_value() -> rddflow::Result<()> {
     let dir = tempfile::tempdir().unwrap();
     let first = Versioned::new(&resuming(dir.path())?, 10, Broadcast::new(3))?;
     assert!(!first.scaled.checkpoint_resumed());
-    assert_eq!(first.after.collect()?, (0..10).map(|x| x * 3 + 1).collect::<Vec<u64>>());
+    assert_eq!(
+        first.after.collect()?,
+        (0..10).map(|x| x * 3 + 1).collect::<Vec<u64>>()
+    );
     // Another process, another broadcast value, the same version: the user said the value
     // does not change the result, so the checkpoint (computed with 3) is resumed.
     let second = Versioned::new(&resuming(dir.path())?, 10, Broadcast::new(5))?;
     assert!(second.scaled.checkpoint_resumed());
-    assert_eq!(second.after.collect()?, (0..10).map(|x| x * 3 + 1).collect::<Vec<u64>>());
+    assert_eq!(
+        second.after.collect()?,
+        (0..10).map(|x| x * 3 + 1).collect::<Vec<u64>>()
+    );
     Ok(())
 }
 

@@ -7,14 +7,14 @@ use std::collections::BTreeSet;
 
 // Every name below must exist at the top of the crate.
 #[allow(unused_imports)]
+use rddflow::{Accumulator, AccumulatorValue, Broadcast};
+#[allow(unused_imports)]
 use rddflow::{
     CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data, Dataset,
     DiskStorable, Error, GraphNode, Key, Node, NodeInfo, NodeKind, Pair, PairMap, Param,
     Partitioner, PipelineGraph, Rdd, RddNode, Result, StorageLevel, StorageState, dsl, listener,
     pipeline, prelude,
 };
-#[allow(unused_imports)]
-use rddflow::{Accumulator, AccumulatorValue, Broadcast};
 
 /// The user-facing items of the crate root.
 const USER_FACING: &[&str] = &[

@@ -268,6 +268,36 @@ mod tests {
     }
 
     #[test]
+    fn a_broadcast_needs_a_version_and_an_accumulator_is_left_out() {
+        let plain = Fingerprinter::new(1).finish();
+        let mut acc = Fingerprinter::new(1);
+        acc.hashed_param("calls", ParamHash::Output);
+        assert_eq!(acc.finish(), plain, "an accumulator changes nothing");
+
+        let mut bc = Fingerprinter::new(1);
+        bc.hashed_param("table", ParamHash::Opaque);
+        assert_eq!(bc.finish(), None, "no version: no fingerprint");
+        bc.versioned();
+        let versioned = bc.finish();
+        assert!(versioned.is_some());
+        assert_ne!(versioned, plain, "the broadcast's name is part of it");
+
+        let ctx = Context::builder().threads(1).resume(true).build().unwrap();
+        let mut unversioned = Fingerprinter::new(1);
+        unversioned.hashed_param("table", ParamHash::Opaque);
+        let err = unversioned.resumable(&ctx, "P.n", true).unwrap_err();
+        assert!(
+            err.to_string().contains("#[checkpoint(version = 1)]"),
+            "{err}"
+        );
+        assert!(
+            unversioned.resumable(&ctx, "P.n", false).is_ok(),
+            "not marked"
+        );
+        assert!(bc.resumable(&ctx, "P.n", true).is_ok(), "versioned");
+    }
+
+    #[test]
     fn the_layout_changes_the_fingerprint() {
         let f = Fingerprint(7);
         let hash4 = Partitioner::hash(4);

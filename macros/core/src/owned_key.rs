@@ -52,16 +52,22 @@ fn borrowed_return(body: &Expr) -> Option<(TokenStream, String)> {
                 Some(p) => format!("`{p}.clone()` instead of `&{p}`"),
                 None => "`x.field.clone()` instead of `&x.field`".to_string(),
             };
-            Some((r.to_token_stream(), format!("{fix} (or a tuple of owned fields)")))
+            Some((
+                r.to_token_stream(),
+                format!("{fix} (or a tuple of owned fields)"),
+            ))
         }
         Expr::MethodCall(m) if m.args.is_empty() => {
             let name = m.method.to_string();
-            BORROWING.iter().find(|(b, _)| *b == name).map(|(b, owned)| {
-                (
-                    m.method.to_token_stream(),
-                    format!("`.{owned}` instead of `.{b}()`"),
-                )
-            })
+            BORROWING
+                .iter()
+                .find(|(b, _)| *b == name)
+                .map(|(b, owned)| {
+                    (
+                        m.method.to_token_stream(),
+                        format!("`.{owned}` instead of `.{b}()`"),
+                    )
+                })
         }
         Expr::Block(b) => match b.block.stmts.last() {
             Some(syn::Stmt::Expr(e, None)) => borrowed_return(e),

@@ -138,9 +138,12 @@ fn a_retried_attempt_counts_each_record_once() -> rddflow::Result<()> {
     Ok(())
 }
 
+/// One reported update: accumulator id, name, typed update, `Debug` form.
+type Reported = (u64, Option<String>, u64, String);
+
 /// The listener metrics name the accumulator and carry the typed update.
 #[derive(Default)]
-struct Named(Mutex<Vec<(u64, Option<String>, u64, String)>>);
+struct Named(Mutex<Vec<Reported>>);
 
 impl Listener for Named {
     fn on_event(&self, event: &Event) {

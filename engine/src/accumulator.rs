@@ -105,7 +105,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 /// the value only when the attempt succeeds, so a panicking attempt that is retried, or one
 /// that fails, adds nothing of its own. A partition read from a cache or checkpoint adds
 /// nothing either, since its closures do not run; a partition that two jobs compute (an RDD
-/// that is neither cached nor checkpointed, used by two actions) adds twice, as in Spark.
+/// that is neither cached nor checkpointed, used by two actions) adds twice, and one that an
+/// action reads only in part (`take`, `first`) adds what its closures ran on, as in Spark.
 /// Accumulators are outputs, not inputs, so they are left out of checkpoint fingerprints:
 /// a node that uses one resumes like any other.
 ///

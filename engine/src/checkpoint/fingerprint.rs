@@ -206,19 +206,17 @@ impl Fingerprinter {
         self
     }
 
-    /// With `resume(true)`, refuses a node marked `#[checkpoint]` that would never resume
-    /// because a broadcast param it uses has no version to stand for its value; `node` is
-    /// `Pipeline.node`.
-    pub fn resumable(&self, ctx: &Context, node: &str, marked: bool) -> Result<()> {
+    /// With `resume(true)`, refuses a node marked `#[checkpoint]` (`node`, as `Pipeline.node`)
+    /// that would never resume because a broadcast param it uses has no version to stand for
+    /// its value. Called for marked nodes only.
+    pub fn resumable(&self, ctx: &Context, node: &str) -> Result<()> {
         match &self.opaque {
-            Some(param) if marked && !self.versioned && ctx.resume() => {
-                Err(Error::InvalidArgument(format!(
-                    "node `{node}` is marked `#[checkpoint]` and the context resumes, but its \
+            Some(param) if !self.versioned && ctx.resume() => Err(Error::InvalidArgument(format!(
+                "node `{node}` is marked `#[checkpoint]` and the context resumes, but its \
                      closures use broadcast param `{param}`, whose value the checkpoint's \
                      fingerprint cannot see; write `#[checkpoint(version = 1)]` on `{node}` and \
                      raise the version whenever the broadcast value changes"
-                )))
-            }
+            ))),
             _ => Ok(()),
         }
     }

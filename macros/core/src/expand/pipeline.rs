@@ -180,7 +180,7 @@ fn build_node(c: &Checked, i: usize, definition: u128, parts: &Parts) -> TokenSt
     // A broadcast's value is invisible to the fingerprint: a version stands for it.
     let versioned = n.attrs.version.map(|_| quote!(__f.versioned();));
     let marked = matches!(n.attrs.checkpoint, Some((Checkpoint::Reliable, _)));
-    let resumable = quote!(__f.resumable(__ctx, #lbl, #marked)?;);
+    let resumable = marked.then(|| quote!(__f.resumable(__ctx, #lbl)?;));
     // Spanned at the node: errors in building it point at its declaration.
     let body = quote_spanned! {var.span()=>
         let __parents = #parents;

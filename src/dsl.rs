@@ -144,7 +144,10 @@
 //! The parameters of `struct Name(...)` become the parameters of `Name::new(&ctx, ...)`.
 //!
 //! **Value parameters** are any type that is `Clone + Send + Sync + serde::Serialize +
-//! 'static` (wrap large values in `Arc`). Source arguments and closures see them by name; each
+//! 'static`, plus the [shared variables](#shared-variables) [`Accumulator<T>`](crate::Accumulator)
+//! and [`Broadcast<T>`](crate::Broadcast), which need no `Serialize`. (An `Arc<T>` is
+//! `Serialize` only with serde's `rc` feature; a large or unserializable value is better passed
+//! as a `Broadcast`.) Source arguments and closures see them by name; each
 //! task gets its own clone. Closures also see consts, statics and functions visible where the
 //! macro is invoked, but **not local variables**: pass those as parameters. A task clones only
 //! the parameters its closure names (including names captured by a format string, as in
@@ -203,6 +206,89 @@
 //!     current = Double::new(&ctx, current)?.doubled.rdd();
 //! }
 //! assert_eq!(current.collect()?, vec![0, 8, 16, 24]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Shared variables
+//!
+//! Spark's two kinds, passed to a pipeline as value parameters and used by name in closures.
+//!
+//! **[`Accumulator<T>`](crate::Accumulator)**: made by `ctx.accumulator(zero)` (or
+//! `ctx.named_accumulator(name, zero)`); closures call `.add(v)`, the program reads `.value()`
+//! after the action. `T` is an integer (wrapping), `f32`/`f64`, a `Vec<T>` (collects the added
+//! items) or any type implementing [`AccumulatorValue`](crate::AccumulatorValue). Each
+//! partition counts once per job that computes it:
+//!
+//! - the updates of a task attempt are kept apart and merged only when the attempt succeeds, so
+//!   a panicking attempt that is retried, or a failed one, adds nothing of its own;
+//! - a partition read from a cache or checkpoint adds nothing (its closures do not run), and a
+//!   resumed checkpoint neither; an RDD neither cached nor checkpointed adds again for each
+//!   action that computes it, as in Spark;
+//! - code outside tasks (the merge of an action's partition results on the caller's thread, the
+//!   program) adds to the value directly: it is not retried;
+//! - each successful task's updates are in its listener metrics,
+//!   [`TaskMetrics::accumulators`](crate::listener::TaskMetrics::accumulators);
+//! - accumulators are outputs, left out of checkpoint fingerprints: a node using one resumes
+//!   like any other.
+//!
+//! ```
+//! use rddflow::prelude::*;
+//! use rddflow::Accumulator;
+//!
+//! rddflow::pipeline! {
+//!     struct Parse(lines: Vec<String>, bad: Accumulator<u64>) {
+//!         raw: String = parallelize(lines, 2);
+//!         nums: u64 = raw.filter_map(|l: String| {
+//!             let n = l.parse().ok();
+//!             if n.is_none() {
+//!                 bad.add(1);
+//!             }
+//!             n
+//!         });
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let bad = ctx.accumulator(0u64);
+//! let lines = ["1", "x", "3", "", "5"].map(String::from).to_vec();
+//! let p = Parse::new(&ctx, lines, bad.clone())?;
+//! assert_eq!(p.nums.collect()?, vec![1, 3, 5]);
+//! assert_eq!(bad.value(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! **[`Broadcast<T>`](crate::Broadcast)**: `Broadcast::new(value)`, a read-only value that every
+//! task shares by reference (an `Arc` inside: cloning is cheap), read through `Deref` or
+//! `.value()`. `T` needs only `Send + Sync`: a lookup table, a compiled regex, a model, a
+//! struct holding a `Mutex`. Having no encoding, a broadcast is left out of checkpoint
+//! fingerprints, so a node whose closures use one resumes only with a version: with
+//! `resume(true)`, `new` refuses a `#[checkpoint]` node that uses a broadcast and has no
+//! `#[checkpoint(version = N)]`, saying so; raise `N` whenever the broadcast value changes what
+//! the node computes. The nodes after an unversioned node that uses one have no fingerprint
+//! either: they are recomputed by every run, never resumed with a stale value.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use rddflow::prelude::*;
+//! use rddflow::Broadcast;
+//!
+//! /// Not `Serialize`, and need not be.
+//! struct Names(HashMap<u64, &'static str>);
+//!
+//! rddflow::pipeline! {
+//!     struct Label(ids: Vec<u64>, names: Broadcast<Names>) {
+//!         raw: u64 = parallelize(ids, 2);
+//!         #[checkpoint(version = 1)]
+//!         named: String = raw.map(|id| names.0.get(&id).unwrap_or(&"?").to_string());
+//!     }
+//! }
+//!
+//! let dir = std::env::temp_dir().join(format!("rddflow-doc-broadcast-{}", std::process::id()));
+//! let ctx = Context::builder().checkpoint_dir(&dir).resume(true).build()?;
+//! let names = Broadcast::new(Names(HashMap::from([(1, "one"), (2, "two")])));
+//! let p = Label::new(&ctx, vec![1, 2, 3], names)?;
+//! assert_eq!(p.named.collect()?, vec!["one", "two", "?"]);
+//! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

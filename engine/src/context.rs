@@ -280,6 +280,24 @@ impl Context {
         Context::builder().build()
     }
 
+    /// A new [`Accumulator`](crate::Accumulator) starting at `zero` (Spark's
+    /// `SparkContext.longAccumulator` and friends), to pass to a pipeline as a param.
+    pub fn accumulator<T: crate::accumulator::AccumulatorValue>(
+        &self,
+        zero: T,
+    ) -> crate::accumulator::Accumulator<T> {
+        crate::accumulator::Accumulator::new(zero)
+    }
+
+    /// A named accumulator: its updates carry the name in the task metrics.
+    pub fn named_accumulator<T: crate::accumulator::AccumulatorValue>(
+        &self,
+        name: impl Into<String>,
+        zero: T,
+    ) -> crate::accumulator::Accumulator<T> {
+        crate::accumulator::Accumulator::named(name, zero)
+    }
+
     /// Number of worker threads.
     pub fn threads(&self) -> usize {
         self.inner.threads

@@ -10,10 +10,12 @@
 
 #![warn(missing_docs)]
 
+mod accumulator;
 mod actions;
 #[doc(hidden)]
 pub mod backend;
 mod block_store;
+mod broadcast;
 #[doc(hidden)]
 pub mod checkpoint;
 #[doc(hidden)]
@@ -34,6 +36,7 @@ mod memory;
 mod more_actions;
 mod node;
 mod node_info;
+mod not_iterator;
 #[doc(hidden)]
 pub mod ops;
 mod panic;
@@ -60,13 +63,15 @@ mod storage;
 mod sync;
 mod task;
 
+pub use accumulator::{Accumulator, AccumulatorValue};
+pub use broadcast::Broadcast;
 pub use checkpoint::CheckpointStatus;
 pub use context::{Context, ContextBuilder};
 pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use keep::{CheckpointKind, StorageLevel};
-pub use listener::{Event, Listener, StageKind, TaskMetrics};
+pub use listener::{AccumulatorUpdate, Event, Listener, StageKind, TaskMetrics};
 pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
@@ -82,6 +87,7 @@ pub mod __private {
     pub use crate::backend::{self, Backend};
     pub use crate::checkpoint;
     pub use crate::checkpoint::fingerprint::{Fingerprinter, param_hash};
+    pub use crate::checkpoint::fingerprint::{ParamHash, arc_param_hash};
     pub use crate::iter::{BoxedIter, NodeIter, SharedIter, Tee};
     pub use crate::node::{
         CheckpointPass, Dependency, KeyRange, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot,

@@ -44,6 +44,8 @@ pub use rddflow_engine::{
     Pair, PairMap, Param, Partitioner, PipelineGraph, Rdd, RddNode, Result, StatCounter,
     StorageLevel, StorageState,
 };
+// User-defined partitioners and the default-partitioner rule (issue 14).
+pub use rddflow_engine::{KeyPartitioner, Partitioning, UserPartitioner, default_partitioner};
 
 pub mod dsl;
 

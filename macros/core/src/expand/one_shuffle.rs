@@ -8,16 +8,17 @@ use quote::{quote, quote_spanned};
 
 use super::shape::{OpNode, Parts, exchange_method};
 
-pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool) -> Parts {
+pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool, elements: bool) -> Parts {
     let (lbl, clones, pasted, span) = (&op.lbl, &op.clones, &op.pasted, op.op_span);
     let private = quote_spanned!(span=> ::rddflow::__private);
     let record = record(op);
     let reduce_side = op.op_fn("reduce_side");
     let kind = syn::Ident::new(
-        match (by_key, sampled) {
-            (_, true) => "Sampled",
-            (true, false) => "Keyed",
-            (false, false) => "Unkeyed",
+        match (by_key, sampled, elements) {
+            (_, true, _) => "Sampled",
+            (true, false, _) => "Keyed",
+            (false, false, true) => "Elements",
+            (false, false, false) => "Unkeyed",
         },
         span,
     );

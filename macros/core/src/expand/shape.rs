@@ -42,8 +42,17 @@ pub(crate) fn parts(c: &Checked, i: usize) -> Parts {
                 Shape::Narrow { keeps_partitioner } => super::narrow::parts(&op, keeps_partitioner),
                 Shape::Union => super::union::parts(&op),
                 Shape::Coalesce => super::coalesce::parts(&op),
-                Shape::Wide { by_key, sampled } => super::one_shuffle::parts(&op, by_key, sampled),
-                Shape::Join => super::two_shuffles::parts(&op),
+                Shape::Wide {
+                    by_key,
+                    sampled,
+                    elements,
+                } => super::one_shuffle::parts(&op, by_key, sampled, elements),
+                Shape::Join {
+                    by_element,
+                    first_default,
+                } => super::two_shuffles::parts(&op, by_element, first_default),
+                Shape::Join3 => super::three_shuffles::parts(&op),
+                Shape::Cartesian => super::cartesian::parts(&op),
             }
         }
     }
@@ -114,9 +123,15 @@ impl<'a> OpNode<'a> {
             pasted: task_args.iter().map(|a| task_arg(a)).collect(),
             clones: clone_params(p, &quote!(self.__params), &task_args),
             // Checked in `new`: a count of 0 is an error naming the node, as Spark refuses it.
+            // A keyed shuffle also takes a `KeyPartitioner` of the input's keys (a count is one).
             partitions: parts_arg.map(|a| {
                 let (lbl, name) = (label(p, &n.name), spec.name);
-                quote_spanned!(a.span()=> ::rddflow::__private::ops::partition_count(#lbl, #name, #a)?)
+                if spec.takes_partitioner() {
+                    quote_spanned!(a.span()=> ::rddflow::__private::ops::partitioner_arg::<
+                        <#in_ty as ::rddflow::Pair>::Key, _>(#lbl, #name, #a)?)
+                } else {
+                    quote_spanned!(a.span()=> ::rddflow::__private::ops::partition_count(#lbl, #name, #a)?)
+                }
             }),
             partitions_clones: parts_arg
                 .map(|a| clone_params(p, &quote!(__params), &[a]))
@@ -141,11 +156,11 @@ impl<'a> OpNode<'a> {
         parent_elem(self.c, self.c.parents[self.i][k])
     }
 
-    /// The partition count the user gave, as an `Option<usize>`.
+    /// The partition count or partitioner the user gave, as a `Partitioning`.
     pub fn partitions_opt(&self) -> TokenStream {
         match &self.partitions {
-            Some(n) => quote!(::core::option::Option::Some(#n)),
-            None => quote!(::core::option::Option::None),
+            Some(n) => quote!(::rddflow::Partitioning::from(#n)),
+            None => quote!(::rddflow::Partitioning::Default),
         }
     }
 

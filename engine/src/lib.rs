@@ -70,7 +70,9 @@ pub use listener::{Event, Listener, StageKind, TaskMetrics};
 pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
-pub use partitioner::{KeyPartitioner, Partitioning, UserPartitioner, default_partitioner};
+pub use partitioner::{
+    KeyPartitioner, Partitioning, RangePartitioner, UserPartitioner, default_partitioner,
+};
 pub use rdd::{Dataset, Rdd};
 pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;

@@ -106,6 +106,57 @@ pub enum Partitioner {
     },
     /// A user-defined [`KeyPartitioner`].
     User(UserPartitioner),
+    /// Ranges of keys between bounds sampled from the input, in sort order: what
+    /// `sort_by_key` produces.
+    Range(RangePartitioner),
+}
+
+/// The range partitioner of one `sort_by_key` node: the [`Partitioner::Range`] variant.
+///
+/// Equal to another when both come from the same sort (bounds sampled once, shared by the RDDs
+/// derived from it that keep its partitioner). As for [`UserPartitioner`], a checkpoint's
+/// manifest stores only the partition count and direction, and a partitioner read back from
+/// one compares by those.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct RangePartitioner {
+    partitions: usize,
+    ascending: bool,
+    #[serde(skip)]
+    id: u64,
+    #[serde(skip)]
+    live: Option<Arc<dyn RangePlace>>,
+}
+
+/// How a sort's range partitioner places keys (the bounds are type-erased in the node).
+#[doc(hidden)]
+pub trait RangePlace: Send + Sync {
+    /// The partition of `key`, `None` when it is not of the sort's key type or the bounds
+    /// are not sampled yet.
+    fn place(&self, key: &dyn Any) -> Option<usize>;
+    /// Samples the bounds, if not done yet: on the driver, before a map stage that places
+    /// keys by them (a job of its own, never from inside a task).
+    fn prepare(&self) -> crate::error::Result<()>;
+}
+
+impl PartialEq for RangePartitioner {
+    fn eq(&self, other: &Self) -> bool {
+        self.partitions == other.partitions
+            && self.ascending == other.ascending
+            && (self.live.is_none() || other.live.is_none() || self.id == other.id)
+    }
+}
+
+impl Eq for RangePartitioner {}
+
+impl fmt::Debug for RangePartitioner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dir = if self.ascending {
+            "ascending"
+        } else {
+            "descending"
+        };
+        write!(f, "range({}, {dir})", self.partitions)
+    }
 }
 
 /// A user-defined partitioner, type-erased: the [`Partitioner::User`] variant.
@@ -173,6 +224,28 @@ impl Partitioner {
         }
     }
 
+    /// The range partitioner of a sort over `partitions` partitions, placing keys through
+    /// `place`; each call makes a partitioner equal only to its own clones.
+    #[doc(hidden)]
+    pub fn range(partitions: usize, ascending: bool, place: Arc<dyn RangePlace>) -> Self {
+        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Partitioner::Range(RangePartitioner {
+            partitions: partitions.max(1),
+            ascending,
+            id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            live: Some(place),
+        })
+    }
+
+    /// Gets the partitioner ready to place keys: a sort's range partitioner samples its
+    /// bounds if no job did yet. Call it on the driver, not in a task.
+    pub fn prepare(&self) -> crate::error::Result<()> {
+        match self {
+            Partitioner::Range(RangePartitioner { live: Some(l), .. }) => l.prepare(),
+            _ => Ok(()),
+        }
+    }
+
     /// A user-defined partitioner of keys `K`.
     pub fn user<K: 'static, P: KeyPartitioner<K>>(p: P) -> Self {
         Partitioner::User(UserPartitioner {
@@ -187,6 +260,7 @@ impl Partitioner {
         match self {
             Partitioner::Hash { partitions } => *partitions,
             Partitioner::User(u) => u.partitions,
+            Partitioner::Range(r) => r.partitions,
         }
     }
 
@@ -209,6 +283,7 @@ impl Partitioner {
         match self {
             Partitioner::Hash { .. } => self.partition_of_hash(hash()),
             Partitioner::User(u) => u.place(key),
+            Partitioner::Range(r) => r.place(key),
         }
     }
 
@@ -227,6 +302,20 @@ impl Partitioner {
             Partitioner::User(u) => panic!(
                 "the user-defined partitioner `{}` places keys, not hashes",
                 u.name
+            ),
+            Partitioner::Range(_) => panic!("a range partitioner places keys, not hashes"),
+        }
+    }
+}
+
+impl RangePartitioner {
+    fn place<K: 'static>(&self, key: &K) -> usize {
+        match self.live.as_ref().and_then(|l| l.place(key)) {
+            Some(p) => p.min(self.partitions - 1),
+            None => panic!(
+                "a sort's range partitioner cannot place this key of type `{}` (bounds not \
+                 sampled, or read back from a checkpoint)",
+                std::any::type_name::<K>()
             ),
         }
     }
@@ -320,7 +409,8 @@ pub fn default_partitioner(
     }
     match best {
         Some((n, p)) => {
-            let eligible = (max_parts as f64).log10() - (n.max(1) as f64).log10() < 1.0;
+            // Spark's `log10(max) - log10(n) < 1`, in integers (exact at powers of ten).
+            let eligible = max_parts < 10 * n.max(1);
             if eligible || default_count <= p.num_partitions() {
                 p.clone()
             } else {
@@ -347,6 +437,7 @@ impl std::fmt::Display for Partitioner {
         match self {
             Partitioner::Hash { partitions } => write!(f, "hash({partitions})"),
             Partitioner::User(u) => write!(f, "{}({})", u.name, u.partitions),
+            Partitioner::Range(r) => write!(f, "{r:?}"),
         }
     }
 }

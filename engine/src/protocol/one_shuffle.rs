@@ -13,7 +13,7 @@ use crate::range::Bounds;
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapOutputStore, MapWriter, ShuffleRead, new_store};
 use crate::spill::Codec;
-use crate::task::{Site, TaskContext};
+use crate::task::{PanicScope, Site, TaskContext};
 
 /// How a one-shuffle node partitions its output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub struct OneShuffle<R> {
     /// partitioner never changes; a checkpoint keeps it). Its partition `p` is run through the
     /// map side into this one-bucket store and read back in the reduce task of `p`.
     co_partitioned: Option<Arc<dyn MapOutputStore<R>>>,
-    bounds: Bounds,
+    bounds: Arc<Bounds>,
 }
 
 impl<R: Data> OneShuffle<R> {
@@ -125,8 +125,20 @@ impl<R: Data> OneShuffle<R> {
             store: new_store(ctx, parent.num_partitions(), partitioner, codec),
             reported,
             co_partitioned,
-            bounds: Bounds::new(),
+            bounds: Arc::new(Bounds::new()),
         }
+    }
+
+    /// The range bounds a sort samples (shared with the partitioner it reports).
+    pub fn bounds(&self) -> Arc<Bounds> {
+        self.bounds.clone()
+    }
+
+    /// This shuffle reporting `partitioner` as its output's (a sort's ranges, from
+    /// [`Self::bounds`]).
+    pub fn reporting(mut self, partitioner: Partitioner) -> Self {
+        self.reported = Some(partitioner);
+        self
     }
 
     /// Number of output partitions.
@@ -189,12 +201,17 @@ impl<N: OneShuffleNode> Exchange<N> for OneShuffle<N::Record> {
         let site = Site::new(cx, node.core().info().label, part);
         let input = parents.0.iter_partition(cx, part);
         let writer = self.store.writer(&site);
+        // A panic outside the parent's and the operator's own guarded code (a user
+        // partitioner's) is this node's.
+        let g = PanicScope::enter(node.core().info().label);
         let out = node.map_side(site, input, writer, &self.bounds);
+        g.exit();
         self.store.put(cx, part, out);
         Ok(())
     }
 
     fn prepare(&self, node: &N, parents: &(N::Parent,), _dep: usize) -> Result<()> {
+        self.store.partitioner().prepare()?;
         node.prepare(&parents.0, self.partitions(), &self.bounds)
     }
 

@@ -139,7 +139,8 @@ where
     }
 
     fn prepare(&self, _node: &N, _parents: &(A, B, C), _dep: usize) -> Result<()> {
-        Ok(())
+        // A reused range partitioner (a sort's) needs its bounds to place this input's keys.
+        self.a.partitioner().prepare()
     }
 
     fn release(&self) {

@@ -17,7 +17,7 @@ use crate::partitioner::{Partitioner, Partitioning, key_hash};
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapOutputStore, MapWriter, bucket, new_store};
 use crate::spill::Codec;
-use crate::task::{Site, TaskContext};
+use crate::task::{PanicScope, Site, TaskContext};
 use either::Either;
 
 /// What a multi-input shuffle places records by: [`ByKey`] or [`ByElement`].
@@ -215,7 +215,10 @@ pub(super) fn map_input<D: Dataset, M: ShuffleBy<D::Item>>(
 ) {
     let site = Site::new(cx, label, part);
     let input = parent.iter_partition(cx, part);
+    // A panic outside the parents' own code (a user partitioner's) is this node's.
+    let g = PanicScope::enter(label);
     let out = bucket_by::<D::Item, M>(input, store.writer(&site));
+    g.exit();
     store.put(cx, part, out);
 }
 
@@ -267,7 +270,8 @@ where
     }
 
     fn prepare(&self, _node: &N, _parents: &(L, R), _dep: usize) -> Result<()> {
-        Ok(())
+        // A reused range partitioner (a sort's) needs its bounds to place this input's keys.
+        self.left.partitioner().prepare()
     }
 
     fn release(&self) {

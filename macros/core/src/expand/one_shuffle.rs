@@ -8,7 +8,13 @@ use quote::{quote, quote_spanned};
 
 use super::shape::{OpNode, Parts, exchange_method};
 
-pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool, elements: bool) -> Parts {
+pub(crate) fn parts(
+    op: &OpNode,
+    by_key: bool,
+    sampled: bool,
+    elements: bool,
+    ranges: bool,
+) -> Parts {
     let (lbl, clones, pasted, span) = (&op.lbl, &op.clones, &op.pasted, op.op_span);
     let private = quote_spanned!(span=> ::rddflow::__private);
     let record = record(op);
@@ -24,6 +30,22 @@ pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool, elements: bool) ->
     );
     let codec = op.codec(record.clone(), &[op.in_ty, op.item]);
     let (parts_clones, partitions) = (&op.partitions_clones, op.partitions_opt());
+    // A sort by key reports its ranges as its partitioner (Spark's `sortByKey` output keeps
+    // its `RangePartitioner`), sharing the bounds its engine value samples.
+    let report = if ranges {
+        let (new_clones, range_partitioner) = (&op.new_clones, op.op_fn("range_partitioner"));
+        quote_spanned! {span=>
+            let __exchange = {
+                #new_clones
+                let __p = #range_partitioner(
+                    #lbl, &__parents.0, __exchange.partitions(), __exchange.bounds(), #(#pasted),*
+                );
+                __exchange.reporting(__p)
+            };
+        }
+    } else {
+        quote!()
+    };
     Parts {
         fields: quote_spanned! {span=>
             #[allow(clippy::type_complexity)]
@@ -46,6 +68,7 @@ pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool, elements: bool) ->
                 #private::ShuffleKind::#kind,
                 #codec,
             );
+            #report
             let __partitions = __exchange.partitions();
             let __partitioner = __exchange.partitioner();
         },

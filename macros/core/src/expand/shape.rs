@@ -46,7 +46,12 @@ pub(crate) fn parts(c: &Checked, i: usize) -> Parts {
                     by_key,
                     sampled,
                     elements,
-                } => super::one_shuffle::parts(&op, by_key, sampled, elements),
+                } => {
+                    // `sort_by_key` reports its ranges; `sort_by`'s elements are not keyed
+                    // by its sort key.
+                    let ranges = sampled && spec.input == crate::ops::Input::Pairs;
+                    super::one_shuffle::parts(&op, by_key, sampled, elements, ranges)
+                }
                 Shape::Join {
                     by_element,
                     first_default,
@@ -79,6 +84,8 @@ pub(crate) struct OpNode<'a> {
     pub pasted: Vec<TokenStream>,
     /// The clones of the value parameters those arguments use, from `self.__params`.
     pub clones: TokenStream,
+    /// The same clones in `new`, from `__params`.
+    pub new_clones: TokenStream,
     /// The partition count the user gave, as a `usize` expression evaluated in `new`.
     pub partitions: Option<TokenStream>,
     /// The clones of the value parameters the partition count uses, from `__params`.
@@ -122,6 +129,7 @@ impl<'a> OpNode<'a> {
             op_ty: quote_spanned!(op_span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>),
             pasted: task_args.iter().map(|a| task_arg(a)).collect(),
             clones: clone_params(p, &quote!(self.__params), &task_args),
+            new_clones: clone_params(p, &quote!(__params), &task_args),
             // Checked in `new`: a count of 0 is an error naming the node, as Spark refuses it.
             // A keyed shuffle also takes a `KeyPartitioner` of the input's keys (a count is one).
             partitions: parts_arg.map(|a| {

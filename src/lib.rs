@@ -45,9 +45,7 @@ pub use rddflow_engine::{
     StorageLevel, StorageState,
 };
 // User-defined partitioners and the default-partitioner rule (issue 14).
-pub use rddflow_engine::{
-    KeyPartitioner, Partitioning, RangePartitioner, UserPartitioner, default_partitioner,
-};
+pub use rddflow_engine::{KeyPartitioner, RangePartitioner, UserPartitioner, default_partitioner};
 
 pub mod dsl;
 

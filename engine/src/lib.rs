@@ -89,6 +89,7 @@ pub mod __private {
     pub use crate::node::{
         CheckpointPass, Dependency, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, ShuffleDep,
     };
+    pub use crate::partitioner::Partitioning;
     pub use crate::protocol::{
         self, Exchange, OneShuffle, OneShuffleNode, ShuffleKind, TwoShuffles,
     };

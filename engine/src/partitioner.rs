@@ -24,13 +24,13 @@ use serde::{Deserialize, Serialize};
 /// A partition count is a partitioner too: `n: usize` places keys by hash over `n` partitions.
 ///
 /// ```
-/// use rddflow::prelude::*;
+/// use rddflow_engine::{KeyPartitioner, Partitioner};
 ///
 /// /// Even keys to partition 0, odd keys to partition 1.
 /// #[derive(Clone, PartialEq)]
 /// struct Parity;
 ///
-/// impl rddflow::KeyPartitioner<u64> for Parity {
+/// impl KeyPartitioner<u64> for Parity {
 ///     fn num_partitions(&self) -> usize {
 ///         2
 ///     }
@@ -39,21 +39,12 @@ use serde::{Deserialize, Serialize};
 ///     }
 /// }
 ///
-/// rddflow::pipeline! {
-///     struct P() {
-///         nums: (u64, u64) = parallelize((0..10u64).map(|x| (x, x)), 3);
-///         split: (u64, u64) = nums.partition_by(Parity);
-///         parts: Vec<(u64, u64)> = split.glom();
-///     }
-/// }
-///
-/// let ctx = Context::builder().build()?;
-/// let p = P::new(&ctx)?;
-/// let parts = p.parts.collect()?;
-/// assert!(parts[0].iter().all(|(k, _)| k % 2 == 0));
-/// assert!(parts[1].iter().all(|(k, _)| k % 2 == 1));
-/// assert_eq!(p.split.partitioner().map(|p| p.num_partitions()), Some(2));
-/// # Ok::<(), rddflow::Error>(())
+/// let p = Partitioner::user(Parity);
+/// assert_eq!(p.num_partitions(), 2);
+/// assert_eq!((p.partition(&7u64), p.partition(&10u64)), (1, 0));
+/// // Equal values of the same type: the same placement, so no shuffle between them.
+/// assert_eq!(p, Partitioner::user(Parity));
+/// assert_ne!(p, Partitioner::hash(2));
 /// ```
 pub trait KeyPartitioner<K>: PartialEq + Send + Sync + 'static {
     /// Number of output partitions (at least one).

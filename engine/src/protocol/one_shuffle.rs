@@ -13,7 +13,7 @@ use crate::range::Bounds;
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapOutputStore, MapWriter, ShuffleRead, new_store};
 use crate::spill::Codec;
-use crate::task::{PanicScope, Site, TaskContext};
+use crate::task::{Site, TaskContext};
 
 /// How a one-shuffle node partitions its output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,11 +201,14 @@ impl<N: OneShuffleNode> Exchange<N> for OneShuffle<N::Record> {
         let site = Site::new(cx, node.core().info().label, part);
         let input = parents.0.iter_partition(cx, part);
         let writer = self.store.writer(&site);
-        // A panic outside the parent's and the operator's own guarded code (a user
-        // partitioner's) is this node's.
-        let g = PanicScope::enter(node.core().info().label);
+        let g = super::two_shuffles::user_code_scope(
+            node.core().info().label,
+            self.store.partitioner(),
+        );
         let out = node.map_side(site, input, writer, &self.bounds);
-        g.exit();
+        if let Some(g) = g {
+            g.exit();
+        }
         self.store.put(cx, part, out);
         Ok(())
     }

@@ -215,11 +215,19 @@ pub(super) fn map_input<D: Dataset, M: ShuffleBy<D::Item>>(
 ) {
     let site = Site::new(cx, label, part);
     let input = parent.iter_partition(cx, part);
-    // A panic outside the parents' own code (a user partitioner's) is this node's.
-    let g = PanicScope::enter(label);
+    let g = user_code_scope(label, store.partitioner());
     let out = bucket_by::<D::Item, M>(input, store.writer(&site));
-    g.exit();
+    if let Some(g) = g {
+        g.exit();
+    }
     store.put(cx, part, out);
+}
+
+/// With a user-defined partitioner, a panic in a map task outside the parents' own guarded
+/// code is the partitioner's, which belongs to the wide node `label`: a scope naming it.
+/// Otherwise such a panic (a key's `Hash`) stays the map stage's, which names the parent.
+pub(crate) fn user_code_scope(label: &'static str, p: &Partitioner) -> Option<PanicScope> {
+    matches!(p, Partitioner::User(_)).then(|| PanicScope::enter(label))
 }
 
 /// Map side of every multi-input operator: the records, bucketed by the partitioner of

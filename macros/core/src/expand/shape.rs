@@ -167,8 +167,8 @@ impl<'a> OpNode<'a> {
     /// The partition count or partitioner the user gave, as a `Partitioning`.
     pub fn partitions_opt(&self) -> TokenStream {
         match &self.partitions {
-            Some(n) => quote!(::rddflow::Partitioning::from(#n)),
-            None => quote!(::rddflow::Partitioning::Default),
+            Some(n) => quote!(::rddflow::__private::Partitioning::from(#n)),
+            None => quote!(::rddflow::__private::Partitioning::Default),
         }
     }
 

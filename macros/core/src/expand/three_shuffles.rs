@@ -32,9 +32,8 @@ pub(crate) fn parts(op: &OpNode) -> Parts {
         methods: exchange_method(span),
         build: quote_spanned! {span=>
             #parts_clones
-            let __exchange = #private::ThreeShuffles::<#a, #b, #c>::new(
-                __ctx, &__parents, #partitions, (#ac, #bc, #cc),
-            );
+            let __exchange: #private::ThreeShuffles<#a, #b, #c> =
+                #private::ThreeShuffles::new(__ctx, &__parents, #partitions, (#ac, #bc, #cc));
             let __partitions = __exchange.partitions();
             let __partitioner = __exchange.partitioner();
         },

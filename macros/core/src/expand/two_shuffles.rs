@@ -34,9 +34,8 @@ pub(crate) fn parts(op: &OpNode, by_element: bool, first_default: bool) -> Parts
         methods: exchange_method(span),
         build: quote_spanned! {span=>
             #parts_clones
-            let __exchange = #private::TwoShuffles::<#left, #right, #private::#by>::new(
-                __ctx, &__parents, #partitions, #lc, #rc,
-            );
+            let __exchange: #private::TwoShuffles<#left, #right, #private::#by> =
+                #private::TwoShuffles::new(__ctx, &__parents, #partitions, #lc, #rc);
             let __partitions = __exchange.partitions();
             let __partitioner = __exchange.partitioner();
         },

@@ -28,6 +28,9 @@ rddflow::pipeline! {
     }
 }
 
+/// One key's values in each of the three inputs.
+type Groups = (Vec<i32>, Vec<i32>, Vec<String>);
+
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
@@ -44,7 +47,7 @@ fn check(
     let m = More::new(&ctx, a.clone(), b.clone(), c.clone(), pa, pb)?;
 
     // group_with: every key of any input, each list the values of that input with the key.
-    let mut want: BTreeMap<u8, (Vec<i32>, Vec<i32>, Vec<String>)> = BTreeMap::new();
+    let mut want: BTreeMap<u8, Groups> = BTreeMap::new();
     for (k, v) in &a {
         want.entry(*k).or_default().0.push(*v);
     }

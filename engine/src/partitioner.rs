@@ -392,10 +392,10 @@ pub fn default_partitioner(
     // `maxBy` keeps the first of equal counts, as Scala's does.
     let mut best: Option<(usize, &Partitioner)> = None;
     for (n, p) in inputs {
-        if let Some(p) = p.as_ref().filter(|p| p.num_partitions() > 0) {
-            if best.is_none_or(|(b, _)| *n > b) {
-                best = Some((*n, p));
-            }
+        if let Some(p) = p.as_ref().filter(|p| p.num_partitions() > 0)
+            && best.is_none_or(|(b, _)| *n > b)
+        {
+            best = Some((*n, p));
         }
     }
     match best {

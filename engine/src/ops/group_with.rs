@@ -18,6 +18,9 @@ pub struct Op<In, Out>(super::Marker<In, Out>);
 /// One key's values in each input.
 type Groups<V, W, X> = (Vec<V>, Vec<W>, Vec<X>);
 
+/// Each key's values in each input.
+type GroupMap<K, V, W, X> = FxHashMap<K, Groups<V, W, X>>;
+
 impl<In: Pair, Out> Op<In, Out>
 where
     In::Key: Key,
@@ -34,8 +37,7 @@ where
         C: Pair<Key = In::Key>,
         Out: Pair<Key = In::Key, Value = Groups<In::Value, B::Value, C::Value>>,
     {
-        let mut groups: FxHashMap<In::Key, Groups<In::Value, B::Value, C::Value>> =
-            FxHashMap::default();
+        let mut groups: GroupMap<In::Key, In::Value, B::Value, C::Value> = FxHashMap::default();
         for (k, v) in a.map(Pair::into_parts) {
             groups.entry(k).or_default().0.push(v);
         }

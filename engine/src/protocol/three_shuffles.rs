@@ -28,6 +28,9 @@ pub struct ThreeShuffles<A: Dataset, B: Dataset, C: Dataset> {
     co_partitioned: [bool; 3],
 }
 
+/// The spill codecs of a three-input node's inputs.
+pub type ThreeCodecs<A, B, C> = (Option<Codec<A>>, Option<Codec<B>>, Option<Codec<C>>);
+
 /// The iterators of one output partition of a three-input node.
 pub type ThreeSides<IA, IB, IC, A, B, C> = (Side<IA, A>, Side<IB, B>, Side<IC, C>);
 
@@ -44,11 +47,7 @@ where
         ctx: &Context,
         parents: &(A, B, C),
         partitioning: impl Into<Partitioning>,
-        codecs: (
-            Option<Codec<A::Item>>,
-            Option<Codec<B::Item>>,
-            Option<Codec<C::Item>>,
-        ),
+        codecs: ThreeCodecs<A::Item, B::Item, C::Item>,
     ) -> Self {
         let (a, b, c) = parents;
         let inputs = [

@@ -267,7 +267,7 @@ impl Partitioner {
         self.place(key, || key_hash(key))
     }
 
-    /// The output partition of `key`, whose [`key_hash`] `hash` gives: the hash partitioner
+    /// The output partition of `key`, whose key hash `hash` gives: the hash partitioner
     /// uses the hash (for callers that already hashed the key), a user-defined one the key.
     #[inline]
     pub fn place<K: 'static>(&self, key: &K, hash: impl FnOnce() -> u64) -> usize {

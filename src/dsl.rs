@@ -58,7 +58,14 @@
 //! [`join`](#join) ·
 //! [`left_outer_join`](#left_outer_join) ·
 //! [`right_outer_join`](#right_outer_join) ·
-//! [`full_outer_join`](#full_outer_join)
+//! [`full_outer_join`](#full_outer_join) ·
+//! [`group_with`](#group_with) ·
+//! [`subtract_by_key`](#subtract_by_key) ·
+//! [`intersection`](#intersection) ·
+//! [`subtract`](#subtract) ·
+//! [`cartesian`](#cartesian) ·
+//! [`repartition_and_sort_within_partitions`](#repartition_and_sort_within_partitions) ·
+//! [User-defined partitioners](#user-defined-partitioners-and-the-default-partitioner-rule)
 //!
 //! **Attributes:**
 //! [`#[checkpoint]`](#checkpoint) ·
@@ -366,7 +373,10 @@
 //!
 //! Narrow operators keep their parent's partition count (`union` adds both, `coalesce(n)`
 //! lowers it). The wide operators other than `partition_by` and `repartition`, and the two-input
-//! operators, take an optional last argument, the number of output partitions; without it, the output has `default_parallelism`
+//! operators, take an optional last argument, the number of output partitions (for the keyed
+//! ones, or a [`KeyPartitioner`](crate::KeyPartitioner)); without it, a keyed operator reuses
+//! an input's partitioner when it is eligible ([Spark's rule](#user-defined-partitioners-and-the-default-partitioner-rule)),
+//! and otherwise the output has `default_parallelism`
 //! partitions when it was set explicitly on the builder, else as many as the largest parent.
 //! `partition_by(n)` and `repartition(n)` require the count. Every partition count in a node is
 //! evaluated once, in `new`, and may use the value parameters. A count of 0, in a source or an
@@ -1525,6 +1535,208 @@
 //!     joined,
 //!     vec![(1, (Some('a'), Some(7))), (2, (Some('b'), None)), (3, (None, Some(9)))],
 //! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `group_with`
+//!
+//! `parent.group_with(b, c[, partitions])`: the three-way `cogroup` (Spark's `groupWith`),
+//! one `(k, (Vec<V>, Vec<W>, Vec<X>))` per key present in any of the parent `(K, V)`, `b`
+//! `(K, W)` and `c` `(K, X)`, with all of its values in each (a list may be empty).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: (u32, char) = parallelize(vec![(1, 'a'), (2, 'b')], 2);
+//!         b: (u32, u8) = parallelize(vec![(1, 7)], 1);
+//!         c: (u32, bool) = parallelize(vec![(3, true)], 1);
+//!         all: (u32, (Vec<char>, Vec<u8>, Vec<bool>)) = a.group_with(b, c);
+//!     }
+//! }
+//!
+//! let mut all = P::new(&Context::new()?)?.all.collect()?;
+//! all.sort();
+//! assert_eq!(
+//!     all,
+//!     vec![
+//!         (1, (vec!['a'], vec![7], vec![])),
+//!         (2, (vec!['b'], vec![], vec![])),
+//!         (3, (vec![], vec![], vec![true])),
+//!     ],
+//! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `subtract_by_key`
+//!
+//! `parent.subtract_by_key(other[, partitions])`: the pairs of the parent whose key is not a
+//! key of `other` (whatever `other`'s value type), each kept as often as it occurs. Without a
+//! count the output takes the parent's partitioner, else a hash partitioner over the parent's
+//! partition count, as in Spark.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         orders: (u32, u32) = parallelize(vec![(1, 10), (2, 20), (2, 21), (3, 30)], 2);
+//!         blocked: (u32, ()) = parallelize(vec![(1, ()), (3, ())], 1);
+//!         allowed: (u32, u32) = orders.subtract_by_key(blocked);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let mut allowed = p.allowed.collect()?;
+//! allowed.sort();
+//! assert_eq!(allowed, vec![(2, 20), (2, 21)]);
+//! assert_eq!(p.allowed.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `intersection`
+//!
+//! `parent.intersection(other[, partitions])`: the distinct elements found in both, for any
+//! element type that is `Hash + Eq` (both inputs are shuffled by the whole element; the
+//! output has no partitioner).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: u32 = parallelize(vec![1, 2, 2, 3, 4], 2);
+//!         b: u32 = parallelize(vec![2, 4, 4, 6], 3);
+//!         both: u32 = a.intersection(b);
+//!     }
+//! }
+//!
+//! let mut both = P::new(&Context::new()?)?.both.collect()?;
+//! both.sort();
+//! assert_eq!(both, vec![2, 4]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `subtract`
+//!
+//! `parent.subtract(other[, partitions])`: the elements of the parent that are not elements of
+//! `other`, each kept as often as the parent has it (not made distinct). Without a count the
+//! output has the parent's partition count, as in Spark.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: u32 = parallelize(vec![1, 2, 2, 3, 4], 2);
+//!         b: u32 = parallelize(vec![2, 4, 6], 3);
+//!         rest: u32 = a.subtract(b);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let mut rest = p.rest.collect()?;
+//! rest.sort();
+//! assert_eq!(rest, vec![1, 3]);
+//! assert_eq!(p.rest.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `cartesian`
+//!
+//! `parent.cartesian(other)`: every pair `(x, y)` of an element of the parent and one of
+//! `other`, without a shuffle. As Spark's, partition `i * m + j` (for `m` partitions of
+//! `other`) pairs partition `i` of the parent with partition `j` of `other`, for each `x` every
+//! `y`: `n * m` partitions in all.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: u32 = parallelize(vec![1, 2], 2);
+//!         b: char = parallelize(vec!['x', 'y'], 1);
+//!         pairs: (u32, char) = a.cartesian(b);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.pairs.collect()?, vec![(1, 'x'), (1, 'y'), (2, 'x'), (2, 'y')]);
+//! assert_eq!(p.pairs.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `repartition_and_sort_within_partitions`
+//!
+//! `parent.repartition_and_sort_within_partitions(partitions)` on pairs with `K: Hash + Eq +
+//! Ord`: shuffled by the partitioner (a count, hash-partitioned, or a
+//! [`KeyPartitioner`](crate::KeyPartitioner)), each output partition sorted by key (stably).
+//! Cheaper than a shuffle followed by a sort of each partition: with a memory limit, map
+//! tasks spill runs already sorted and reduce tasks merge them. The output keeps the
+//! partitioner.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (u32, char) = parallelize(vec![(5, 'a'), (1, 'b'), (4, 'c'), (2, 'd'), (3, 'e')], 2);
+//!         sorted: (u32, char) = pairs.repartition_and_sort_within_partitions(2);
+//!         parts: Vec<(u32, char)> = sorted.glom();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! for part in p.parts.collect()? {
+//!     assert!(part.windows(2).all(|w| w[0].0 <= w[1].0));
+//! }
+//! assert_eq!(p.sorted.partitioner(), Some(rddflow::Partitioner::hash(2)));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## User-defined partitioners and the default-partitioner rule
+//!
+//! Where a keyed wide operator takes a partition count (the optional last argument of the
+//! keyed aggregations, `group_by_key`, `cogroup`, the joins, `group_with`, `subtract_by_key`,
+//! and the argument of `partition_by` and `repartition_and_sort_within_partitions`), it also
+//! takes a value implementing [`KeyPartitioner<K>`](crate::KeyPartitioner) for the input's
+//! keys. `partitioner()` then returns [`Partitioner::User`](crate::Partitioner::User); two
+//! are equal when their values are of the same type and compare equal with `PartialEq`, and an
+//! operator whose input is partitioned by an equal one reads it without a shuffle. A key
+//! placed outside `0..num_partitions()` fails the job with an error naming the node.
+//!
+//! Without a count or partitioner, a keyed operator follows Spark's default-partitioner rule
+//! ([`default_partitioner`](crate::default_partitioner)): the partitioner of the input with
+//! the most partitions among those that have one is reused when its count is within an order
+//! of magnitude of the largest input's (or not below the default count), so the join of a
+//! partitioned RDD with a plain one shuffles only the plain one. `distinct` on an input that
+//! has a partitioner (and no other count asked for) removes duplicates in place and keeps it.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! /// Keys below 100 to partition 0, the rest to partition 1.
+//! #[derive(Clone, PartialEq, serde::Serialize)]
+//! struct Small;
+//!
+//! impl rddflow::KeyPartitioner<u32> for Small {
+//!     fn num_partitions(&self) -> usize {
+//!         2
+//!     }
+//!     fn partition(&self, key: &u32) -> usize {
+//!         usize::from(*key >= 100)
+//!     }
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (u32, u32) = parallelize(vec![(1, 1), (150, 2), (1, 3)], 3);
+//!         placed: (u32, u32) = pairs.partition_by(Small);
+//!         others: (u32, char) = parallelize(vec![(1, 'a'), (150, 'b')], 3);
+//!         /// Reuses `Small` (2 partitions, within 10x of 3): only `others` is shuffled.
+//!         joined: (u32, (u32, char)) = placed.join(others);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.joined.partitioner(), p.placed.partitioner());
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! assert_eq!(joined, vec![(1, (1, 'a')), (1, (3, 'a')), (150, (2, 'b'))]);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

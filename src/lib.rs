@@ -46,6 +46,8 @@ pub use rddflow_engine::{
 };
 // Shared variables: accumulators and broadcasts, passed to pipelines as params.
 pub use rddflow_engine::{Accumulator, AccumulatorValue, Broadcast};
+// User-defined partitioners and the default-partitioner rule (issue 14).
+pub use rddflow_engine::{KeyPartitioner, RangePartitioner, UserPartitioner, default_partitioner};
 
 pub mod dsl;
 

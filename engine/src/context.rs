@@ -318,6 +318,20 @@ impl Context {
         }
     }
 
+    /// The partitioner of a keyed wide operator over `inputs` (each input's partition count
+    /// and partitioner) given neither a count nor a partitioner: Spark's default-partitioner
+    /// rule ([`crate::default_partitioner`]), with `default_parallelism` when set explicitly.
+    pub fn default_partitioner(
+        &self,
+        inputs: &[(usize, Option<crate::partitioner::Partitioner>)],
+    ) -> crate::partitioner::Partitioner {
+        let explicit = self
+            .inner
+            .explicit_parallelism
+            .then_some(self.inner.default_parallelism);
+        crate::partitioner::default_partitioner(inputs, explicit)
+    }
+
     /// The configured checkpoint directory, if any.
     pub fn checkpoint_dir(&self) -> Option<&Path> {
         self.inner.checkpoint_dir.as_deref()

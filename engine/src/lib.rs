@@ -75,6 +75,9 @@ pub use listener::{AccumulatorUpdate, Event, Listener, StageKind, TaskMetrics};
 pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
+pub use partitioner::{
+    KeyPartitioner, Partitioning, RangePartitioner, UserPartitioner, default_partitioner,
+};
 pub use rdd::{Dataset, Rdd};
 pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;
@@ -93,9 +96,11 @@ pub mod __private {
         CheckpointPass, Dependency, KeyRange, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot,
         ShuffleDep,
     };
+    pub use crate::partitioner::Partitioning;
     pub use crate::protocol::{
         self, Exchange, OneShuffle, OneShuffleNode, ShuffleKind, TwoShuffles,
     };
+    pub use crate::protocol::{ByElement, ByKey, ThreeShuffles, first_input};
     pub use crate::range::{self, Bounds};
     pub use crate::shuffle::{self, MapOutput, MapWriter};
     pub use crate::task::{PanicScope, Site, TaskContext, guarded};

@@ -630,6 +630,12 @@ impl<A: Dataset, B: Dataset> ParentSet for (A, B) {
     }
 }
 
+impl<A: Dataset, B: Dataset, C: Dataset> ParentSet for (A, B, C) {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        vec![self.0.erased(), self.1.erased(), self.2.erased()]
+    }
+}
+
 // What actions need of a handle: every `Dataset` has it.
 impl<D: Dataset> actions::Handle for D {
     type Item = D::Item;

@@ -49,6 +49,13 @@ pub mod values;
 pub mod zip;
 pub mod zip_with_index;
 pub mod zip_with_unique_id;
+// Wide operators of issue 14: three-way cogroup, products and set operations.
+pub mod cartesian;
+pub mod group_with;
+pub mod intersection;
+pub mod repartition_and_sort_within_partitions;
+pub mod subtract;
+pub mod subtract_by_key;
 
 use std::marker::PhantomData;
 
@@ -82,6 +89,19 @@ pub trait NarrowState {
         state: &Self::State,
         parent: &P,
     ) -> crate::Result<()>;
+}
+
+/// The partitioning given to a keyed wide operator of node `node` as its optional last
+/// argument (or `partition_by`'s): a partition count (a hash partitioner; 0 is refused) or a
+/// [`KeyPartitioner`](crate::KeyPartitioner) of the input's keys `K` (one with no partitions
+/// is refused too).
+pub fn partitioner_arg<K: 'static, P: crate::KeyPartitioner<K>>(
+    node: &'static str,
+    op: &'static str,
+    p: P,
+) -> crate::Result<crate::Partitioner> {
+    partition_count(node, op, p.num_partitions())?;
+    Ok(p.into_partitioner())
 }
 
 /// A shuffle operator: what its map side writes and its reduce side reads.

@@ -28,13 +28,30 @@ pub(crate) enum Shape {
     /// side in the reduce task on the parent's partition (a narrow dependency). `sampled`:
     /// range-partitioned from a sample of the input (the sorts): the node gives the engine a
     /// `prepare` that samples the bounds before the map stage, and `map_side` takes them after
-    /// the writer.
-    Wide { by_key: bool, sampled: bool },
-    /// Two inputs (the parent and `other`) brought to one hash partitioner, `cogroup` and the
-    /// joins (`expand/two_shuffles.rs`, the engine's `TwoShuffles`): the engine buckets each
-    /// shuffled input, `compute` runs `reduce_side` over both. An input already partitioned by
-    /// the output's partitioner is read directly (narrow), the other shuffled.
-    Join,
+    /// the writer. `elements`: by the whole element (`distinct`), processed in place when the
+    /// input has a partitioner (the engine's `ShuffleKind::Elements`).
+    Wide {
+        by_key: bool,
+        sampled: bool,
+        elements: bool,
+    },
+    /// Two inputs (the parent and `other`) brought to one partitioner, `cogroup`, the joins and
+    /// the set operations (`expand/two_shuffles.rs`, the engine's `TwoShuffles`): the engine
+    /// buckets each shuffled input, `compute` runs `reduce_side` over both. An input already
+    /// partitioned by the output's partitioner is read directly (narrow), the other shuffled.
+    /// `by_element`: placed by the whole element, not a pair's key (`intersection`,
+    /// `subtract`). `first_default`: without a count, the parent's partitioning, not the
+    /// default-partitioner rule (Spark's `subtract`, `subtract_by_key`).
+    Join {
+        by_element: bool,
+        first_default: bool,
+    },
+    /// Three inputs (the parent, `b`, `c`) brought to one partitioner by key, `group_with`
+    /// (`expand/three_shuffles.rs`, the engine's `ThreeShuffles`).
+    Join3,
+    /// Partition `i * m + j` pairs partition `i` of the parent with partition `j` of `other`
+    /// (`m` partitions), narrow on both (`expand/cartesian.rs`).
+    Cartesian,
 }
 
 /// What an argument is.
@@ -122,6 +139,7 @@ const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
         shape: Wide {
             by_key: true,
             sampled: false,
+            elements: false,
         },
         args,
         optional_partitions: true,
@@ -133,7 +151,10 @@ const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
 const fn join(name: &'static str) -> OpSpec {
     OpSpec {
         name,
-        shape: Join,
+        shape: Join {
+            by_element: false,
+            first_default: false,
+        },
         args: &[Node("other")],
         optional_partitions: true,
         input: KeyedPairs,
@@ -187,11 +208,13 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         ],
     ),
     wide("group_by_key", &[]),
-    // Hashed by the whole element, not by a key: its output has no key partitioner.
+    // Hashed by the whole element, not by a key: in place (keeping the partitioner) when the
+    // input has one, else shuffled without one.
     OpSpec {
         shape: Wide {
             by_key: false,
             sampled: false,
+            elements: true,
         },
         input: Any,
         ..wide("distinct", &[])
@@ -204,6 +227,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Wide {
             by_key: false,
             sampled: false,
+            elements: false,
         },
         optional_partitions: false,
         input: Any,
@@ -213,6 +237,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Wide {
             by_key: false,
             sampled: true,
+            elements: false,
         },
         input: Pairs,
         ..wide("sort_by_key", &[Value("ascending")])
@@ -221,6 +246,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Wide {
             by_key: false,
             sampled: true,
+            elements: false,
         },
         input: Any,
         ..wide("sort_by", &[Closure("f"), Value("ascending")])
@@ -230,6 +256,47 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     join("right_outer_join"),
     join("full_outer_join"),
     join("cogroup"),
+    // Issue 14: the remaining wide operators.
+    OpSpec {
+        name: "group_with",
+        shape: Join3,
+        args: &[Node("b"), Node("c")],
+        ..join("group_with")
+    },
+    OpSpec {
+        name: "cartesian",
+        shape: Cartesian,
+        optional_partitions: false,
+        input: Any,
+        ..join("cartesian")
+    },
+    OpSpec {
+        shape: Join {
+            by_element: true,
+            first_default: false,
+        },
+        input: Any,
+        ..join("intersection")
+    },
+    OpSpec {
+        shape: Join {
+            by_element: true,
+            first_default: true,
+        },
+        input: Any,
+        ..join("subtract")
+    },
+    OpSpec {
+        shape: Join {
+            by_element: false,
+            first_default: true,
+        },
+        ..join("subtract_by_key")
+    },
+    OpSpec {
+        optional_partitions: false,
+        ..wide("repartition_and_sort_within_partitions", &[Partitions])
+    },
 ];
 
 pub(crate) struct SourceSpec {
@@ -283,6 +350,21 @@ pub(crate) fn source(name: &str) -> Option<&'static SourceSpec> {
 }
 
 impl OpSpec {
+    /// Whether the partition argument may be a `KeyPartitioner` of the input's keys (the
+    /// keyed shuffles), not only a count.
+    pub fn takes_partitioner(&self) -> bool {
+        self.input == KeyedPairs
+            && matches!(
+                self.shape,
+                Wide { by_key: true, .. }
+                    | Join {
+                        by_element: false,
+                        ..
+                    }
+                    | Join3
+            )
+    }
+
     /// `reduce_by_key(f[, partitions])`, for messages.
     pub fn signature(&self) -> String {
         let mut args: Vec<String> = self

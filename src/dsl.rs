@@ -1903,6 +1903,11 @@
 //! [`memory_limit`](crate::ContextBuilder::memory_limit), least recently used blocks of other
 //! RDDs are evicted and recomputed when next needed.
 //!
+//! On a node that is also checkpointed, the job that writes the checkpoint does not also keep
+//! the partitions in memory (so the node costs that job no more than the checkpoint alone);
+//! the first later job that reads the checkpoint fills the cache, and the jobs after it read
+//! the cache.
+//!
 //! ```
 //! # use rddflow::prelude::*;
 //! use std::sync::atomic::{AtomicU64, Ordering};

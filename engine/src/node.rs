@@ -15,7 +15,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::iter::{Counting, NodeIter, Tee};
 use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
-use crate::part_io::PartData;
+use crate::part_io::{PartData, Sink};
 use crate::partitioner::Partitioner;
 use crate::plan::{Plan, plan};
 use crate::shuffle::ShuffleStatus;
@@ -395,9 +395,13 @@ pub(crate) fn iter_node<N: RddNode>(
                 reader,
                 from,
                 recompute_on_error,
+                cache,
             } => match reader() {
                 Ok(data) => {
                     read_block(cx, core.info(), part, from, data.len());
+                    if let (Some(sink), PartData::Owned(v)) = (cache, &data) {
+                        fill_cache(cx, sink, v);
+                    }
                     return match data {
                         PartData::Owned(v) => NodeIter::Owned(v.into_iter()),
                         PartData::Shared(b) => NodeIter::Shared(crate::iter::SharedIter::new(b)),
@@ -424,6 +428,18 @@ pub(crate) fn iter_node<N: RddNode>(
         core.info().label
     )));
     NodeIter::Owned(Vec::new().into_iter())
+}
+
+/// Fills a cache from a block read from a checkpoint file; the cache publishes it when the
+/// task succeeds.
+fn fill_cache<T>(cx: &TaskContext, mut sink: Box<dyn Sink<T>>, block: &[T]) {
+    for x in block {
+        sink.push(x);
+    }
+    match sink.finish(cx) {
+        Ok(commit) => cx.add_commit(commit),
+        Err(e) => cx.fail(e),
+    }
 }
 
 /// Records in the task's metrics that partition `part` of `node` was read from storage.

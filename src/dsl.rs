@@ -32,6 +32,11 @@
 //! [`values`](#values) ·
 //! [`glom`](#glom) ·
 //! [`map_partitions_with_index`](#map_partitions_with_index) ·
+//! [`zip`](#zip) ·
+//! [`zip_with_index`](#zip_with_index) ·
+//! [`zip_with_unique_id`](#zip_with_unique_id) ·
+//! [`sample_with_replacement`](#sample_with_replacement) ·
+//! [`filter_by_range`](#filter_by_range) ·
 //! [`coalesce`](#coalesce) ·
 //! [`union`](#union)
 //!
@@ -53,7 +58,14 @@
 //! [`join`](#join) ·
 //! [`left_outer_join`](#left_outer_join) ·
 //! [`right_outer_join`](#right_outer_join) ·
-//! [`full_outer_join`](#full_outer_join)
+//! [`full_outer_join`](#full_outer_join) ·
+//! [`group_with`](#group_with) ·
+//! [`subtract_by_key`](#subtract_by_key) ·
+//! [`intersection`](#intersection) ·
+//! [`subtract`](#subtract) ·
+//! [`cartesian`](#cartesian) ·
+//! [`repartition_and_sort_within_partitions`](#repartition_and_sort_within_partitions) ·
+//! [User-defined partitioners](#user-defined-partitioners-and-the-default-partitioner-rule)
 //!
 //! **Attributes:**
 //! [`#[checkpoint]`](#checkpoint) ·
@@ -139,7 +151,10 @@
 //! The parameters of `struct Name(...)` become the parameters of `Name::new(&ctx, ...)`.
 //!
 //! **Value parameters** are any type that is `Clone + Send + Sync + serde::Serialize +
-//! 'static` (wrap large values in `Arc`). Source arguments and closures see them by name; each
+//! 'static`, plus the [shared variables](#shared-variables) [`Accumulator<T>`](crate::Accumulator)
+//! and [`Broadcast<T>`](crate::Broadcast), which need no `Serialize`. (An `Arc<T>` is
+//! `Serialize` only with serde's `rc` feature; a large or unserializable value is better passed
+//! as a `Broadcast`.) Source arguments and closures see them by name; each
 //! task gets its own clone. Closures also see consts, statics and functions visible where the
 //! macro is invoked, but **not local variables**: pass those as parameters. A task clones only
 //! the parameters its closure names (including names captured by a format string, as in
@@ -198,6 +213,89 @@
 //!     current = Double::new(&ctx, current)?.doubled.rdd();
 //! }
 //! assert_eq!(current.collect()?, vec![0, 8, 16, 24]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! # Shared variables
+//!
+//! Spark's two kinds, passed to a pipeline as value parameters and used by name in closures.
+//!
+//! **[`Accumulator<T>`](crate::Accumulator)**: made by `ctx.accumulator(zero)` (or
+//! `ctx.named_accumulator(name, zero)`); closures call `.add(v)`, the program reads `.value()`
+//! after the action. `T` is an integer (wrapping), `f32`/`f64`, a `Vec<T>` (collects the added
+//! items) or any type implementing [`AccumulatorValue`](crate::AccumulatorValue). Each
+//! partition counts once per job that computes it:
+//!
+//! - the updates of a task attempt are kept apart and merged only when the attempt succeeds, so
+//!   a panicking attempt that is retried, or a failed one, adds nothing of its own;
+//! - a partition read from a cache or checkpoint adds nothing (its closures do not run), and a
+//!   resumed checkpoint neither; an RDD neither cached nor checkpointed adds again for each
+//!   action that computes it, as in Spark;
+//! - code outside tasks (the merge of an action's partition results on the caller's thread, the
+//!   program) adds to the value directly: it is not retried;
+//! - each successful task's updates are in its listener metrics,
+//!   [`TaskMetrics::accumulators`](crate::listener::TaskMetrics::accumulators);
+//! - accumulators are outputs, left out of checkpoint fingerprints: a node using one resumes
+//!   like any other.
+//!
+//! ```
+//! use rddflow::prelude::*;
+//! use rddflow::Accumulator;
+//!
+//! rddflow::pipeline! {
+//!     struct Parse(lines: Vec<String>, bad: Accumulator<u64>) {
+//!         raw: String = parallelize(lines, 2);
+//!         nums: u64 = raw.filter_map(|l: String| {
+//!             let n = l.parse().ok();
+//!             if n.is_none() {
+//!                 bad.add(1);
+//!             }
+//!             n
+//!         });
+//!     }
+//! }
+//!
+//! let ctx = Context::new()?;
+//! let bad = ctx.accumulator(0u64);
+//! let lines = ["1", "x", "3", "", "5"].map(String::from).to_vec();
+//! let p = Parse::new(&ctx, lines, bad.clone())?;
+//! assert_eq!(p.nums.collect()?, vec![1, 3, 5]);
+//! assert_eq!(bad.value(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! **[`Broadcast<T>`](crate::Broadcast)**: `Broadcast::new(value)`, a read-only value that every
+//! task shares by reference (an `Arc` inside: cloning is cheap), read through `Deref` or
+//! `.value()`. `T` needs only `Send + Sync`: a lookup table, a compiled regex, a model, a
+//! struct holding a `Mutex`. Having no encoding, a broadcast is left out of checkpoint
+//! fingerprints, so a node whose closures use one resumes only with a version: with
+//! `resume(true)`, `new` refuses a `#[checkpoint]` node that uses a broadcast and has no
+//! `#[checkpoint(version = N)]`, saying so; raise `N` whenever the broadcast value changes what
+//! the node computes. The nodes after an unversioned node that uses one have no fingerprint
+//! either: they are recomputed by every run, never resumed with a stale value.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use rddflow::prelude::*;
+//! use rddflow::Broadcast;
+//!
+//! /// Not `Serialize`, and need not be.
+//! struct Names(HashMap<u64, &'static str>);
+//!
+//! rddflow::pipeline! {
+//!     struct Label(ids: Vec<u64>, names: Broadcast<Names>) {
+//!         raw: u64 = parallelize(ids, 2);
+//!         #[checkpoint(version = 1)]
+//!         named: String = raw.map(|id| names.0.get(&id).unwrap_or(&"?").to_string());
+//!     }
+//! }
+//!
+//! let dir = std::env::temp_dir().join(format!("rddflow-doc-broadcast-{}", std::process::id()));
+//! let ctx = Context::builder().checkpoint_dir(&dir).resume(true).build()?;
+//! let names = Broadcast::new(Names(HashMap::from([(1, "one"), (2, "two")])));
+//! let p = Label::new(&ctx, vec![1, 2, 3], names)?;
+//! assert_eq!(p.named.collect()?, vec!["one", "two", "?"]);
+//! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
@@ -275,7 +373,10 @@
 //!
 //! Narrow operators keep their parent's partition count (`union` adds both, `coalesce(n)`
 //! lowers it). The wide operators other than `partition_by` and `repartition`, and the two-input
-//! operators, take an optional last argument, the number of output partitions; without it, the output has `default_parallelism`
+//! operators, take an optional last argument, the number of output partitions (for the keyed
+//! ones, or a [`KeyPartitioner`](crate::KeyPartitioner)); without it, a keyed operator reuses
+//! an input's partitioner when it is eligible ([Spark's rule](#user-defined-partitioners-and-the-default-partitioner-rule)),
+//! and otherwise the output has `default_parallelism`
 //! partitions when it was set explicitly on the builder, else as many as the largest parent.
 //! `partition_by(n)` and `repartition(n)` require the count. Every partition count in a node is
 //! evaluated once, in `new`, and may use the value parameters. A count of 0, in a source or an
@@ -787,6 +888,122 @@
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
+//! ## `zip`
+//!
+//! `parent.zip(other)` -> `(T, U)`: element `k` of partition `i` of `parent` paired with
+//! element `k` of partition `i` of `other` (Spark's `zip`; no shuffle). Both must have the same
+//! number of partitions, else `new` fails with an error naming both nodes, and the same number
+//! of elements in each partition, else the action fails with an error naming both nodes and
+//! the partition: never silently truncated. A `map` of a node zips with the node.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..4, 2);
+//!         squares: u64 = nums.map(|x| x * x);
+//!         pairs: (u64, u64) = nums.zip(squares);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.pairs.collect()?, vec![(0, 0), (1, 1), (2, 4), (3, 9)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `zip_with_index`
+//!
+//! `parent.zip_with_index()` -> `(T, u64)`: each element with its index, in Spark's order (by
+//! partition, then position in the partition), as Spark's `zipWithIndex`. Partition `i`
+//! numbers from the count of the partitions before it: the first job that computes the node
+//! first runs a job of its own counting the parent's partitions (all but the last), once;
+//! [`zip_with_unique_id`](#zip_with_unique_id) needs no such job.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10, 3);
+//!         odd: u64 = nums.filter(|x| x % 2 == 1);
+//!         indexed: (u64, u64) = odd.zip_with_index();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.indexed.collect()?, vec![(1, 0), (3, 1), (5, 2), (7, 3), (9, 4)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `zip_with_unique_id`
+//!
+//! `parent.zip_with_unique_id()` -> `(T, u64)`: element `k` of partition `p` gets the id
+//! `k * n + p`, `n` the number of partitions (Spark's `zipWithUniqueId`): unique, not
+//! consecutive, and computed without a job.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..5, 2);
+//!         ids: (u64, u64) = nums.zip_with_unique_id();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! // Partitions [0, 1] and [2, 3, 4]: ids 0, 2 and 1, 3, 5.
+//! assert_eq!(p.ids.collect()?, vec![(0, 0), (1, 2), (2, 1), (3, 3), (4, 5)]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `sample_with_replacement`
+//!
+//! `parent.sample_with_replacement(fraction, seed)`: each element repeated a
+//! Poisson(`fraction`) number of times (Spark's `sample(true, fraction, seed)`), so the
+//! expected size is `fraction` times the parent's; `fraction` may exceed 1. The same seed
+//! gives the same sample. A negative or non-finite `fraction` fails the action with an error
+//! naming the node. Repeats stay next to each other, in the parent's order.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..10_000, 4);
+//!         drawn: u64 = nums.sample_with_replacement(2.0, 42);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let n = p.drawn.count()?;
+//! assert!((19_000..21_000).contains(&n));
+//! assert_eq!(p.drawn.collect()?.len() as u64, n);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `filter_by_range`
+//!
+//! `parent.filter_by_range(lo, hi)` on pairs with an `Ord` key: the pairs whose key `k` has
+//! `lo <= k <= hi` (Spark's `filterByRange`). On the output of a
+//! [`sort_by_key`](#sort_by_key), whose partitions hold ranges of keys, only the partitions
+//! whose range can hold keys in `lo..=hi` are read: the others are empty without computing
+//! anything. On any other input it is a filter.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         nums: u64 = range(0..1000, 4);
+//!         pairs: (u64, u64) = nums.map(|x| ((x * 7) % 1000, x));
+//!         sorted: (u64, u64) = pairs.sort_by_key(true, 8);
+//!         some: (u64, u64) = sorted.filter_by_range(100, 104);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let keys: Vec<u64> = p.some.collect()?.into_iter().map(|(k, _)| k).collect();
+//! assert_eq!(keys, vec![100, 101, 102, 103, 104]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
 //! ## `coalesce`
 //!
 //! `parent.coalesce(n)`: at most `n` partitions (never more than the parent's; 0 is refused),
@@ -831,6 +1048,35 @@
 //! assert_eq!(p.both.collect()?, vec![0, 1, 2, 10, 11]);
 //! assert_eq!(p.both.num_partitions(), 3);
 //! assert_eq!(p.twice.collect()?, vec![10, 11, 10, 11]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! When both inputs have the same partitioner (both hash-partitioned into `n` partitions, say
+//! by `partition_by(n)` or a keyed wide operator), the union keeps it, as Spark's
+//! `PartitionerAwareUnion`: partition `i` is partition `i` of `parent` then partition `i` of
+//! `other`, `partitioner()` reports it, and a join or `reduce_by_key` by that partitioner
+//! after it needs no shuffle.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: (u64, u64) = parallelize(vec![(1, 10), (2, 20)]);
+//!         b: (u64, u64) = parallelize(vec![(1, 11), (3, 30)]);
+//!         a4: (u64, u64) = a.partition_by(4);
+//!         b4: (u64, u64) = b.partition_by(4);
+//!         both: (u64, u64) = a4.union(b4);
+//!         sums: (u64, u64) = both.reduce_by_key(|x, y| x + y, 4);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! // `sums` reads `both` without a shuffle: its partitions are already by key.
+//! assert_eq!(p.both.num_partitions(), 4);
+//! assert_eq!(p.both.partitioner(), Some(rddflow::Partitioner::hash(4)));
+//! let mut sums = p.sums.collect()?;
+//! sums.sort();
+//! assert_eq!(sums, vec![(1, 21), (2, 20), (3, 30)]);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
@@ -1292,6 +1538,208 @@
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
+//! ## `group_with`
+//!
+//! `parent.group_with(b, c[, partitions])`: the three-way `cogroup` (Spark's `groupWith`),
+//! one `(k, (Vec<V>, Vec<W>, Vec<X>))` per key present in any of the parent `(K, V)`, `b`
+//! `(K, W)` and `c` `(K, X)`, with all of its values in each (a list may be empty).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: (u32, char) = parallelize(vec![(1, 'a'), (2, 'b')], 2);
+//!         b: (u32, u8) = parallelize(vec![(1, 7)], 1);
+//!         c: (u32, bool) = parallelize(vec![(3, true)], 1);
+//!         all: (u32, (Vec<char>, Vec<u8>, Vec<bool>)) = a.group_with(b, c);
+//!     }
+//! }
+//!
+//! let mut all = P::new(&Context::new()?)?.all.collect()?;
+//! all.sort();
+//! assert_eq!(
+//!     all,
+//!     vec![
+//!         (1, (vec!['a'], vec![7], vec![])),
+//!         (2, (vec!['b'], vec![], vec![])),
+//!         (3, (vec![], vec![], vec![true])),
+//!     ],
+//! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `subtract_by_key`
+//!
+//! `parent.subtract_by_key(other[, partitions])`: the pairs of the parent whose key is not a
+//! key of `other` (whatever `other`'s value type), each kept as often as it occurs. Without a
+//! count the output takes the parent's partitioner, else a hash partitioner over the parent's
+//! partition count, as in Spark.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         orders: (u32, u32) = parallelize(vec![(1, 10), (2, 20), (2, 21), (3, 30)], 2);
+//!         blocked: (u32, ()) = parallelize(vec![(1, ()), (3, ())], 1);
+//!         allowed: (u32, u32) = orders.subtract_by_key(blocked);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let mut allowed = p.allowed.collect()?;
+//! allowed.sort();
+//! assert_eq!(allowed, vec![(2, 20), (2, 21)]);
+//! assert_eq!(p.allowed.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `intersection`
+//!
+//! `parent.intersection(other[, partitions])`: the distinct elements found in both, for any
+//! element type that is `Hash + Eq` (both inputs are shuffled by the whole element; the
+//! output has no partitioner).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: u32 = parallelize(vec![1, 2, 2, 3, 4], 2);
+//!         b: u32 = parallelize(vec![2, 4, 4, 6], 3);
+//!         both: u32 = a.intersection(b);
+//!     }
+//! }
+//!
+//! let mut both = P::new(&Context::new()?)?.both.collect()?;
+//! both.sort();
+//! assert_eq!(both, vec![2, 4]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `subtract`
+//!
+//! `parent.subtract(other[, partitions])`: the elements of the parent that are not elements of
+//! `other`, each kept as often as the parent has it (not made distinct). Without a count the
+//! output has the parent's partition count, as in Spark.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: u32 = parallelize(vec![1, 2, 2, 3, 4], 2);
+//!         b: u32 = parallelize(vec![2, 4, 6], 3);
+//!         rest: u32 = a.subtract(b);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! let mut rest = p.rest.collect()?;
+//! rest.sort();
+//! assert_eq!(rest, vec![1, 3]);
+//! assert_eq!(p.rest.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `cartesian`
+//!
+//! `parent.cartesian(other)`: every pair `(x, y)` of an element of the parent and one of
+//! `other`, without a shuffle. As Spark's, partition `i * m + j` (for `m` partitions of
+//! `other`) pairs partition `i` of the parent with partition `j` of `other`, for each `x` every
+//! `y`: `n * m` partitions in all.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         a: u32 = parallelize(vec![1, 2], 2);
+//!         b: char = parallelize(vec!['x', 'y'], 1);
+//!         pairs: (u32, char) = a.cartesian(b);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.pairs.collect()?, vec![(1, 'x'), (1, 'y'), (2, 'x'), (2, 'y')]);
+//! assert_eq!(p.pairs.num_partitions(), 2);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `repartition_and_sort_within_partitions`
+//!
+//! `parent.repartition_and_sort_within_partitions(partitions)` on pairs with `K: Hash + Eq +
+//! Ord`: shuffled by the partitioner (a count, hash-partitioned, or a
+//! [`KeyPartitioner`](crate::KeyPartitioner)), each output partition sorted by key (stably).
+//! Cheaper than a shuffle followed by a sort of each partition: with a memory limit, map
+//! tasks spill runs already sorted and reduce tasks merge them. The output keeps the
+//! partitioner.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (u32, char) = parallelize(vec![(5, 'a'), (1, 'b'), (4, 'c'), (2, 'd'), (3, 'e')], 2);
+//!         sorted: (u32, char) = pairs.repartition_and_sort_within_partitions(2);
+//!         parts: Vec<(u32, char)> = sorted.glom();
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! for part in p.parts.collect()? {
+//!     assert!(part.windows(2).all(|w| w[0].0 <= w[1].0));
+//! }
+//! assert_eq!(p.sorted.partitioner(), Some(rddflow::Partitioner::hash(2)));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## User-defined partitioners and the default-partitioner rule
+//!
+//! Where a keyed wide operator takes a partition count (the optional last argument of the
+//! keyed aggregations, `group_by_key`, `cogroup`, the joins, `group_with`, `subtract_by_key`,
+//! and the argument of `partition_by` and `repartition_and_sort_within_partitions`), it also
+//! takes a value implementing [`KeyPartitioner<K>`](crate::KeyPartitioner) for the input's
+//! keys. `partitioner()` then returns [`Partitioner::User`](crate::Partitioner::User); two
+//! are equal when their values are of the same type and compare equal with `PartialEq`, and an
+//! operator whose input is partitioned by an equal one reads it without a shuffle. A key
+//! placed outside `0..num_partitions()` fails the job with an error naming the node.
+//!
+//! Without a count or partitioner, a keyed operator follows Spark's default-partitioner rule
+//! ([`default_partitioner`](crate::default_partitioner)): the partitioner of the input with
+//! the most partitions among those that have one is reused when its count is within an order
+//! of magnitude of the largest input's (or not below the default count), so the join of a
+//! partitioned RDD with a plain one shuffles only the plain one. `distinct` on an input that
+//! has a partitioner (and no other count asked for) removes duplicates in place and keeps it.
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! /// Keys below 100 to partition 0, the rest to partition 1.
+//! #[derive(Clone, PartialEq, serde::Serialize)]
+//! struct Small;
+//!
+//! impl rddflow::KeyPartitioner<u32> for Small {
+//!     fn num_partitions(&self) -> usize {
+//!         2
+//!     }
+//!     fn partition(&self, key: &u32) -> usize {
+//!         usize::from(*key >= 100)
+//!     }
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct P() {
+//!         pairs: (u32, u32) = parallelize(vec![(1, 1), (150, 2), (1, 3)], 3);
+//!         placed: (u32, u32) = pairs.partition_by(Small);
+//!         others: (u32, char) = parallelize(vec![(1, 'a'), (150, 'b')], 3);
+//!         /// Reuses `Small` (2 partitions, within 10x of 3): only `others` is shuffled.
+//!         joined: (u32, (u32, char)) = placed.join(others);
+//!     }
+//! }
+//!
+//! let p = P::new(&Context::new()?)?;
+//! assert_eq!(p.joined.partitioner(), p.placed.partitioner());
+//! let mut joined = p.joined.collect()?;
+//! joined.sort();
+//! assert_eq!(joined, vec![(1, (1, 'a')), (1, (3, 'a')), (150, (2, 'b'))]);
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
 //! # Attributes
 //!
 //! A node takes at most one checkpoint attribute and at most one storage attribute, in any
@@ -1455,6 +1903,11 @@
 //! [`memory_limit`](crate::ContextBuilder::memory_limit), least recently used blocks of other
 //! RDDs are evicted and recomputed when next needed.
 //!
+//! On a node that is also checkpointed, the job that writes the checkpoint does not also keep
+//! the partitions in memory (so the node costs that job no more than the checkpoint alone);
+//! the first later job that reads the checkpoint fills the cache, and the jobs after it read
+//! the cache.
+//!
 //! ```
 //! # use rddflow::prelude::*;
 //! use std::sync::atomic::{AtomicU64, Ordering};
@@ -1601,6 +2054,7 @@
 //! | [`take_sample(with_replacement, n, seed)`](crate::Dataset::take_sample) | `Vec<T>`: `n` uniform draws in random order (all elements, shuffled, when fewer without replacement) |
 //! | [`count_approx_distinct(relative_sd)`](crate::Dataset::count_approx_distinct) | `u64` by HyperLogLog++ (`relative_sd` >= 0.00412) |
 //! | [`to_local_iterator()`](crate::Dataset::to_local_iterator) | an iterator of `Result<T>`, one partition computed at a time |
+//! | [`random_split(&weights, seed)`](crate::Dataset::random_split) | `Vec<Rdd<T>>`, no job: one RDD per weight (normalized), each element in exactly one, the same split for the same seed |
 //!
 //! ```
 //! # use rddflow::prelude::*;

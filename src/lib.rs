@@ -44,6 +44,10 @@ pub use rddflow_engine::{
     Pair, PairMap, Param, Partitioner, PipelineGraph, Rdd, RddNode, Result, StatCounter,
     StorageLevel, StorageState,
 };
+// Shared variables: accumulators and broadcasts, passed to pipelines as params.
+pub use rddflow_engine::{Accumulator, AccumulatorValue, Broadcast};
+// User-defined partitioners and the default-partitioner rule (issue 14).
+pub use rddflow_engine::{KeyPartitioner, RangePartitioner, UserPartitioner, default_partitioner};
 
 pub mod dsl;
 
@@ -80,7 +84,8 @@ pub mod dsl;
 /// The full reference, with an example for each item, is the [`dsl`] module:
 ///
 /// - [grammar](crate::dsl#grammar), [parameters](crate::dsl#parameters) (values and `Rdd<T>`
-///   inputs), [what is generated](crate::dsl#what-the-macro-generates),
+///   inputs), [shared variables](crate::dsl#shared-variables) (accumulators and broadcasts),
+///   [what is generated](crate::dsl#what-the-macro-generates),
 ///   [partition counts](crate::dsl#partition-counts);
 /// - sources: [`parallelize`](crate::dsl#parallelize), [`range`](crate::dsl#range),
 ///   [`text_file`](crate::dsl#text_file), [`json_lines`](crate::dsl#json_lines),

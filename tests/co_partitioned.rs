@@ -22,7 +22,8 @@ rddflow::pipeline! {
         /// `map` forgets it: shuffled.
         remapped: (u32, i64) = by4.map(|kv| kv);
         sums_remapped: (u32, i64) = remapped.reduce_by_key(|a, b| a + b, 4);
-        /// `distinct` hashes whole elements: its output has no key partitioner.
+        /// `distinct` with the input's partition count runs in place and keeps the
+        /// partitioner (Spark 3; it used to shuffle by element and drop it).
         unique: (u32, i64) = by4.distinct(4);
         unique_sums: (u32, i64) = unique.reduce_by_key(|a, b| a + b, 4);
         /// Only the right input is shuffled (and, under a limit, spilled).
@@ -66,8 +67,8 @@ fn check(ctx: &Context) -> rddflow::Result<()> {
         assert_eq!(stages(&l), 2, "{what}:\n{l}");
     }
     let l = k.unique_sums.lineage();
-    assert_eq!(stages(&l), 3, "{l}");
-    assert_eq!(k.unique.partitioner(), None);
+    assert_eq!(stages(&l), 1, "{l}");
+    assert_eq!(k.unique.partitioner(), Some(rddflow::Partitioner::hash(4)));
     assert_eq!(k.sums.partitioner(), Some(rddflow::Partitioner::hash(4)));
 
     assert_eq!(as_map(k.sums.collect()?), sums);

@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 // Every name below must exist at the top of the crate.
 #[allow(unused_imports)]
+use rddflow::{Accumulator, AccumulatorValue, Broadcast};
+#[allow(unused_imports)]
 use rddflow::{
     CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data, Dataset,
     DiskStorable, Error, GraphNode, Key, Node, NodeInfo, NodeKind, Pair, PairMap, Param,
@@ -16,6 +18,9 @@ use rddflow::{
 
 /// The user-facing items of the crate root.
 const USER_FACING: &[&str] = &[
+    "Accumulator",
+    "AccumulatorValue",
+    "Broadcast",
     "Buckets",
     "CheckpointKind",
     "CheckpointStatus",
@@ -28,6 +33,7 @@ const USER_FACING: &[&str] = &[
     "Error",
     "GraphNode",
     "Key",
+    "KeyPartitioner",
     "LocalIterator",
     "Node",
     "NodeInfo",
@@ -38,12 +44,15 @@ const USER_FACING: &[&str] = &[
     "Param",
     "Partitioner",
     "PipelineGraph",
+    "RangePartitioner",
     "Rdd",
     "RddNode",
     "Result",
     "StatCounter",
     "StorageLevel",
     "StorageState",
+    "UserPartitioner",
+    "default_partitioner",
     "dsl",
     "listener",
     "pipeline",

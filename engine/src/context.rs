@@ -408,6 +408,24 @@ impl Context {
         uuid::Uuid::new_v4().to_string()
     }
 
+    /// A new [`Accumulator`](crate::Accumulator) starting at `zero` (Spark's
+    /// `SparkContext.longAccumulator` and friends), to pass to a pipeline as a param.
+    pub fn accumulator<T: crate::accumulator::AccumulatorValue>(
+        &self,
+        zero: T,
+    ) -> crate::accumulator::Accumulator<T> {
+        crate::accumulator::Accumulator::new(zero)
+    }
+
+    /// A named accumulator: its updates carry the name in the task metrics.
+    pub fn named_accumulator<T: crate::accumulator::AccumulatorValue>(
+        &self,
+        name: impl Into<String>,
+        zero: T,
+    ) -> crate::accumulator::Accumulator<T> {
+        crate::accumulator::Accumulator::named(name, zero)
+    }
+
     /// Number of worker threads.
     pub fn threads(&self) -> usize {
         self.inner.threads
@@ -426,6 +444,20 @@ impl Context {
         } else {
             parents.iter().copied().max().unwrap_or(1).max(1)
         }
+    }
+
+    /// The partitioner of a keyed wide operator over `inputs` (each input's partition count
+    /// and partitioner) given neither a count nor a partitioner: Spark's default-partitioner
+    /// rule ([`crate::default_partitioner`]), with `default_parallelism` when set explicitly.
+    pub fn default_partitioner(
+        &self,
+        inputs: &[(usize, Option<crate::partitioner::Partitioner>)],
+    ) -> crate::partitioner::Partitioner {
+        let explicit = self
+            .inner
+            .explicit_parallelism
+            .then_some(self.inner.default_parallelism);
+        crate::partitioner::default_partitioner(inputs, explicit)
     }
 
     /// The configured checkpoint directory, if any.

@@ -77,11 +77,49 @@ impl<T: Data + serde::Serialize + serde::de::DeserializeOwned> Checkpointable fo
 pub trait DiskStorable: Data + serde::Serialize + serde::de::DeserializeOwned {}
 impl<T: Data + serde::Serialize + serde::de::DeserializeOwned> DiskStorable for T {}
 
-/// A pipeline parameter that is not an RDD: cloned into each task and fingerprinted.
+/// A pipeline parameter that is not an RDD: cloned into each task and, unless it is a
+/// `Broadcast` or an `Accumulator`, fingerprinted through its `serde::Serialize` encoding.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a pipeline parameter",
     label = "value parameters must be `Clone + Send + Sync + serde::Serialize + 'static`",
-    note = "wrap large values in `Arc`; derive `serde::Serialize` on your own types"
+    note = "derive `serde::Serialize` on your own types; a value that cannot be serialized (a lock, a compiled regex, a model) can be passed as `rddflow::Broadcast<T>`, which needs only `Send + Sync`"
 )]
-pub trait Param: Clone + Send + Sync + serde::Serialize + 'static {}
-impl<T: Clone + Send + Sync + serde::Serialize + 'static> Param for T {}
+pub trait Param: Clone + Send + Sync + 'static {
+    /// What the checkpoint fingerprint sees of the parameter.
+    #[doc(hidden)]
+    fn __print(&self) -> ParamPrint;
+}
+impl<T: Clone + Send + Sync + serde::Serialize + 'static> Param for T {
+    fn __print(&self) -> ParamPrint {
+        ParamPrint::Encoded(postcard::to_allocvec(self).map_err(|e| e.to_string()))
+    }
+}
+
+/// What a parameter gives the checkpoint fingerprint.
+#[doc(hidden)]
+pub enum ParamPrint {
+    /// Its postcard encoding, or why it has none.
+    Encoded(std::result::Result<Vec<u8>, String>),
+    /// A value the fingerprint cannot see (a `Broadcast`): a node using it needs a `version`.
+    Opaque,
+    /// Not an input of the computation (an `Accumulator`): left out.
+    Output,
+}
+
+/// [`Param`] for a parameter written `Arc<T>`, with the message for the usual reason it is not
+/// one: serde implements `Serialize` for `Arc` only with its `rc` feature.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a pipeline parameter: `Arc<T>` is `serde::Serialize` only with serde's `rc` feature",
+    label = "an `Arc` value parameter needs serde's `rc` feature and a `serde::Serialize` `T`",
+    note = "enable the feature in Cargo.toml, `serde = {{ version = \"1\", features = [\"rc\"] }}`, or pass the value as `rddflow::Broadcast<T>` (`Broadcast::new(value)` or `Broadcast::from_arc(arc)`): shared by reference the same way, with no `Serialize` needed"
+)]
+pub trait ArcParam: Clone + Send + Sync + 'static {
+    /// [`Param::__print`].
+    fn __arc_print(&self) -> ParamPrint;
+}
+impl<T: Param> ArcParam for T {
+    fn __arc_print(&self) -> ParamPrint {
+        self.__print()
+    }
+}

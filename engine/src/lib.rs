@@ -10,13 +10,15 @@
 
 #![warn(missing_docs)]
 
+mod accumulator;
 mod actions;
 #[doc(hidden)]
 pub mod backend;
 mod block_store;
-// Cluster mode's back end (SPEC section 8).
+mod broadcast;
 #[doc(hidden)]
 pub mod checkpoint;
+// Cluster mode's back end (SPEC section 8).
 #[cfg(feature = "cluster")]
 mod cluster;
 #[doc(hidden)]
@@ -40,6 +42,7 @@ mod more_actions;
 pub mod net;
 mod node;
 mod node_info;
+mod not_iterator;
 #[doc(hidden)]
 pub mod ops;
 mod panic;
@@ -66,16 +69,21 @@ mod storage;
 mod sync;
 mod task;
 
+pub use accumulator::{Accumulator, AccumulatorValue};
+pub use broadcast::Broadcast;
 pub use checkpoint::CheckpointStatus;
 pub use context::{Context, ContextBuilder};
 pub use data::{Checkpointable, Data, DiskStorable, Key, Pair, PairMap, Param};
 pub use error::{Error, Result};
 pub use graph::{GraphNode, NodeKind, PipelineGraph};
 pub use keep::{CheckpointKind, StorageLevel};
-pub use listener::{Event, Listener, StageKind, TaskMetrics};
+pub use listener::{AccumulatorUpdate, Event, Listener, StageKind, TaskMetrics};
 pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
+pub use partitioner::{
+    KeyPartitioner, Partitioning, RangePartitioner, UserPartitioner, default_partitioner,
+};
 pub use rdd::{Dataset, Rdd};
 pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;
@@ -88,13 +96,17 @@ pub mod __private {
     pub use crate::backend::{self, Backend};
     pub use crate::checkpoint;
     pub use crate::checkpoint::fingerprint::{Fingerprinter, param_hash};
+    pub use crate::checkpoint::fingerprint::{ParamHash, arc_param_hash};
     pub use crate::iter::{BoxedIter, NodeIter, SharedIter, Tee};
     pub use crate::node::{
-        CheckpointPass, Dependency, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot, ShuffleDep,
+        CheckpointPass, Dependency, KeyRange, NodeCore, NodeDyn, NodeInfo, ParentSet, ParentSlot,
+        ShuffleDep,
     };
+    pub use crate::partitioner::Partitioning;
     pub use crate::protocol::{
         self, Exchange, OneShuffle, OneShuffleNode, ShuffleKind, TwoShuffles,
     };
+    pub use crate::protocol::{ByElement, ByKey, ThreeShuffles, first_input};
     pub use crate::range::{self, Bounds};
     pub use crate::shuffle::{self, MapOutput, MapWriter};
     pub use crate::task::{PanicScope, Site, TaskContext, guarded};

@@ -15,7 +15,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::iter::{Counting, NodeIter, Tee};
 use crate::listener::{BlockRead, CheckpointInfo, ReadFrom};
-use crate::part_io::PartData;
+use crate::part_io::{PartData, Sink};
 use crate::partitioner::Partitioner;
 use crate::plan::{Plan, plan};
 use crate::shuffle::ShuffleStatus;
@@ -303,6 +303,23 @@ pub trait NodeDyn: Send + Sync + 'static {
     fn checkpoint_parts(&self) -> Vec<u8>;
     /// Cluster mode: records the checkpoint parts another process wrote.
     fn adopt_checkpoint_parts(&self, bytes: &[u8]) -> Result<()>;
+    /// Runs on the caller's thread before a job's stages, for every node the job may compute
+    /// (see [`RddNode::prepare_job`]).
+    fn prepare_job(&self) -> Result<()>;
+    /// The node's range bounds when its elements are pairs range-partitioned by their key
+    /// (after `sort_by_key`), once sampled.
+    fn key_range(&self) -> Option<KeyRange>;
+}
+
+/// The range bounds of a node range-partitioned by its pairs' key: `bounds` is an
+/// `Arc<Vec<K>>` of the key type in output order (type-erased, as nodes are), so output
+/// partition `i` holds the keys between bound `i - 1` and bound `i`.
+#[derive(Clone)]
+pub struct KeyRange {
+    /// The bounds, an `Arc<Vec<K>>`.
+    pub bounds: Arc<dyn Any + Send + Sync>,
+    /// Whether the partitions hold ascending keys.
+    pub ascending: bool,
 }
 
 /// A typed RDD node, implemented by each struct that `pipeline!` generates (and by hand-written
@@ -335,6 +352,23 @@ pub trait RddNode: Send + Sync + Sized + 'static {
         None
     }
 
+    /// Runs on the caller's thread before the stages of any job that may compute this node,
+    /// with its parents: an operator that needs a job of its own first (`zip_with_index`
+    /// counts its parent's partitions) runs it here, outside any task, where a job is safe
+    /// (a job run inside a task could make a rayon worker wait on itself) and collective in
+    /// cluster mode. The default does nothing.
+    fn prepare_job(&self, parents: &Self::Parents) -> Result<()> {
+        let _ = parents;
+        Ok(())
+    }
+
+    /// The node's range bounds when its pairs are range-partitioned by key (see
+    /// [`NodeDyn::key_range`]): by default its shuffle's (`sort_by_key`); a narrow node that
+    /// keeps its parent's partitioner forwards its parent's.
+    fn key_range(&self) -> Option<KeyRange> {
+        self.exchange()?.key_range()
+    }
+
     /// Spark's `RDD.doCheckpoint`: entered once per pass; a marked node selects itself (after
     /// its marked ancestors when the pass says so); an unmarked node recurses into its parents.
     fn do_checkpoint(&self, pass: &mut CheckpointPass);
@@ -360,6 +394,11 @@ pub trait Exchange<N: RddNode>: Send + Sync {
     fn prepare(&self, node: &N, parents: &N::Parents, dep: usize) -> Result<()>;
     /// Drops every map output (the node was checkpointed: nothing reads them again).
     fn release(&self);
+    /// The range bounds of a shuffle that range-partitions pairs by their key (see
+    /// [`NodeDyn::key_range`]); `None`, the default, for other shuffles.
+    fn key_range(&self) -> Option<KeyRange> {
+        None
+    }
 }
 
 /// The error of a map task asked of a shuffle the node does not have.
@@ -389,9 +428,13 @@ pub(crate) fn iter_node<N: RddNode>(
                 reader,
                 from,
                 recompute_on_error,
+                cache,
             } => match reader() {
                 Ok(data) => {
                     read_block(cx, core.info(), part, from, data.len());
+                    if let (Some(sink), PartData::Owned(v)) = (cache, &data) {
+                        fill_cache(cx, sink, v);
+                    }
                     return match data {
                         PartData::Owned(v) => NodeIter::Owned(v.into_iter()),
                         PartData::Shared(b) => NodeIter::Shared(crate::iter::SharedIter::new(b)),
@@ -437,6 +480,18 @@ fn decode_replay<T: Data>(core: &NodeCore<T>, cx: &TaskContext, bytes: &[u8]) ->
         )));
         Vec::new()
     })
+}
+
+/// Fills a cache from a block read from a checkpoint file; the cache publishes it when the
+/// task succeeds.
+fn fill_cache<T>(cx: &TaskContext, mut sink: Box<dyn Sink<T>>, block: &[T]) {
+    for x in block {
+        sink.push(x);
+    }
+    match sink.finish(cx) {
+        Ok(commit) => cx.add_commit(commit),
+        Err(e) => cx.fail(e),
+    }
 }
 
 /// Records in the task's metrics that partition `part` of `node` was read from storage.
@@ -585,6 +640,21 @@ impl<N: RddNode> NodeDyn for N {
 
     fn missing_checkpoint_parts(&self) -> Result<Vec<usize>> {
         Ok(self.core().checkpoint.missing())
+    }
+
+    fn prepare_job(&self) -> Result<()> {
+        // A checkpointed node is read back, never computed: nothing to prepare.
+        if let CheckpointStatus::Checkpointed { .. } = self.core().checkpoint_status() {
+            return Ok(());
+        }
+        match self.parents().get() {
+            Some(p) => RddNode::prepare_job(self, &p),
+            None => Ok(()),
+        }
+    }
+
+    fn key_range(&self) -> Option<KeyRange> {
+        RddNode::key_range(self)
     }
 }
 

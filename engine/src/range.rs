@@ -5,12 +5,13 @@
 
 use std::any::Any;
 use std::cmp::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rand::{Rng, SeedableRng};
 
 use crate::data::Data;
 use crate::error::{Error, Result};
+use crate::node::KeyRange;
 use crate::rdd::Dataset;
 use crate::scheduler::{Coverage, run_job};
 use crate::sync::lock;
@@ -21,8 +22,10 @@ const SAMPLES_PER_PARTITION: usize = 60;
 
 /// The bounds of one sort node, found once by its first map stage. Type-erased so the
 /// generated node can hold them whatever the key type (`sort_by`'s key type has no name).
+/// The second field is set when the bounds are of the elements' own key (`sort_by_key`, not
+/// `sort_by`), with the direction: then `filter_by_range` may skip partitions.
 #[derive(Default)]
-pub struct Bounds(Mutex<Option<Arc<dyn Any + Send + Sync>>>);
+pub struct Bounds(Mutex<Option<Arc<dyn Any + Send + Sync>>>, OnceLock<bool>);
 
 impl Bounds {
     /// No bounds yet.
@@ -88,6 +91,18 @@ impl Bounds {
             *slot = Some(Arc::new(bounds));
         }
         Ok(())
+    }
+
+    /// Records that these bounds range-partition pairs by their key, `ascending` or not.
+    pub fn mark_key_range(&self, ascending: bool) {
+        let _ = self.1.set(ascending);
+    }
+
+    /// The bounds, once sampled, if they range-partition pairs by their key.
+    pub fn key_range(&self) -> Option<KeyRange> {
+        let ascending = *self.1.get()?;
+        let bounds = lock(&self.0).clone()?;
+        Some(KeyRange { bounds, ascending })
     }
 
     /// The bounds of a map task, or an internal error if the stage was not prepared.

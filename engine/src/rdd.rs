@@ -22,6 +22,8 @@ use crate::stats::{Buckets, Numeric, StatCounter};
 use crate::storage::{StorageLevel, StorageState};
 use crate::task::TaskContext;
 
+mod split;
+
 /// An RDD handle: actions (each runs one job), checkpoint and cache control, lineage.
 ///
 /// ```
@@ -573,6 +575,29 @@ pub trait Dataset: Clone + Send + Sync + 'static {
         more_actions::approx::count_approx_distinct(self, relative_sd)
     }
 
+    /// Splits the RDD at random into one RDD per weight (Spark's `randomSplit`): the weights
+    /// are normalized, each element lands in exactly one split, split `j` holding about
+    /// `weights[j] / sum` of the elements, and the same seed gives the same splits. Each split
+    /// reads this RDD again when computed: cache it first to compute it once. Builds the
+    /// splits and runs nothing; an empty, negative or all-zero weight list is
+    /// `Error::InvalidArgument` naming the node.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::range::range;
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let nums = range(&ctx, "Doc.nums", 0..1000, 4)?;
+    /// let splits = nums.random_split(&[0.8, 0.2], 7)?;
+    /// let (train, test) = (splits[0].collect()?, splits[1].collect()?);
+    /// assert_eq!(train.len() + test.len(), 1000);
+    /// assert!(train.iter().all(|x| !test.contains(x)));
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn random_split(&self, weights: &[f64], seed: u64) -> Result<Vec<Rdd<Self::Item>>> {
+        split::random_split(&self.rdd(), weights, seed)
+    }
+
     /// The elements in partition order, computing one partition at a time (one job each) as
     /// the iterator reaches it: the caller holds at most one partition. A failed job yields
     /// one `Err`, then the iterator ends.
@@ -602,6 +627,12 @@ impl<A: Dataset> ParentSet for (A,) {
 impl<A: Dataset, B: Dataset> ParentSet for (A, B) {
     fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
         vec![self.0.erased(), self.1.erased()]
+    }
+}
+
+impl<A: Dataset, B: Dataset, C: Dataset> ParentSet for (A, B, C) {
+    fn erased(&self) -> Vec<Arc<dyn NodeDyn>> {
+        vec![self.0.erased(), self.1.erased(), self.2.erased()]
     }
 }
 

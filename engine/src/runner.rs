@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::accumulator::{self, AttemptUpdates};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::listener::{Event, StageInfo, StageKind, TaskEnd, TaskMetrics, TaskOutcome};
@@ -105,10 +106,16 @@ fn run_task<R>(
             attempt,
         });
         let started = Instant::now();
-        // Ok, or Err(Some(error)) (not retried), or Err(None) after a panic (retried).
-        let outcome = match task::catch(|| f(&cx)) {
+        // Ok, or Err(Some(error)) (not retried), or Err(None) after a panic (retried). The
+        // attempt's accumulator updates are merged only once everything else succeeded.
+        let (caught, updates) = accumulator::attempt(|| task::catch(|| f(&cx)));
+        let outcome = match caught {
             Ok(result) => match cx.take_error().map_or(result, Err) {
-                Ok(v) => cx.run_commits().map(|()| v).map_err(Some),
+                Ok(v) => cx
+                    .run_commits()
+                    .and_then(|()| commit_updates(&cx, updates, label))
+                    .map(|()| v)
+                    .map_err(Some),
                 Err(e) => Err(Some(e)),
             },
             Err(report) => {
@@ -161,6 +168,17 @@ fn run_task<R>(
         attempts: max,
         message: report.message,
     })
+}
+
+/// Merges a successful attempt's accumulator updates and reports them in its metrics.
+fn commit_updates(cx: &TaskContext, updates: AttemptUpdates, node: &str) -> Result<()> {
+    let reported = updates.commit().map_err(|message| Error::Panicked {
+        node: node.to_string(),
+        during: "merging accumulator updates",
+        message,
+    })?;
+    cx.metrics(|m| m.accumulators = reported);
+    Ok(())
 }
 
 impl StageInfo {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::listener::{Event, StageInfo, StageKind};
-use crate::node::{CheckpointPass, NodeDyn};
+use crate::node::{CheckpointPass, Dependency, NodeDyn};
 use crate::sync::lock;
 use crate::task::TaskContext;
 
@@ -117,6 +117,7 @@ fn job_stages<R: Send>(
     root.do_checkpoint_dyn(&mut pass);
     let armed = Armed::arm(pass.into_selected())?;
 
+    prepare_nodes(root)?;
     let backend = backend_of(ctx);
     backend.run_map_stages(ctx, job, root)?;
     let info = root.info();
@@ -148,6 +149,30 @@ fn job_stages<R: Send>(
         finish_checkpoints(ctx, job, &armed.0, coverage)?;
     }
     Ok(out)
+}
+
+/// Calls `prepare_job` on every node the job may compute: those reached from `root` through
+/// narrow dependencies and through shuffles whose map outputs are missing. Parents first, so
+/// a node's preparation sees its ancestors prepared.
+fn prepare_nodes(root: &Arc<dyn NodeDyn>) -> Result<()> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut order = Vec::new();
+    // Iterative: lineage may be long when nothing was checkpointed yet.
+    let mut stack = vec![root.clone()];
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.info().id) {
+            continue;
+        }
+        for d in n.dependencies() {
+            match d {
+                Dependency::Narrow(p) => stack.push(p),
+                Dependency::Shuffle(s) if !s.status.is_complete() => stack.push(s.parent),
+                Dependency::Shuffle(_) | Dependency::Checkpoint(_) => {}
+            }
+        }
+        order.push(n);
+    }
+    order.iter().rev().try_for_each(|n| n.prepare_job())
 }
 
 /// The nodes a job writes checkpoints for; disarmed when the job ends, however it ends.

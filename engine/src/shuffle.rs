@@ -602,7 +602,7 @@ pub fn combine_values<K: Key, V, C: Data>(
         let each = (table.len() + table.len() / 4) / n;
         let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::with_capacity(each)).collect();
         for e in table.into_entries() {
-            let p = partitioner.partition_of_hash(e.hash);
+            let p = partitioner.place(&e.key, || e.hash);
             buckets[p].push((e.key, e.comb.expect("combiner present")));
         }
         return MapOutput::Memory(buckets);
@@ -657,7 +657,7 @@ fn spill_table<K: Key, C: Data>(
     let mut buf: Vec<(usize, (K, C))> = std::mem::replace(table, CombineTable::new())
         .into_entries()
         .map(|e| {
-            let p = partitioner.partition_of_hash(e.hash);
+            let p = partitioner.place(&e.key, || e.hash);
             (p, (e.key, e.comb.expect("combiner present")))
         })
         .collect();

@@ -9,6 +9,7 @@
 //! Prints, per record type and codec, bytes per record, encode and decode nanoseconds per record
 //! (medians of 7 runs), and checks that every codec decodes what it encoded.
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -18,6 +18,7 @@
 //! Each is run with 4 partitions (the benchmark's) and 64, where the partition's bits of the
 //! hash and the table's bits may overlap.
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -8,7 +8,10 @@
 //!   `#[checkpoint(version = N)]` when given);
 //! - the fingerprints of its parents (an `Rdd<T>` parameter contributes the fingerprint of the
 //!   RDD it is), in order;
-//! - the postcard encoding of each value parameter its own tokens use;
+//! - the postcard encoding of each value parameter its own tokens use; an `Accumulator` is left
+//!   out (an output: what the node computes does not depend on it), and of a `Broadcast`, which
+//!   has no encoding, only the name goes in, so the node needs a `#[checkpoint(version = N)]`
+//!   to have a fingerprint at all ([`Fingerprinter::resumable`] says so);
 //! - for `text_file` sources, each input file's path, length and modification time;
 //! - its partition count and partitioner ([`Fingerprint::with_layout`]), so another thread
 //!   count or `default_parallelism` is another checkpoint, computed anew.
@@ -25,7 +28,7 @@ use serde::Serialize;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::context::Context;
-use crate::data::Param;
+use crate::data::{ArcParam, Param, ParamPrint};
 use crate::error::{Error, Result};
 use crate::partitioner::Partitioner;
 
@@ -69,16 +72,57 @@ pub fn definition_hash(text: &str) -> u128 {
 /// parameter in `new`; the `Param` bound is what makes a parameter that is not
 /// `serde::Serialize` a compile error at the parameter's type.
 ///
-/// Only a context that resumes (`resume(true)`) uses fingerprints, so without it nothing is
-/// serialized: a large parameter costs nothing to hash when no checkpoint is ever resumed, and
+/// Only a context that resumes (`resume(true)`) or runs on a cluster (which compares the
+/// processes' job fingerprints) uses fingerprints, so without either nothing is serialized: a large parameter costs nothing to hash when no checkpoint is ever resumed, and
 /// the result (0) is never seen, since such a context keeps no fingerprint
 /// ([`crate::node::NodeCore::with_fingerprint`]).
-pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<u128> {
+pub fn param_hash<P: Param>(ctx: &Context, name: &str, value: &P) -> Result<ParamHash> {
+    hash_print(ctx, name, || value.__print())
+}
+
+/// [`param_hash`] for a parameter written `Arc<T>`: the same, behind a bound whose message
+/// names serde's `rc` feature (without which `Arc` is not `serde::Serialize`) and `Broadcast`.
+pub fn arc_param_hash<P: ArcParam>(ctx: &Context, name: &str, value: &P) -> Result<ParamHash> {
+    hash_print(ctx, name, || value.__arc_print())
+}
+
+fn hash_print(ctx: &Context, name: &str, print: impl FnOnce() -> ParamPrint) -> Result<ParamHash> {
     // Cluster mode compares the job fingerprints of its processes: params count there too.
     if !ctx.resume() && ctx.process_count() == 1 {
-        return Ok(0);
+        return Ok(ParamHash::Value(0));
     }
-    value_hash(name, value)
+    let refused = |why: String| {
+        Error::InvalidArgument(format!(
+            "parameter `{name}` cannot be serialized for the checkpoint fingerprint: {why}"
+        ))
+    };
+    // A user `Serialize` runs here, in `new`: its panic is an error like its failure.
+    let print = crate::panic::catch(print)
+        .map_err(|report| refused(format!("its `Serialize` panicked: {}", report.message)))?;
+    Ok(match print {
+        ParamPrint::Encoded(bytes) => {
+            ParamHash::Value(xxhash_rust::xxh3::xxh3_128(&bytes.map_err(refused)?))
+        }
+        ParamPrint::Opaque => ParamHash::Opaque,
+        ParamPrint::Output => ParamHash::Output,
+    })
+}
+
+/// What a value parameter contributes to the fingerprints of the nodes that use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamHash {
+    /// The hash of its encoding.
+    Value(u128),
+    /// Nothing the fingerprint can see (a `Broadcast`): only a versioned node has one.
+    Opaque,
+    /// Nothing: not an input of the computation (an `Accumulator`).
+    Output,
+}
+
+impl From<u128> for ParamHash {
+    fn from(hash: u128) -> Self {
+        ParamHash::Value(hash)
+    }
 }
 
 fn value_hash<P: Serialize + ?Sized>(name: &str, value: &P) -> Result<u128> {
@@ -100,6 +144,10 @@ pub struct Fingerprinter {
     hash: Xxh3,
     /// Set when a parent has no fingerprint: then neither has this node.
     unknown: bool,
+    /// The first broadcast param the node uses: without a version it has no fingerprint.
+    opaque: Option<String>,
+    /// Whether the node has a `#[checkpoint(version = N)]`.
+    versioned: bool,
 }
 
 impl Fingerprinter {
@@ -108,6 +156,8 @@ impl Fingerprinter {
         let mut f = Fingerprinter {
             hash: Xxh3::new(),
             unknown: false,
+            opaque: None,
+            versioned: false,
         };
         f.piece(b'D', &definition.to_le_bytes());
         f
@@ -135,10 +185,41 @@ impl Fingerprinter {
     }
 
     /// Adds a value parameter whose hash [`param_hash`] computed (once per pipeline instance).
-    pub fn hashed_param(&mut self, name: &str, hash: u128) -> &mut Self {
-        self.piece(b'N', name.as_bytes());
-        self.piece(b'V', &hash.to_le_bytes());
+    pub fn hashed_param(&mut self, name: &str, hash: impl Into<ParamHash>) -> &mut Self {
+        match hash.into() {
+            ParamHash::Value(hash) => {
+                self.piece(b'N', name.as_bytes());
+                self.piece(b'V', &hash.to_le_bytes());
+            }
+            ParamHash::Opaque => {
+                self.piece(b'B', name.as_bytes());
+                self.opaque.get_or_insert_with(|| name.to_string());
+            }
+            ParamHash::Output => {}
+        }
         self
+    }
+
+    /// Records that the node has a `#[checkpoint(version = N)]` (its definition hash holds
+    /// `N`): the user's word for what the fingerprint cannot see, such as a broadcast's value.
+    pub fn versioned(&mut self) -> &mut Self {
+        self.versioned = true;
+        self
+    }
+
+    /// With `resume(true)`, refuses a node marked `#[checkpoint]` (`node`, as `Pipeline.node`)
+    /// that would never resume because a broadcast param it uses has no version to stand for
+    /// its value. Called for marked nodes only.
+    pub fn resumable(&self, ctx: &Context, node: &str) -> Result<()> {
+        match &self.opaque {
+            Some(param) if !self.versioned && ctx.resume() => Err(Error::InvalidArgument(format!(
+                "node `{node}` is marked `#[checkpoint]` and the context resumes, but its \
+                     closures use broadcast param `{param}`, whose value the checkpoint's \
+                     fingerprint cannot see; write `#[checkpoint(version = 1)]` on `{node}` and \
+                     raise the version whenever the broadcast value changes"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Adds an input file's identity: path, length and modification time.
@@ -156,9 +237,11 @@ impl Fingerprinter {
         Ok(self)
     }
 
-    /// The fingerprint, unless a parent had none.
+    /// The fingerprint, unless a parent had none or the node uses a broadcast and has no
+    /// version.
     pub fn finish(&self) -> Option<Fingerprint> {
-        (!self.unknown).then(|| Fingerprint(self.hash.digest128()))
+        let opaque = self.opaque.is_some() && !self.versioned;
+        (!self.unknown && !opaque).then(|| Fingerprint(self.hash.digest128()))
     }
 }
 
@@ -181,6 +264,34 @@ mod tests {
         let mut c = Fingerprinter::new(1);
         c.parent(None);
         assert_eq!(c.finish(), None);
+    }
+
+    #[test]
+    fn a_broadcast_needs_a_version_and_an_accumulator_is_left_out() {
+        let plain = Fingerprinter::new(1).finish();
+        let mut acc = Fingerprinter::new(1);
+        acc.hashed_param("calls", ParamHash::Output);
+        assert_eq!(acc.finish(), plain, "an accumulator changes nothing");
+
+        let mut bc = Fingerprinter::new(1);
+        bc.hashed_param("table", ParamHash::Opaque);
+        assert_eq!(bc.finish(), None, "no version: no fingerprint");
+        bc.versioned();
+        let versioned = bc.finish();
+        assert!(versioned.is_some());
+        assert_ne!(versioned, plain, "the broadcast's name is part of it");
+
+        let ctx = Context::builder().threads(1).resume(true).build().unwrap();
+        let mut unversioned = Fingerprinter::new(1);
+        unversioned.hashed_param("table", ParamHash::Opaque);
+        let err = unversioned.resumable(&ctx, "P.n").unwrap_err();
+        assert!(
+            err.to_string().contains("#[checkpoint(version = 1)]"),
+            "{err}"
+        );
+        assert!(bc.resumable(&ctx, "P.n").is_ok(), "versioned");
+        let quiet = Context::builder().threads(1).build().unwrap();
+        assert!(unversioned.resumable(&quiet, "P.n").is_ok(), "not resuming");
     }
 
     #[test]

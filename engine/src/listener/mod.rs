@@ -38,6 +38,9 @@ use crate::keep::CheckpointKind;
 // events never depend on a listener built on them.
 mod summary;
 pub use summary::{JobReport, JobSummary, StageReport};
+// The accumulator updates a task reports.
+mod accumulated;
+pub use accumulated::AccumulatorUpdate;
 
 /// Receives the events of a context's jobs.
 pub trait Listener: Send + Sync + 'static {
@@ -226,6 +229,10 @@ pub struct TaskMetrics {
     pub checkpoint_write_nanos: u64,
     /// Partitions read from a cache or checkpoint.
     pub blocks_read: Vec<BlockRead>,
+    /// What the task added to each accumulator its code updated, merged into the
+    /// accumulators' values when it succeeded (empty for a failed attempt, whose updates are
+    /// discarded). Summed over a stage, one entry per task and accumulator.
+    pub accumulators: Vec<AccumulatorUpdate>,
 }
 
 impl TaskMetrics {
@@ -241,6 +248,7 @@ impl TaskMetrics {
         self.bytes_checkpointed += other.bytes_checkpointed;
         self.checkpoint_write_nanos += other.checkpoint_write_nanos;
         self.blocks_read.extend(other.blocks_read.iter().cloned());
+        self.accumulators.extend(other.accumulators.iter().cloned());
     }
 }
 

@@ -25,9 +25,13 @@ where
 {
     let parts: Vec<usize> = match d.core().info().partitioner.clone() {
         // The key's `Hash` is user code.
-        Some(p) => vec![on_caller(label(d), "hashing the lookup key", || {
-            p.partition(key)
-        })?],
+        Some(p) => {
+            // A sort's ranges are sampled by a job of their own, before placing the key.
+            p.prepare()?;
+            vec![on_caller(label(d), "hashing the lookup key", || {
+                p.partition(key)
+            })?]
+        }
         None => (0..d.num_partitions()).collect(),
     };
     let found = run_job(

@@ -16,6 +16,7 @@ pub mod cogroup;
 pub mod combine_by_key;
 pub mod distinct;
 pub mod filter;
+pub mod filter_by_range;
 pub mod filter_map;
 pub mod flat_map;
 pub mod flat_map_values;
@@ -40,10 +41,21 @@ pub mod reduce_by_key;
 pub mod repartition;
 pub mod right_outer_join;
 pub mod sample;
+pub mod sample_with_replacement;
 pub mod sort_by;
 pub mod sort_by_key;
 pub mod union;
 pub mod values;
+pub mod zip;
+pub mod zip_with_index;
+pub mod zip_with_unique_id;
+// Wide operators of issue 14: three-way cogroup, products and set operations.
+pub mod cartesian;
+pub mod group_with;
+pub mod intersection;
+pub mod repartition_and_sort_within_partitions;
+pub mod subtract;
+pub mod subtract_by_key;
 
 use std::marker::PhantomData;
 
@@ -60,6 +72,36 @@ pub fn partition_count(node: &'static str, op: &'static str, n: usize) -> crate:
         )));
     }
     Ok(n)
+}
+
+/// A narrow operator whose node holds state of its own: made in `new` from the node's
+/// partition count, prepared before each job that may compute the node (on the caller's
+/// thread, with the parent: `zip_with_index` counts its partitions there), and handed to
+/// `apply` after the input.
+pub trait NarrowState {
+    /// What the node holds.
+    type State: Send + Sync + 'static;
+    /// The state of a node with `partitions` partitions.
+    fn state(partitions: usize) -> Self::State;
+    /// Prepares the state of node `node` from `parent`, before a job.
+    fn prepare<P: crate::rdd::Dataset>(
+        node: &'static str,
+        state: &Self::State,
+        parent: &P,
+    ) -> crate::Result<()>;
+}
+
+/// The partitioning given to a keyed wide operator of node `node` as its optional last
+/// argument (or `partition_by`'s): a partition count (a hash partitioner; 0 is refused) or a
+/// [`KeyPartitioner`](crate::KeyPartitioner) of the input's keys `K` (one with no partitions
+/// is refused too).
+pub fn partitioner_arg<K: 'static, P: crate::KeyPartitioner<K>>(
+    node: &'static str,
+    op: &'static str,
+    p: P,
+) -> crate::Result<crate::Partitioner> {
+    partition_count(node, op, p.num_partitions())?;
+    Ok(p.into_partitioner())
 }
 
 /// A shuffle operator: what its map side writes and its reduce side reads.

@@ -4,10 +4,14 @@
 //! order of arrival). With a memory limit, map tasks spill runs already sorted by key and
 //! reduce tasks merge them.
 
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
+
 use either::Either;
 
 use crate::data::{Data, Pair};
 use crate::error::Result;
+use crate::partitioner::{Partitioner, RangePlace};
 use crate::range::{Bounds, Directed, directed, partition_of};
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapWriter, ShuffleRead, bucket};
@@ -33,7 +37,34 @@ where
         bounds: &Bounds,
         ascending: bool,
     ) -> Result<()> {
-        bounds.prepare(node, parent, partitions, ascending, |kv| kv.key().clone())
+        bounds.prepare(node, parent, partitions, ascending, |kv| kv.key().clone())?;
+        // Partitioned by the pairs' own key: `filter_by_range` may skip partitions.
+        bounds.mark_key_range(ascending);
+        Ok(())
+    }
+
+    /// The partitioner the sort's output reports: its ranges, placing keys by the bounds the
+    /// node samples (`bounds`, shared with its engine value), so that a later join with
+    /// another input places that input's keys alike and reads the sorted one in place.
+    pub fn range_partitioner<D: Dataset<Item = In>>(
+        node: &'static str,
+        parent: &D,
+        partitions: usize,
+        bounds: Arc<Bounds>,
+        ascending: bool,
+    ) -> Partitioner {
+        Partitioner::range(
+            partitions,
+            ascending,
+            Arc::new(Ranges::<D> {
+                node,
+                parent: parent.clone(),
+                partitions,
+                bounds,
+                ascending,
+                cached: OnceLock::new(),
+            }),
+        )
     }
 
     /// Sends each pair of one map partition to its key's range.
@@ -83,5 +114,47 @@ where
     move |kv| Directed {
         key: kv.key().clone(),
         ascending,
+    }
+}
+
+/// A sort's ranges as a partitioner: the bounds, sampled from `parent` when first needed.
+struct Ranges<D: Dataset>
+where
+    D::Item: Pair,
+{
+    node: &'static str,
+    parent: D,
+    partitions: usize,
+    bounds: Arc<Bounds>,
+    ascending: bool,
+    /// The bounds once sampled: no lock per placed key.
+    cached: OnceLock<Arc<Vec<<D::Item as Pair>::Key>>>,
+}
+
+impl<D: Dataset> RangePlace for Ranges<D>
+where
+    D::Item: Pair,
+    <D::Item as Pair>::Key: Ord,
+{
+    fn place(&self, key: &dyn Any) -> Option<usize> {
+        let key = key.downcast_ref::<<D::Item as Pair>::Key>()?;
+        let b = match self.cached.get() {
+            Some(b) => b,
+            None => {
+                let b = self.bounds.get::<<D::Item as Pair>::Key>()?;
+                self.cached.get_or_init(|| b)
+            }
+        };
+        Some(partition_of(b, key, self.ascending))
+    }
+
+    fn prepare(&self) -> Result<()> {
+        self.bounds.prepare(
+            self.node,
+            &self.parent,
+            self.partitions,
+            self.ascending,
+            |kv| kv.key().clone(),
+        )
     }
 }

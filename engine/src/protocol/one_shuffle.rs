@@ -7,8 +7,8 @@ use super::{Exchange, no_shuffle};
 use crate::context::Context;
 use crate::data::Data;
 use crate::error::Result;
-use crate::node::{Dependency, RddNode, ShuffleDep};
-use crate::partitioner::Partitioner;
+use crate::node::{Dependency, KeyRange, RddNode, ShuffleDep};
+use crate::partitioner::{Partitioner, Partitioning};
 use crate::range::Bounds;
 use crate::rdd::Dataset;
 use crate::shuffle::{MapOutput, MapOutputStore, MapWriter, ShuffleRead, new_store};
@@ -26,6 +26,11 @@ pub enum ShuffleKind {
     Unkeyed,
     /// By ranges of a key sampled before the map stage (the sorts).
     Sampled,
+    /// By the whole element (`distinct`). An input that has a partitioner already holds equal
+    /// elements (which have equal keys) in one partition: unless another partition count is
+    /// asked for, it is processed in place, without a shuffle, and the output keeps the
+    /// input's partitioner (Spark 3's `distinct`). Otherwise as [`Unkeyed`](Self::Unkeyed).
+    Elements,
 }
 
 /// The user's code of a one-shuffle node: its parent, what crosses the shuffle, and the map
@@ -57,34 +62,83 @@ pub trait OneShuffleNode: RddNode<Parents = (Self::Parent,)> {
 /// input is co-partitioned (no shuffle), and the range bounds of a sort.
 pub struct OneShuffle<R> {
     store: Arc<dyn MapOutputStore<R>>,
-    kind: ShuffleKind,
-    /// A keyed input already partitioned by the output's partitioner: decided once, in `new`
-    /// (a node's partitioner never changes; a checkpoint keeps it).
-    co_partitioned: bool,
-    bounds: Bounds,
+    /// The partitioner users of the node see (keyed shuffles, and `distinct` in place).
+    reported: Option<Partitioner>,
+    /// An input already partitioned as the output is: decided once, in `new` (a node's
+    /// partitioner never changes; a checkpoint keeps it). Its partition `p` is run through the
+    /// map side into this one-bucket store and read back in the reduce task of `p`.
+    co_partitioned: Option<Arc<dyn MapOutputStore<R>>>,
+    bounds: Arc<Bounds>,
 }
 
 impl<R: Data> OneShuffle<R> {
-    /// The shuffle of a node reading `parent` into `partitions` partitions (by default the
-    /// context's [`shuffle_partitions`](Context::shuffle_partitions) of the parent's), spilling
-    /// with `codec` when it has one (from [`crate::spill::Probe`]).
+    /// The shuffle of a node reading `parent` into `partitioning`: a partition count
+    /// (`Option<usize>`), a [`Partitioner`] (keyed shuffles), or nothing, when a keyed shuffle
+    /// follows Spark's default-partitioner rule ([`Context::default_partitioner`]) and the
+    /// others take the context's [`shuffle_partitions`](Context::shuffle_partitions) of the
+    /// parent's; spilling with `codec` when it has one (from [`crate::spill::Probe`]).
     pub fn new<D: Dataset>(
         ctx: &Context,
         parent: &D,
-        partitions: Option<usize>,
+        partitioning: impl Into<Partitioning>,
         kind: ShuffleKind,
         codec: Option<Codec<R>>,
     ) -> Self {
-        let n = partitions.unwrap_or_else(|| ctx.shuffle_partitions(&[parent.num_partitions()]));
-        let partitioner = Partitioner::hash(n);
+        let given = match partitioning.into() {
+            Partitioning::Given(p) => Some(p),
+            _ => None,
+        };
+        let parent_partitioner = parent.partitioner();
+        let count = || ctx.shuffle_partitions(&[parent.num_partitions()]);
+        let (partitioner, reported, in_place) = match kind {
+            ShuffleKind::Keyed => {
+                let p = given.unwrap_or_else(|| {
+                    ctx.default_partitioner(&[(
+                        parent.num_partitions(),
+                        parent_partitioner.clone(),
+                    )])
+                });
+                let in_place = parent_partitioner.as_ref() == Some(&p);
+                (p.clone(), Some(p), in_place)
+            }
+            ShuffleKind::Elements => match parent_partitioner {
+                Some(pp)
+                    if given
+                        .as_ref()
+                        .is_none_or(|g| g.num_partitions() == pp.num_partitions()) =>
+                {
+                    (pp.clone(), Some(pp), true)
+                }
+                _ => {
+                    let n = given.map_or_else(count, |g| g.num_partitions());
+                    (Partitioner::hash(n), None, false)
+                }
+            },
+            _ => {
+                let n = given.map_or_else(count, |g| g.num_partitions());
+                (Partitioner::hash(n), None, false)
+            }
+        };
         let co_partitioned =
-            kind == ShuffleKind::Keyed && parent.partitioner().as_ref() == Some(&partitioner);
+            in_place.then(|| new_store(ctx, 1, Partitioner::hash(1), codec.clone()));
         OneShuffle {
             store: new_store(ctx, parent.num_partitions(), partitioner, codec),
-            kind,
+            reported,
             co_partitioned,
-            bounds: Bounds::new(),
+            bounds: Arc::new(Bounds::new()),
         }
+    }
+
+    /// The range bounds a sort samples (shared with the partitioner it reports).
+    pub fn bounds(&self) -> Arc<Bounds> {
+        self.bounds.clone()
+    }
+
+    /// This shuffle reporting `partitioner` as its output's (a sort's ranges, from
+    /// [`Self::bounds`]).
+    pub fn reporting(mut self, partitioner: Partitioner) -> Self {
+        self.reported = Some(partitioner);
+        self
     }
 
     /// Number of output partitions.
@@ -94,7 +148,7 @@ impl<R: Data> OneShuffle<R> {
 
     /// The output's partitioner, when it is known to users of the node (keyed shuffles).
     pub fn partitioner(&self) -> Option<Partitioner> {
-        (self.kind == ShuffleKind::Keyed).then(|| self.store.partitioner().clone())
+        self.reported.clone()
     }
 
     /// The records of output partition `site.part`: from the map outputs, or, for a
@@ -106,10 +160,13 @@ impl<R: Data> OneShuffle<R> {
         parent: &N::Parent,
         site: &Site,
     ) -> ShuffleRead<R> {
-        if self.co_partitioned {
+        if let Some(local) = &self.co_partitioned {
+            // Every record of the parent's partition `p` belongs to output partition `p`: one
+            // bucket holds them all.
             let input = parent.iter_parent(&site.cx, site.part);
-            let out = node.map_side(site.clone(), input, self.store.writer(site), &self.bounds);
-            self.store.read_local(site, out)
+            let one = Site::new(&site.cx, site.node, 0);
+            let out = node.map_side(one.clone(), input, local.writer(&one), &self.bounds);
+            local.read_local(&one, out)
         } else {
             self.store.read(site)
         }
@@ -119,7 +176,7 @@ impl<R: Data> OneShuffle<R> {
 impl<N: OneShuffleNode> Exchange<N> for OneShuffle<N::Record> {
     fn dependencies(&self, node: &N, parents: &(N::Parent,)) -> Vec<Dependency> {
         let parent = parents.0.erased();
-        if self.co_partitioned {
+        if self.co_partitioned.is_some() {
             return vec![Dependency::Narrow(parent)];
         }
         vec![Dependency::Shuffle(ShuffleDep {
@@ -144,16 +201,28 @@ impl<N: OneShuffleNode> Exchange<N> for OneShuffle<N::Record> {
         let site = Site::new(cx, node.core().info().label, part);
         let input = parents.0.iter_partition(cx, part);
         let writer = self.store.writer(&site);
+        let g = super::two_shuffles::user_code_scope(
+            node.core().info().label,
+            self.store.partitioner(),
+        );
         let out = node.map_side(site, input, writer, &self.bounds);
+        if let Some(g) = g {
+            g.exit();
+        }
         self.store.put(cx, part, out);
         Ok(())
     }
 
     fn prepare(&self, node: &N, parents: &(N::Parent,), _dep: usize) -> Result<()> {
+        self.store.partitioner().prepare()?;
         node.prepare(&parents.0, self.partitions(), &self.bounds)
     }
 
     fn release(&self) {
         self.store.release();
+    }
+
+    fn key_range(&self) -> Option<KeyRange> {
+        self.bounds.key_range()
     }
 }

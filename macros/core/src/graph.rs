@@ -149,6 +149,9 @@ pub(crate) fn check(p: &Pipeline) -> syn::Result<Checked<'_>> {
                             }
                         }
                         for (k, a) in args.iter().enumerate() {
+                            if let Some(Arg::Closure(_)) = spec.args.get(k) {
+                                crate::owned_key::check(spec.name, a, &mut cx);
+                            }
                             match spec.args.get(k) {
                                 Some(Arg::Node(_)) => {}
                                 kind => captures::check_arg(

@@ -16,6 +16,7 @@ mod expand;
 mod graph;
 mod model;
 mod ops;
+mod owned_key;
 mod parse;
 mod suggest;
 

@@ -8,10 +8,17 @@
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
     /// Partition `i` from partition `i` of the parent through `ops::NAME::Op::apply`
-    /// (`expand/narrow.rs`).
-    Narrow { keeps_partitioner: bool },
-    /// The partitions of both parents (`expand/union.rs`).
-    Union,
+    /// (`expand/narrow.rs`). `state`: the node holds the operator's `NarrowState`, prepared
+    /// before each job and handed to `apply` (`zip_with_index`'s partition offsets).
+    Narrow {
+        keeps_partitioner: bool,
+        state: bool,
+    },
+    /// The operator reads its parents' partitions itself (`expand/reads_parents.rs`):
+    /// `Op::layout` gives the partition count and partitioner in `new` (or an error, such as
+    /// `zip`'s differing counts), `Op::apply` gets the parents' handles (`union`, `zip`,
+    /// `filter_by_range`, which skips partitions without reading them).
+    ReadsParents,
     /// Fewer partitions, no shuffle (`expand/coalesce.rs`).
     Coalesce,
     /// One shuffle (`expand/one_shuffle.rs`, the engine's `OneShuffle`): the node gives the
@@ -21,13 +28,30 @@ pub(crate) enum Shape {
     /// side in the reduce task on the parent's partition (a narrow dependency). `sampled`:
     /// range-partitioned from a sample of the input (the sorts): the node gives the engine a
     /// `prepare` that samples the bounds before the map stage, and `map_side` takes them after
-    /// the writer.
-    Wide { by_key: bool, sampled: bool },
-    /// Two inputs (the parent and `other`) brought to one hash partitioner, `cogroup` and the
-    /// joins (`expand/two_shuffles.rs`, the engine's `TwoShuffles`): the engine buckets each
-    /// shuffled input, `compute` runs `reduce_side` over both. An input already partitioned by
-    /// the output's partitioner is read directly (narrow), the other shuffled.
-    Join,
+    /// the writer. `elements`: by the whole element (`distinct`), processed in place when the
+    /// input has a partitioner (the engine's `ShuffleKind::Elements`).
+    Wide {
+        by_key: bool,
+        sampled: bool,
+        elements: bool,
+    },
+    /// Two inputs (the parent and `other`) brought to one partitioner, `cogroup`, the joins and
+    /// the set operations (`expand/two_shuffles.rs`, the engine's `TwoShuffles`): the engine
+    /// buckets each shuffled input, `compute` runs `reduce_side` over both. An input already
+    /// partitioned by the output's partitioner is read directly (narrow), the other shuffled.
+    /// `by_element`: placed by the whole element, not a pair's key (`intersection`,
+    /// `subtract`). `first_default`: without a count, the parent's partitioning, not the
+    /// default-partitioner rule (Spark's `subtract`, `subtract_by_key`).
+    Join {
+        by_element: bool,
+        first_default: bool,
+    },
+    /// Three inputs (the parent, `b`, `c`) brought to one partitioner by key, `group_with`
+    /// (`expand/three_shuffles.rs`, the engine's `ThreeShuffles`).
+    Join3,
+    /// Partition `i * m + j` pairs partition `i` of the parent with partition `j` of `other`
+    /// (`m` partitions), narrow on both (`expand/cartesian.rs`).
+    Cartesian,
 }
 
 /// What an argument is.
@@ -71,6 +95,7 @@ const fn narrow(name: &'static str, keeps: bool, args: &'static [Arg]) -> OpSpec
         name,
         shape: Narrow {
             keeps_partitioner: keeps,
+            state: false,
         },
         args,
         optional_partitions: false,
@@ -86,12 +111,35 @@ const fn narrow_pairs(name: &'static str, keeps: bool, args: &'static [Arg]) -> 
     }
 }
 
+/// A narrow operator whose node holds state prepared before each job.
+const fn narrow_state(name: &'static str, keeps: bool) -> OpSpec {
+    OpSpec {
+        shape: Narrow {
+            keeps_partitioner: keeps,
+            state: true,
+        },
+        ..narrow(name, keeps, &[])
+    }
+}
+
+/// An operator that reads its parents' partitions itself.
+const fn reads_parents(name: &'static str, args: &'static [Arg], input: Input) -> OpSpec {
+    OpSpec {
+        name,
+        shape: ReadsParents,
+        args,
+        optional_partitions: false,
+        input,
+    }
+}
+
 const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
     OpSpec {
         name,
         shape: Wide {
             by_key: true,
             sampled: false,
+            elements: false,
         },
         args,
         optional_partitions: true,
@@ -103,7 +151,10 @@ const fn wide(name: &'static str, args: &'static [Arg]) -> OpSpec {
 const fn join(name: &'static str) -> OpSpec {
     OpSpec {
         name,
-        shape: Join,
+        shape: Join {
+            by_element: false,
+            first_default: false,
+        },
         args: &[Node("other")],
         optional_partitions: true,
         input: KeyedPairs,
@@ -125,6 +176,15 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     narrow_pairs("values", false, &[]),
     narrow("glom", false, &[]),
     narrow("map_partitions_with_index", false, &[Closure("f")]),
+    reads_parents("zip", &[Node("other")], Any),
+    narrow_state("zip_with_index", false),
+    narrow_state("zip_with_unique_id", false),
+    narrow(
+        "sample_with_replacement",
+        true,
+        &[Value("fraction"), Value("seed")],
+    ),
+    reads_parents("filter_by_range", &[Value("lo"), Value("hi")], Pairs),
     OpSpec {
         name: "coalesce",
         shape: Coalesce,
@@ -132,13 +192,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         optional_partitions: false,
         input: Any,
     },
-    OpSpec {
-        name: "union",
-        shape: Union,
-        args: &[Node("other")],
-        optional_partitions: false,
-        input: Any,
-    },
+    reads_parents("union", &[Node("other")], Any),
     wide("reduce_by_key", &[Closure("f")]),
     wide("fold_by_key", &[Value("zero"), Closure("f")]),
     wide(
@@ -154,11 +208,13 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         ],
     ),
     wide("group_by_key", &[]),
-    // Hashed by the whole element, not by a key: its output has no key partitioner.
+    // Hashed by the whole element, not by a key: in place (keeping the partitioner) when the
+    // input has one, else shuffled without one.
     OpSpec {
         shape: Wide {
             by_key: false,
             sampled: false,
+            elements: true,
         },
         input: Any,
         ..wide("distinct", &[])
@@ -171,6 +227,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Wide {
             by_key: false,
             sampled: false,
+            elements: false,
         },
         optional_partitions: false,
         input: Any,
@@ -180,6 +237,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Wide {
             by_key: false,
             sampled: true,
+            elements: false,
         },
         input: Pairs,
         ..wide("sort_by_key", &[Value("ascending")])
@@ -188,6 +246,7 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
         shape: Wide {
             by_key: false,
             sampled: true,
+            elements: false,
         },
         input: Any,
         ..wide("sort_by", &[Closure("f"), Value("ascending")])
@@ -197,6 +256,47 @@ pub(crate) const OPERATORS: &[OpSpec] = &[
     join("right_outer_join"),
     join("full_outer_join"),
     join("cogroup"),
+    // Issue 14: the remaining wide operators.
+    OpSpec {
+        name: "group_with",
+        shape: Join3,
+        args: &[Node("b"), Node("c")],
+        ..join("group_with")
+    },
+    OpSpec {
+        name: "cartesian",
+        shape: Cartesian,
+        optional_partitions: false,
+        input: Any,
+        ..join("cartesian")
+    },
+    OpSpec {
+        shape: Join {
+            by_element: true,
+            first_default: false,
+        },
+        input: Any,
+        ..join("intersection")
+    },
+    OpSpec {
+        shape: Join {
+            by_element: true,
+            first_default: true,
+        },
+        input: Any,
+        ..join("subtract")
+    },
+    OpSpec {
+        shape: Join {
+            by_element: false,
+            first_default: true,
+        },
+        ..join("subtract_by_key")
+    },
+    OpSpec {
+        optional_partitions: false,
+        ..wide("repartition_and_sort_within_partitions", &[Partitions])
+    },
 ];
 
 pub(crate) struct SourceSpec {
@@ -250,6 +350,21 @@ pub(crate) fn source(name: &str) -> Option<&'static SourceSpec> {
 }
 
 impl OpSpec {
+    /// Whether the partition argument may be a `KeyPartitioner` of the input's keys (the
+    /// keyed shuffles), not only a count.
+    pub fn takes_partitioner(&self) -> bool {
+        self.input == KeyedPairs
+            && matches!(
+                self.shape,
+                Wide { by_key: true, .. }
+                    | Join {
+                        by_element: false,
+                        ..
+                    }
+                    | Join3
+            )
+    }
+
     /// `reduce_by_key(f[, partitions])`, for messages.
     pub fn signature(&self) -> String {
         let mut args: Vec<String> = self

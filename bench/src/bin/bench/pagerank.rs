@@ -36,6 +36,17 @@ rddflow::pipeline! {
         ranks: (u64, f64) = links.map_values(|_| 1.0);
     }
 
+    /// The same graph cached only, as Spark's `SparkPageRank` keeps it (the workload without
+    /// checkpoints).
+    pub struct GraphCached(path: PathBuf, parts: usize) {
+        lines: String = text_file(path, parts);
+        edges: (u64, u64) = lines.filter_map(|l| parse_pair(&l));
+        grouped: (u64, Vec<u64>) = edges.group_by_key(parts);
+        #[cache]
+        links: Links = grouped.map_values(Arc::from);
+        ranks: (u64, f64) = links.map_values(|_| 1.0);
+    }
+
     /// One iteration. `links` and `ranks` are both hash-partitioned into `parts`, so the join
     /// reads them without a shuffle; only the contributions are shuffled.
     pub struct Step(links: Rdd<Links>, ranks: Rdd<(u64, f64)>, parts: usize) {
@@ -47,7 +58,8 @@ rddflow::pipeline! {
 }
 
 /// rddflow: `iters` steps; every `every` steps the ranks are marked and a `count` job writes
-/// them (as Spark's `checkpoint()` then an action); the final ranks are collected.
+/// them (as Spark's `checkpoint()` then an action); the final ranks are collected. With
+/// `every == 0`, no checkpoint at all (the links are then only cached).
 pub fn rddflow(
     ctx: &Context,
     path: &Path,
@@ -55,12 +67,16 @@ pub fn rddflow(
     iters: usize,
     every: usize,
 ) -> rddflow::Result<HashMap<u64, f64>> {
-    let graph = Graph::new(ctx, path.to_owned(), parts)?;
-    let links = graph.links.rdd();
-    let mut ranks = graph.ranks.rdd();
+    let (links, mut ranks) = if every == 0 {
+        let graph = GraphCached::new(ctx, path.to_owned(), parts)?;
+        (graph.links.rdd(), graph.ranks.rdd())
+    } else {
+        let graph = Graph::new(ctx, path.to_owned(), parts)?;
+        (graph.links.rdd(), graph.ranks.rdd())
+    };
     for i in 1..=iters {
         ranks = Step::new(ctx, links.clone(), ranks, parts)?.next.rdd();
-        if i % every == 0 {
+        if every > 0 && i % every == 0 {
             ranks.checkpoint()?;
             ranks.count()?;
         }

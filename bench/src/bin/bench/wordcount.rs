@@ -35,6 +35,17 @@ rddflow::pipeline! {
         pairs: (String, u64) = words.map(|w| (w, 1));
         counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
     }
+
+    /// The same with the pairs both checkpointed and cached: what a user writes to keep them
+    /// for later jobs and to truncate the lineage.
+    pub struct WordCountCacheCkpt(path: PathBuf, parts: usize) {
+        lines: String = text_file(path, parts);
+        words: String = lines.flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        #[checkpoint]
+        #[cache]
+        pairs: (String, u64) = words.map(|w| (w, 1));
+        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b, parts);
+    }
 }
 
 /// The words of `line` (separated by ASCII whitespace, as the corpus is), each copied into its
@@ -81,6 +92,22 @@ pub fn rddflow_ckpt(
     parts: usize,
 ) -> rddflow::Result<(HashMap<String, u64>, PathBuf)> {
     let wc = WordCountCkpt::new(ctx, path.to_owned(), parts)?;
+    let counts = wc.counts.collect_map()?;
+    let dir = wc
+        .pairs
+        .checkpoint_file()
+        .expect("the job that computed the counts checkpointed the pairs");
+    Ok((counts, dir))
+}
+
+/// rddflow with the pairs cached and checkpointed; returns the counts and the checkpoint's
+/// directory.
+pub fn rddflow_cache_ckpt(
+    ctx: &Context,
+    path: &Path,
+    parts: usize,
+) -> rddflow::Result<(HashMap<String, u64>, PathBuf)> {
+    let wc = WordCountCacheCkpt::new(ctx, path.to_owned(), parts)?;
     let counts = wc.counts.collect_map()?;
     let dir = wc
         .pairs

@@ -44,7 +44,14 @@ pub(crate) fn graph(c: &Checked) -> TokenStream {
         let op = n.expr.op_name().to_string();
         let kind = match &c.resolved[i] {
             Resolved::Source(_) => quote!(Source),
-            Resolved::Op(s) if matches!(s.shape, Shape::Wide { .. } | Shape::Join) => quote!(Wide),
+            Resolved::Op(s)
+                if matches!(
+                    s.shape,
+                    Shape::Wide { .. } | Shape::Join { .. } | Shape::Join3
+                ) =>
+            {
+                quote!(Wide)
+            }
             Resolved::Op(_) => quote!(Narrow),
         };
         let parents = c.parents[i].iter().map(|r| match *r {

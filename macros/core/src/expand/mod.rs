@@ -4,6 +4,7 @@
 //! (`pipeline.rs`), `graph()` (`describe.rs`), and stand-ins for an invalid pipeline
 //! (`stand_in.rs`).
 
+mod cartesian;
 mod coalesce;
 mod describe;
 mod fingerprint;
@@ -11,11 +12,12 @@ mod narrow;
 mod node;
 mod one_shuffle;
 mod pipeline;
+mod reads_parents;
 mod shape;
 mod source;
 mod stand_in;
+mod three_shuffles;
 mod two_shuffles;
-mod union;
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -58,10 +60,12 @@ pub(crate) fn boxed_inputs(c: &Checked) -> Vec<bool> {
                     boxed[i] = true;
                     1
                 }
-                Shape::Narrow { .. } | Shape::Union | Shape::Coalesce => inherited + 1,
+                Shape::Narrow { .. } | Shape::ReadsParents | Shape::Coalesce | Shape::Cartesian => {
+                    inherited + 1
+                }
                 // The reduce side starts a new iterator; the map side adds one level to the
                 // parent's, which stays far below the compiler's limit.
-                Shape::Wide { .. } | Shape::Join => 1,
+                Shape::Wide { .. } | Shape::Join { .. } | Shape::Join3 => 1,
             },
         };
     }

@@ -8,21 +8,44 @@ use quote::{quote, quote_spanned};
 
 use super::shape::{OpNode, Parts, exchange_method};
 
-pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool) -> Parts {
+pub(crate) fn parts(
+    op: &OpNode,
+    by_key: bool,
+    sampled: bool,
+    elements: bool,
+    ranges: bool,
+) -> Parts {
     let (lbl, clones, pasted, span) = (&op.lbl, &op.clones, &op.pasted, op.op_span);
     let private = quote_spanned!(span=> ::rddflow::__private);
     let record = record(op);
     let reduce_side = op.op_fn("reduce_side");
     let kind = syn::Ident::new(
-        match (by_key, sampled) {
-            (_, true) => "Sampled",
-            (true, false) => "Keyed",
-            (false, false) => "Unkeyed",
+        match (by_key, sampled, elements) {
+            (_, true, _) => "Sampled",
+            (true, false, _) => "Keyed",
+            (false, false, true) => "Elements",
+            (false, false, false) => "Unkeyed",
         },
         span,
     );
     let codec = op.codec(record.clone(), &[op.in_ty, op.item]);
     let (parts_clones, partitions) = (&op.partitions_clones, op.partitions_opt());
+    // A sort by key reports its ranges as its partitioner (Spark's `sortByKey` output keeps
+    // its `RangePartitioner`), sharing the bounds its engine value samples.
+    let report = if ranges {
+        let (new_clones, range_partitioner) = (&op.new_clones, op.op_fn("range_partitioner"));
+        quote_spanned! {span=>
+            let __exchange = {
+                #new_clones
+                let __p = #range_partitioner(
+                    #lbl, &__parents.0, __exchange.partitions(), __exchange.bounds(), #(#pasted),*
+                );
+                __exchange.reporting(__p)
+            };
+        }
+    } else {
+        quote!()
+    };
     Parts {
         fields: quote_spanned! {span=>
             #[allow(clippy::type_complexity)]
@@ -45,6 +68,7 @@ pub(crate) fn parts(op: &OpNode, by_key: bool, sampled: bool) -> Parts {
                 #private::ShuffleKind::#kind,
                 #codec,
             );
+            #report
             let __partitions = __exchange.partitions();
             let __partitioner = __exchange.partitioner();
         },

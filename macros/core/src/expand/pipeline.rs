@@ -87,9 +87,11 @@ pub(crate) fn pipeline(c: &Checked) -> TokenStream {
     }
 }
 
-/// `let __fp_name: u128 = param_hash(..)?;` per value parameter: each is hashed once for the
-/// fingerprints of the nodes that use it; the call requires `Param` (so `serde::Serialize`),
-/// and is spanned at the parameter's type.
+/// `let __fp_name = param_hash(..)?;` per value parameter: each is hashed once for the
+/// fingerprints of the nodes that use it; the call requires `Param` (so `serde::Serialize`,
+/// unless the parameter is a `Broadcast` or an `Accumulator`), and is spanned at the
+/// parameter's type. An `Arc<T>` parameter goes through `arc_param_hash`, whose unmet bound
+/// names serde's `rc` feature and `Broadcast`, the two ways to pass one.
 fn param_hashes(c: &Checked) -> Vec<TokenStream> {
     c.p.params
         .iter()
@@ -98,9 +100,21 @@ fn param_hashes(c: &Checked) -> Vec<TokenStream> {
             let (ty, n) = (&x.ty, &x.name);
             let var = super::param_hash_var(n);
             let name = n.to_string();
-            quote_spanned!(ty.span()=> let #var: u128 = ::rddflow::__private::param_hash::<#ty>(__ctx, #name, &#n)?;)
+            let hash = if is_arc(ty) {
+                quote_spanned!(ty.span()=> arc_param_hash)
+            } else {
+                quote_spanned!(ty.span()=> param_hash)
+            };
+            quote_spanned!(ty.span()=> let #var: ::rddflow::__private::ParamHash = ::rddflow::__private::#hash::<#ty>(__ctx, #name, &#n)?;)
         })
         .collect()
+}
+
+/// Whether `ty` is written `Arc<..>` (any path ending so): a macro cannot resolve types, and
+/// the spelling is what the message is about.
+fn is_arc(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Arc"))
 }
 
 /// The pipeline struct's fields: its `Rdd<T>` inputs, then one handle per node.
@@ -178,6 +192,10 @@ fn build_node(c: &Checked, i: usize, definition: u128, parts: &Parts) -> TokenSt
             }}
         }
     };
+    // A broadcast's value is invisible to the fingerprint: a version stands for it.
+    let versioned = n.attrs.version.map(|_| quote!(__f.versioned();));
+    let marked = matches!(n.attrs.checkpoint, Some((Checkpoint::Reliable, _)));
+    let resumable = marked.then(|| quote!(__f.resumable(__ctx, #lbl)?;));
     // Spanned at the node: errors in building it point at its declaration.
     let body = quote_spanned! {var.span()=>
         let __parents = #parents;
@@ -185,7 +203,9 @@ fn build_node(c: &Checked, i: usize, definition: u128, parts: &Parts) -> TokenSt
         let mut __f = ::rddflow::__private::Fingerprinter::new(#definition);
         #( __f.parent(::rddflow::Dataset::fingerprint(&#parent_vars)); )*
         #( __f.hashed_param(#used_names, #used_hashes); )*
+        #versioned
         #fingerprint
+        #resumable
         let __fp = __f.finish();
         ::rddflow::Node::new(#s {
             __core: ::rddflow::__private::NodeCore::new(__ctx, #lbl, #op, __partitions, __partitioner)

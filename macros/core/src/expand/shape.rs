@@ -1,6 +1,6 @@
 //! What each node shape generates, and the context its generator reads. A node is the user's
 //! code (element types, closures, parents) plus at most one engine value (`__exchange`) that
-//! runs the execution protocol: each shape's generator (`source.rs`, `narrow.rs`, `union.rs`,
+//! runs the execution protocol: each shape's generator (`source.rs`, `narrow.rs`, `reads_parents.rs`,
 //! `coalesce.rs`, `one_shuffle.rs`, `two_shuffles.rs`) fills in a [`Parts`], which `node.rs`
 //! (the struct and its `RddNode` impl) and `pipeline.rs` (`new`) put around the common code.
 
@@ -39,11 +39,28 @@ pub(crate) fn parts(c: &Checked, i: usize) -> Parts {
         Resolved::Op(spec) => {
             let op = OpNode::new(c, i, spec);
             match spec.shape {
-                Shape::Narrow { keeps_partitioner } => super::narrow::parts(&op, keeps_partitioner),
-                Shape::Union => super::union::parts(&op),
+                Shape::Narrow {
+                    keeps_partitioner,
+                    state,
+                } => super::narrow::parts(&op, keeps_partitioner, state),
+                Shape::ReadsParents => super::reads_parents::parts(&op),
                 Shape::Coalesce => super::coalesce::parts(&op),
-                Shape::Wide { by_key, sampled } => super::one_shuffle::parts(&op, by_key, sampled),
-                Shape::Join => super::two_shuffles::parts(&op),
+                Shape::Wide {
+                    by_key,
+                    sampled,
+                    elements,
+                } => {
+                    // `sort_by_key` reports its ranges; `sort_by`'s elements are not keyed
+                    // by its sort key.
+                    let ranges = sampled && spec.input == crate::ops::Input::Pairs;
+                    super::one_shuffle::parts(&op, by_key, sampled, elements, ranges)
+                }
+                Shape::Join {
+                    by_element,
+                    first_default,
+                } => super::two_shuffles::parts(&op, by_element, first_default),
+                Shape::Join3 => super::three_shuffles::parts(&op),
+                Shape::Cartesian => super::cartesian::parts(&op),
             }
         }
     }
@@ -70,6 +87,8 @@ pub(crate) struct OpNode<'a> {
     pub pasted: Vec<TokenStream>,
     /// The clones of the value parameters those arguments use, from `self.__params`.
     pub clones: TokenStream,
+    /// The same clones in `new`, from `__params`.
+    pub new_clones: TokenStream,
     /// The partition count the user gave, as a `usize` expression evaluated in `new`.
     pub partitions: Option<TokenStream>,
     /// The clones of the value parameters the partition count uses, from `__params`.
@@ -113,10 +132,17 @@ impl<'a> OpNode<'a> {
             op_ty: quote_spanned!(op_span=> ::rddflow::__private::ops::#op::Op::<#in_ty, #item>),
             pasted: task_args.iter().map(|a| task_arg(a)).collect(),
             clones: clone_params(p, &quote!(self.__params), &task_args),
+            new_clones: clone_params(p, &quote!(__params), &task_args),
             // Checked in `new`: a count of 0 is an error naming the node, as Spark refuses it.
+            // A keyed shuffle also takes a `KeyPartitioner` of the input's keys (a count is one).
             partitions: parts_arg.map(|a| {
                 let (lbl, name) = (label(p, &n.name), spec.name);
-                quote_spanned!(a.span()=> ::rddflow::__private::ops::partition_count(#lbl, #name, #a)?)
+                if spec.takes_partitioner() {
+                    quote_spanned!(a.span()=> ::rddflow::__private::ops::partitioner_arg::<
+                        <#in_ty as ::rddflow::Pair>::Key, _>(#lbl, #name, #a)?)
+                } else {
+                    quote_spanned!(a.span()=> ::rddflow::__private::ops::partition_count(#lbl, #name, #a)?)
+                }
             }),
             partitions_clones: parts_arg
                 .map(|a| clone_params(p, &quote!(__params), &[a]))
@@ -141,11 +167,11 @@ impl<'a> OpNode<'a> {
         parent_elem(self.c, self.c.parents[self.i][k])
     }
 
-    /// The partition count the user gave, as an `Option<usize>`.
+    /// The partition count or partitioner the user gave, as a `Partitioning`.
     pub fn partitions_opt(&self) -> TokenStream {
         match &self.partitions {
-            Some(n) => quote!(::core::option::Option::Some(#n)),
-            None => quote!(::core::option::Option::None),
+            Some(n) => quote!(::rddflow::__private::Partitioning::from(#n)),
+            None => quote!(::rddflow::__private::Partitioning::Default),
         }
     }
 

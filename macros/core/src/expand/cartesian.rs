@@ -1,4 +1,5 @@
-//! `union`: the partitions of both parents, in order.
+//! `cartesian`: partition `i * m + j` pairs partition `i` of the parent with partition `j` of
+//! `other` (`m` partitions); both dependencies are narrow, so there is no engine value.
 
 use quote::quote;
 
@@ -13,8 +14,10 @@ pub(crate) fn parts(op: &OpNode) -> Parts {
             #apply(__site, &__parents.0, &__parents.1)
         },
         build: quote! {
-            let __partitions = ::rddflow::Dataset::num_partitions(&__parents.0)
-                + ::rddflow::Dataset::num_partitions(&__parents.1);
+            let __partitions = ::rddflow::__private::ops::cartesian::partitions(
+                ::rddflow::Dataset::num_partitions(&__parents.0),
+                ::rddflow::Dataset::num_partitions(&__parents.1),
+            );
             let __partitioner = ::core::option::Option::None;
         },
         ..Parts::default()

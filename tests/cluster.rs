@@ -86,6 +86,46 @@ rddflow::pipeline! {
         reduced_again: (u64, u64) = partitioned.reduce_by_key(|a, b| a.max(b), 4);
     }
 
+    /// The operators added beside the cluster back end (issue 14), each over inputs whose
+    /// partitions live on different processes.
+    struct More(n: u64) {
+        nums: u64 = range(0..n, 7);
+        others: u64 = range(n / 2..n + n / 2, 7);
+        odd: u64 = nums.filter(|x| x % 2 == 1);
+        pairs: (u64, u64) = nums.map(|x| (x % 13, x));
+        more_pairs: (u64, u64) = others.map(|x| (x % 11, x));
+        third: (u64, u64) = nums.map(|x| (x % 7, x * 2));
+        zipped: (u64, u64) = nums.zip(others);
+        with_index: (u64, u64) = odd.zip_with_index();
+        with_unique_id: (u64, u64) = odd.zip_with_unique_id();
+        resampled: u64 = nums.sample_with_replacement(0.7, 5);
+        sorted: (u64, u64) = pairs.sort_by_key(true, 4);
+        in_range: (u64, u64) = sorted.filter_by_range(3, 8);
+        part_a: (u64, u64) = pairs.partition_by(4);
+        part_b: (u64, u64) = more_pairs.partition_by(4);
+        aware_union: (u64, u64) = part_a.union(part_b);
+        grouped3: (u64, (Vec<u64>, Vec<u64>, Vec<u64>)) = pairs.group_with(more_pairs, third, 4);
+        small: u64 = range(0..9, 3);
+        small_other: u64 = range(20..25, 2);
+        product: (u64, u64) = small.cartesian(small_other);
+        common: u64 = nums.intersection(others);
+        rest: u64 = nums.subtract(others);
+        rest_by_key: (u64, u64) = pairs.subtract_by_key(more_pairs);
+        sorted_within: (u64, u64) = pairs.repartition_and_sort_within_partitions(3);
+    }
+
+    /// A broadcast (no `Serialize`): every process builds its own, as SPMD code does.
+    struct Shared(n: u64, names: rddflow::Broadcast<std::collections::HashMap<u64, String>>) {
+        nums: u64 = range(0..n, 5);
+        named: (u64, String) = nums.map(|x| (x, names.get(&(x % 4)).cloned().unwrap_or_default()));
+    }
+
+    /// An accumulator param: refused in cluster mode (each process would count only its own).
+    struct Counted(n: u64, seen: rddflow::Accumulator<u64>) {
+        nums: u64 = range(0..n, 5);
+        odd: u64 = nums.filter(|x| { seen.add(1); x % 2 == 1 });
+    }
+
     /// Every two-input operator.
     struct Joins(left: Vec<(u32, i64)>, right: Vec<(u32, String)>) {
         a: (u32, i64) = parallelize(left, 4);
@@ -169,6 +209,10 @@ type Case = (&'static str, fn(&Context, &Path) -> rddflow::Result<String>);
 
 fn ops(ctx: &Context) -> rddflow::Result<Ops> {
     Ops::new(ctx, 200)
+}
+
+fn more(ctx: &Context) -> rddflow::Result<More> {
+    More::new(ctx, 200)
 }
 
 fn joins(ctx: &Context) -> rddflow::Result<Joins> {
@@ -293,6 +337,65 @@ fn cases() -> Vec<Case> {
         }),
         ("cogroup", |c, _| {
             Ok(format!("{:?}", joins(c)?.cogrouped.collect()?))
+        }),
+        // Operators of issue 14.
+        ("zip", |c, _| {
+            Ok(format!("{:?}", more(c)?.zipped.collect()?))
+        }),
+        ("zip_with_index", |c, _| {
+            Ok(format!("{:?}", more(c)?.with_index.collect()?))
+        }),
+        ("zip_with_unique_id", |c, _| {
+            Ok(format!("{:?}", more(c)?.with_unique_id.collect()?))
+        }),
+        ("sample_with_replacement", |c, _| {
+            Ok(format!("{:?}", more(c)?.resampled.collect()?))
+        }),
+        ("filter_by_range", |c, _| {
+            Ok(format!("{:?}", more(c)?.in_range.collect()?))
+        }),
+        ("union_keeping_partitioner", |c, _| {
+            let m = more(c)?;
+            Ok(format!(
+                "{:?} {:?}",
+                m.aware_union.partitioner(),
+                m.aware_union.collect()?
+            ))
+        }),
+        ("group_with", |c, _| {
+            Ok(format!("{:?}", more(c)?.grouped3.collect()?))
+        }),
+        ("cartesian", |c, _| {
+            Ok(format!("{:?}", more(c)?.product.collect()?))
+        }),
+        ("intersection", |c, _| {
+            Ok(format!("{:?}", more(c)?.common.collect()?))
+        }),
+        ("subtract", |c, _| {
+            Ok(format!("{:?}", more(c)?.rest.collect()?))
+        }),
+        ("subtract_by_key", |c, _| {
+            Ok(format!("{:?}", more(c)?.rest_by_key.collect()?))
+        }),
+        ("repartition_and_sort_within_partitions", |c, _| {
+            Ok(format!("{:?}", more(c)?.sorted_within.collect()?))
+        }),
+        ("random_split", |c, _| {
+            let splits = more(c)?.nums.random_split(&[0.25, 0.75], 9)?;
+            let parts = splits
+                .iter()
+                .map(|s| s.collect())
+                .collect::<rddflow::Result<Vec<_>>>()?;
+            Ok(format!("{parts:?}"))
+        }),
+        ("broadcast", |c, _| {
+            let names = (0..4).map(|k| (k, format!("n{k}"))).collect();
+            Ok(format!(
+                "{:?}",
+                Shared::new(c, 40, rddflow::Broadcast::new(names))?
+                    .named
+                    .collect()?
+            ))
         }),
         // Actions.
         ("count", |c, _| Ok(format!("{:?}", ops(c)?.flat.count()?))),
@@ -602,6 +705,13 @@ fn child(role: &str) -> rddflow::Result<()> {
             let s = Scaled::new(&ctx, if index == 1 { 3 } else { 2 })?;
             report("params", s.scaled.collect().map(|v| format!("{v:?}")));
         }
+        "accumulator" => {
+            let ctx = child_context(false, Duration::from_secs(20))?;
+            let r = Counted::new(&ctx, 20, ctx.accumulator(0u64))
+                .and_then(|p| p.odd.count())
+                .map(|n| n.to_string());
+            report("accumulator", r);
+        }
         "missing" => {
             let r = child_context(false, Duration::from_secs(2)).map(|_| String::new());
             report("missing", r);
@@ -823,6 +933,22 @@ fn mismatched_params(data: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// An accumulator in cluster mode is refused at `new` in every process, never partial.
+fn accumulator_refused(data: &Path) -> Result<(), String> {
+    let outs = run_cluster("accumulator", &[0, 1, 2], data);
+    for (p, o) in outs.iter().enumerate() {
+        match o.get("ERROR", "accumulator") {
+            Some(e) if e.starts_with("cluster:") && e.contains("accumulator") => {}
+            other => {
+                return Err(format!(
+                    "process {p}: expected Error::Cluster about the accumulator, got {other:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A peer that never starts: `Error::Cluster` naming it after the timeout.
 fn missing_peer(data: &Path) -> Result<(), String> {
     let outs = run_cluster("missing", &[0, 1], data);
@@ -973,6 +1099,7 @@ fn main() {
     let checks: &[(&str, Check)] = &[
         ("operators_and_actions_on_3_processes", table),
         ("mismatched_params_fail_at_the_first_job", mismatched_params),
+        ("accumulators_are_refused_on_a_cluster", accumulator_refused),
         ("missing_peer_fails_after_the_timeout", missing_peer),
         ("killed_peer_is_named_within_30s", killed_peer),
         (

@@ -104,6 +104,20 @@ fn hash_print(ctx: &Context, name: &str, print: impl FnOnce() -> ParamPrint) -> 
             ParamHash::Value(xxhash_rust::xxh3::xxh3_128(&bytes.map_err(refused)?))
         }
         ParamPrint::Opaque => ParamHash::Opaque,
+        // An accumulator's updates are merged where its tasks ran; cluster mode does not yet
+        // ship them between processes, so each process would read only its own share: refused
+        // rather than silently partial.
+        ParamPrint::Output if ctx.process_count() > 1 => {
+            return Err(Error::Cluster {
+                process: None,
+                host: None,
+                message: format!(
+                    "parameter `{name}`: accumulators work in local mode only for now (each \
+                     process would count only its own partitions); count with an action \
+                     instead, e.g. `filter(..).count()`"
+                ),
+            });
+        }
         ParamPrint::Output => ParamHash::Output,
     })
 }

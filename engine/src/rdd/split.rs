@@ -47,7 +47,9 @@ pub(crate) fn random_split<T: Data>(
                 "random_split",
                 info.partitions,
                 info.partitioner.clone(),
-            );
+            )
+            // The parent's elements, so the parent's codec (cluster mode sends them).
+            .with_codec(parent.core().codec().cloned());
             Node::new(Split {
                 core,
                 parents: ParentSlot::new((parent.clone(),)),

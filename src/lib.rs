@@ -44,6 +44,8 @@ pub use rddflow_engine::{
     Pair, PairMap, Param, Partitioner, PipelineGraph, Rdd, RddNode, Result, StatCounter,
     StorageLevel, StorageState,
 };
+// Output options of the saves (`save_as_csv_with` and the others).
+pub use rddflow_engine::{Compression, SaveOptions};
 
 pub mod dsl;
 
@@ -84,7 +86,8 @@ pub mod dsl;
 ///   [partition counts](crate::dsl#partition-counts);
 /// - sources: [`parallelize`](crate::dsl#parallelize), [`range`](crate::dsl#range),
 ///   [`text_file`](crate::dsl#text_file), [`json_lines`](crate::dsl#json_lines),
-///   [`csv_file`](crate::dsl#csv_file);
+///   [`csv_file`](crate::dsl#csv_file), [`parquet_file`](crate::dsl#parquet_file) (feature
+///   `parquet`);
 /// - narrow operators: [`map`](crate::dsl#map), [`filter`](crate::dsl#filter),
 ///   [`flat_map`](crate::dsl#flat_map), [`filter_map`](crate::dsl#filter_map),
 ///   [`map_partitions`](crate::dsl#map_partitions), [`map_values`](crate::dsl#map_values),

@@ -71,6 +71,7 @@ pub use more_actions::local_iter::LocalIterator;
 pub use node::{Node, NodeInfo, RddNode};
 pub use partitioner::Partitioner;
 pub use rdd::{Dataset, Rdd};
+pub use save::{Compression, SaveOptions};
 pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;
 

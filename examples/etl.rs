@@ -223,7 +223,11 @@ fn check<T: PartialEq>(what: &str, got: &[T], want: &[T]) -> Result<(), String> 
 
 fn dir_size(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum())
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -284,7 +288,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .map(|e| (e.txn_id, e.revenue_cents))
             .collect();
-        verdict = verdict.and(check("revenue columns (Parquet projection)", &revenue, &want));
+        verdict = verdict.and(check(
+            "revenue columns (Parquet projection)",
+            &revenue,
+            &want,
+        ));
         back.rows.collect()?
     };
     #[cfg(not(feature = "parquet"))]
@@ -297,7 +305,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("round trip mismatch: {e}");
         std::process::exit(1);
     }
-    let top = want_totals.iter().max_by_key(|t| t.revenue_cents).expect("stores");
+    let top = want_totals
+        .iter()
+        .max_by_key(|t| t.revenue_cents)
+        .expect("stores");
     println!(
         "top store: {} ({}, {}): {} transactions, {:.2} in revenue",
         top.name,

@@ -185,7 +185,10 @@ fn without_the_zstd_feature_a_zstd_save_is_invalid_argument_and_writes_nothing()
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let opts = SaveOptions::new().compression(Compression::Zstd);
-    match Gen::new(&ctx, sample(5), 2)?.rows.save_as_csv_with(&out, &opts) {
+    match Gen::new(&ctx, sample(5), 2)?
+        .rows
+        .save_as_csv_with(&out, &opts)
+    {
         Err(Error::InvalidArgument(m)) => assert!(m.contains("zstd"), "{m}"),
         other => panic!("expected InvalidArgument, got {other:?}"),
     }
@@ -201,7 +204,10 @@ fn a_compressed_save_into_a_non_empty_directory_is_output_exists() -> rddflow::R
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep.txt"), b"mine").unwrap();
     let opts = SaveOptions::new().compression(Compression::Gzip);
-    match Gen::new(&ctx, sample(5), 2)?.rows.save_as_json_lines_with(&out, &opts) {
+    match Gen::new(&ctx, sample(5), 2)?
+        .rows
+        .save_as_json_lines_with(&out, &opts)
+    {
         Err(Error::OutputExists { path }) => assert_eq!(path, out),
         other => panic!("expected OutputExists, got {other:?}"),
     }
@@ -220,7 +226,10 @@ fn a_failed_compressed_save_leaves_no_parts_and_no_success() -> rddflow::Result<
         .save_as_text_file_with(&out, &opts)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("`Gen.bombs`") && err.contains("Display of the bomb row"), "{err}");
+    assert!(
+        err.contains("`Gen.bombs`") && err.contains("Display of the bomb row"),
+        "{err}"
+    );
     assert!(!out.exists(), "the failed job left {:?}", names(&out));
     Ok(())
 }

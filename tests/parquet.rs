@@ -201,7 +201,9 @@ fn parts_are_parquet_files_that_arrow_rs_reads_column_by_column() -> rddflow::Re
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("pq");
     let rows = sample(50);
-    Gen::new(&ctx, rows.clone(), 3)?.rows.save_as_parquet(&out)?;
+    Gen::new(&ctx, rows.clone(), 3)?
+        .rows
+        .save_as_parquet(&out)?;
     assert_eq!(
         names(&out),
         [
@@ -221,7 +223,12 @@ fn parts_are_parquet_files_that_arrow_rs_reads_column_by_column() -> rddflow::Re
             .unwrap();
         for batch in reader {
             let b = batch.unwrap();
-            let names: Vec<_> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let names: Vec<_> = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
             assert_eq!(names, ["id", "text", "note", "delta", "score", "flag"]);
             let ids = b.column(0).as_primitive::<UInt64Type>();
             let text = b.column(1);
@@ -230,7 +237,6 @@ fn parts_are_parquet_files_that_arrow_rs_reads_column_by_column() -> rddflow::Re
             let scores = b.column(4).as_primitive::<Float64Type>();
             let flags = b.column(5).as_boolean();
             let string_at = |a: &dyn arrow_array::Array, i: usize| -> Option<String> {
-                use arrow_array::Array as _;
                 if a.is_null(i) {
                     return None;
                 }
@@ -262,7 +268,9 @@ fn a_wide_file_reads_into_a_narrower_type_and_columns_match_by_name() -> rddflow
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("wide");
     let rows = sample(30);
-    Gen::new(&ctx, rows.clone(), 2)?.wides.save_as_parquet(&out)?;
+    Gen::new(&ctx, rows.clone(), 2)?
+        .wides
+        .save_as_parquet(&out)?;
     // All of `Rec`'s columns, in another order among extra ones.
     let back = ReadRec::new(&ctx, out.clone(), 2)?.rows.collect()?;
     assert_eq!(back, rows);
@@ -285,7 +293,9 @@ fn row_groups_are_partitions_and_files_of_a_glob_are_read_in_order() -> rddflow:
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("pq");
     let rows = sample(40);
-    Gen::new(&ctx, rows.clone(), 4)?.rows.save_as_parquet(&out)?;
+    Gen::new(&ctx, rows.clone(), 4)?
+        .rows
+        .save_as_parquet(&out)?;
     // Four small files of one row group each: even min_partitions 17 cannot cut a row group.
     let p = ReadRec::new(&ctx, out.clone(), 17)?;
     assert_eq!(p.rows.num_partitions(), 4);
@@ -352,12 +362,18 @@ fn a_type_mismatch_names_the_file_row_group_and_field() -> rddflow::Result<()> {
     let ctx = ctx();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("text_ids");
-    Gen::new(&ctx, sample(10), 1)?.text_ids.save_as_parquet(&out)?;
+    Gen::new(&ctx, sample(10), 1)?
+        .text_ids
+        .save_as_parquet(&out)?;
     match ReadNarrow::new(&ctx, out.clone())?.rows.collect() {
         Err(Error::InvalidInput { path, reason, .. }) => {
             assert_eq!(path, out.join("part-00000.parquet"));
             assert!(reason.starts_with("row group 0: "), "{reason}");
-            assert!(reason.contains("id"), "field not named: {reason}");
+            // serde_arrow names the field by its path in the record.
+            assert!(
+                reason.contains("field: \"$.id\""),
+                "field not named: {reason}"
+            );
         }
         Err(other) => panic!("expected InvalidInput, got {other}"),
         Ok(v) => panic!("text ids read as numbers: {v:?}"),

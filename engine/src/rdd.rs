@@ -326,7 +326,12 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     where
         Self::Item: Serialize,
     {
-        save::save(self, dir.as_ref(), save::JsonLines, &save::SaveOptions::new())
+        save::save(
+            self,
+            dir.as_ref(),
+            save::JsonLines,
+            &save::SaveOptions::new(),
+        )
     }
 
     /// Writes one `part-NNNNN.csv` file per partition into `dir`: a header row of the element

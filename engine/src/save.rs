@@ -20,8 +20,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use compression::{Compression, SaveOptions};
 use compression::PartWriter;
+pub use compression::{Compression, SaveOptions};
 
 use serde::Serialize;
 

@@ -61,15 +61,16 @@ rddflow::pipeline! {
 }
 
 const CITIES: [&str; 8] = [
-    "Oslo", "Lisbon", "Riga", "Porto", "Dublin", "São Paulo", "Zürich", "Kraków",
+    "Oslo",
+    "Lisbon",
+    "Riga",
+    "Porto",
+    "Dublin",
+    "São Paulo",
+    "Zürich",
+    "Kraków",
 ];
-const NOTES: [&str; 5] = [
-    "",
-    "",
-    "gift, wrapped",
-    "said \"thanks\"",
-    "paid in cash",
-];
+const NOTES: [&str; 5] = ["", "", "gift, wrapped", "said \"thanks\"", "paid in cash"];
 
 /// `rows` records from a fixed seed (commas and quotes in some fields, no newline).
 fn write_data(path: &Path, rows: u64) -> Res<()> {
@@ -289,8 +290,13 @@ fn main() -> Res<()> {
                     .par_iter()
                     .enumerate()
                     .map(|(i, &s)| {
-                        hand_write(&csv_path, &headers, s, &out.join(format!("part-{i:05}.parquet")))
-                            .map_err(|e| e.to_string())
+                        hand_write(
+                            &csv_path,
+                            &headers,
+                            s,
+                            &out.join(format!("part-{i:05}.parquet")),
+                        )
+                        .map_err(|e| e.to_string())
                     })
                     .collect::<Result<_, _>>()?;
                 let (n, sum) = done.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -321,6 +327,9 @@ fn main() -> Res<()> {
         m[3].as_secs_f64() * 1e3,
         m[2].as_secs_f64() / m[3].as_secs_f64()
     );
-    println!("all runs (ms): {:?}", times.map(|t| t.iter().map(|d| d.as_millis()).collect::<Vec<_>>()));
+    println!(
+        "all runs (ms): {:?}",
+        times.map(|t| t.iter().map(|d| d.as_millis()).collect::<Vec<_>>())
+    );
     Ok(())
 }

@@ -73,7 +73,8 @@ impl<T: Serialize + DeserializeOwned> Format<T> for Parquet<T> {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let mut writer = ArrowWriter::try_new(out, self.schema.clone(), Some(props)).map_err(other)?;
+        let mut writer =
+            ArrowWriter::try_new(out, self.schema.clone(), Some(props)).map_err(other)?;
         let mut builder = ArrayBuilder::from_arrow(&self.fields).map_err(other)?;
         let mut rows = 0;
         for x in items {

@@ -176,7 +176,11 @@ impl<T: DeserializeOwned> ParquetReader<T> {
         Error::InvalidInput {
             path: input.path.clone(),
             offset,
-            reason: format!("row group {group}: {what}"),
+            // `serde_arrow` prefixes its messages with "Error: ", which says nothing here.
+            reason: format!(
+                "row group {group}: {}",
+                what.to_string().trim_start_matches("Error: ")
+            ),
         }
     }
 

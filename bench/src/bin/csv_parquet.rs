@@ -204,10 +204,10 @@ fn hand_write(
         n += 1;
         sum += r.amount_cents;
         cols.push(r);
-        if cols.rows == 1 << 14 {
-            if let Err(e) = cols.batch(&schema).and_then(|b| Ok(w.write(&b)?)) {
-                failed.get_or_insert(e);
-            }
+        if cols.rows == 1 << 14
+            && let Err(e) = cols.batch(&schema).and_then(|b| Ok(w.write(&b)?))
+        {
+            failed.get_or_insert(e);
         }
     })?;
     if let Some(e) = failed {

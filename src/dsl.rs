@@ -516,8 +516,8 @@
 //! }
 //!
 //! rddflow::pipeline! {
-//!     struct Write(sales: Vec<Sale>) {
-//!         sales: Sale = parallelize(sales, 2);
+//!     struct Write(items: Vec<Sale>) {
+//!         sales: Sale = parallelize(items, 2);
 //!     }
 //!     struct Read(path: PathBuf) {
 //!         prices: Price = parquet_file(path);

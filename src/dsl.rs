@@ -14,7 +14,8 @@
 //! [`range`](#range) ·
 //! [`text_file`](#text_file) ·
 //! [`json_lines`](#json_lines) ·
-//! [`csv_file`](#csv_file)
+//! [`csv_file`](#csv_file) ·
+//! [`parquet_file`](#parquet_file)
 //!
 //! **Narrow operators** (partition `i` is computed from partition `i` of the parent, no
 //! shuffle; a chain of them runs as one fused iterator per partition):
@@ -80,6 +81,8 @@
 //! [`save_as_text_file`](#save_as_text_file) ·
 //! [`save_as_json_lines`](#save_as_json_lines) ·
 //! [`save_as_csv`](#save_as_csv) ·
+//! [`save_as_parquet`](#save_as_parquet) ·
+//! [Compressed output](#compressed-output) ·
 //! [Checkpoint and cache methods](#checkpoint-and-cache-methods)
 //!
 //! # Grammar
@@ -97,6 +100,7 @@
 //!           | text_file(path[, min_partitions])
 //!           | json_lines(path[, min_partitions])
 //!           | csv_file(path[, min_partitions])
+//!           | parquet_file(path[, min_partitions])   (cargo feature `parquet`)
 //! NODE_ATTRS := ( /// doc | #[checkpoint] | #[checkpoint(version = N)] | #[checkpoint(local)] | #[cache]
 //!              | #[persist(memory)] | #[persist(disk)] | #[persist(memory_and_disk)] )*
 //! ```
@@ -576,6 +580,68 @@
 //!     ]
 //! );
 //! assert_eq!(p.prices.reduce(|a, b| a + b)?, Some(6.5));
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `parquet_file`
+//!
+//! `parquet_file(path[, min_partitions])` (cargo feature `parquet`, off by default: it builds
+//! arrow-rs): Parquet files read by arrow-rs's reader and deserialized into the node's element
+//! type by `serde_arrow`, columns matched to the struct's fields by name in any order. Only
+//! the columns the type names are read (a projection: a wide file read into a narrow type
+//! decodes only the narrow type's columns); a missing column is an error unless its field is
+//! an `Option`. Inputs are listed as for [`text_file`](#text_file). A partition is a row group
+//! or a run of consecutive row groups of one file (grouped up to the split size, so at least
+//! `min_partitions` when the files have that many row groups). A file that is not Parquet or
+//! is truncated is [`Error::InvalidInput`](crate::Error::InvalidInput) naming it, from `new`;
+//! a corrupt page or a type mismatch is `InvalidInput` naming the file and, in its reason,
+//! the row group and the field.
+//!
+//! ```
+//! # #[cfg(feature = "parquet")] {
+//! # use rddflow::prelude::*;
+//! use std::path::PathBuf;
+//!
+//! #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+//! struct Sale {
+//!     item: String,
+//!     price: f64,
+//!     note: Option<String>,
+//! }
+//!
+//! /// Two of `Sale`'s three columns.
+//! #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+//! struct Price {
+//!     price: f64,
+//!     item: String,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Write(items: Vec<Sale>) {
+//!         sales: Sale = parallelize(items, 2);
+//!     }
+//!     struct Read(path: PathBuf) {
+//!         prices: Price = parquet_file(path);
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("sales");
+//! let ctx = Context::new()?;
+//! let sales = vec![
+//!     Sale { item: "pen, blue".into(), price: 2.5, note: None },
+//!     Sale { item: "ink".into(), price: 4.0, note: Some("two\nlines".into()) },
+//! ];
+//! Write::new(&ctx, sales)?.sales.save_as_parquet(&out)?;
+//! let prices = Read::new(&ctx, out)?.prices.collect()?;
+//! assert_eq!(
+//!     prices,
+//!     vec![
+//!         Price { price: 2.5, item: "pen, blue".into() },
+//!         Price { price: 4.0, item: "ink".into() },
+//!     ]
+//! );
+//! # }
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!
@@ -1994,6 +2060,8 @@
 //! | [`save_as_text_file(dir)`](crate::Dataset::save_as_text_file) | `()`; see [below](#save_as_text_file) |
 //! | [`save_as_json_lines(dir)`](crate::Dataset::save_as_json_lines) | `()`; see [below](#save_as_json_lines) |
 //! | [`save_as_csv(dir)`](crate::Dataset::save_as_csv) | `()`; see [below](#save_as_csv) |
+//! | [`save_as_parquet(dir)`](crate::Dataset::save_as_parquet) (feature `parquet`) | `()`; see [below](#save_as_parquet) |
+//! | `save_as_text_file_with`, `save_as_json_lines_with`, `save_as_csv_with` `(dir, &SaveOptions)` | `()`; see [Compressed output](#compressed-output) |
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -2202,6 +2270,58 @@
 //!     std::fs::read_to_string(out.join("part-00000.csv")).unwrap(),
 //!     "name,pop\n\"Paris, France\",13\n\"Quote \"\"Q\"\"\",9\n"
 //! );
+//! # Ok::<(), rddflow::Error>(())
+//! ```
+//!
+//! ## `save_as_parquet`
+//!
+//! [`save_as_parquet(dir)`](crate::Dataset::save_as_parquet) (cargo feature `parquet`) writes
+//! one `part-NNNNN.parquet` file per partition, committed as above. The Arrow schema is traced
+//! from the element type by `serde_arrow` before the job starts (the element must be a struct,
+//! `Serialize + Deserialize`): one column per field, `Option` fields nullable, nested structs
+//! as groups, unit-only enums as strings. Pages are Snappy-compressed, Spark's default; Spark,
+//! DuckDB, Polars and DataFusion read the parts, and [`parquet_file`](#parquet_file) reads them
+//! back (example above).
+//!
+//! ## Compressed output
+//!
+//! The text saves take [`SaveOptions`](crate::SaveOptions) in a `_with` form:
+//! [`save_as_text_file_with`](crate::Dataset::save_as_text_file_with),
+//! [`save_as_json_lines_with`](crate::Dataset::save_as_json_lines_with) and
+//! [`save_as_csv_with`](crate::Dataset::save_as_csv_with).
+//! [`Compression::Gzip`](crate::Compression::Gzip) (always available) and
+//! [`Compression::Zstd`](crate::Compression::Zstd) (cargo feature `zstd`) compress each part as
+//! a whole and append the codec's extension (`part-00000.csv.gz`), so `text_file`, `csv_file`
+//! and `json_lines` read the output back decompressed (one partition per file).
+//!
+//! ```
+//! # use rddflow::prelude::*;
+//! use rddflow::{Compression, SaveOptions};
+//! use std::path::PathBuf;
+//!
+//! #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+//! struct Hit {
+//!     page: String,
+//!     n: u64,
+//! }
+//!
+//! rddflow::pipeline! {
+//!     struct Hits() {
+//!         nums: u64 = range(0..100, 2);
+//!         hits: Hit = nums.map(|n| Hit { page: format!("/p/{}", n % 7), n });
+//!     }
+//!     struct Back(path: PathBuf) {
+//!         hits: Hit = csv_file(path);
+//!     }
+//! }
+//!
+//! let tmp = tempfile::tempdir().unwrap();
+//! let out = tmp.path().join("hits");
+//! let ctx = Context::new()?;
+//! let gz = SaveOptions::new().compression(Compression::Gzip);
+//! Hits::new(&ctx)?.hits.save_as_csv_with(&out, &gz)?;
+//! assert!(out.join("part-00001.csv.gz").exists());
+//! assert_eq!(Back::new(&ctx, out)?.hits.collect()?, Hits::new(&ctx)?.hits.collect()?);
 //! # Ok::<(), rddflow::Error>(())
 //! ```
 //!

@@ -48,6 +48,8 @@ pub use rddflow_engine::{
 pub use rddflow_engine::{Accumulator, AccumulatorValue, Broadcast};
 // User-defined partitioners and the default-partitioner rule (issue 14).
 pub use rddflow_engine::{KeyPartitioner, RangePartitioner, UserPartitioner, default_partitioner};
+// Output options of the saves (`save_as_csv_with` and the others).
+pub use rddflow_engine::{Compression, SaveOptions};
 
 pub mod dsl;
 
@@ -89,7 +91,8 @@ pub mod dsl;
 ///   [partition counts](crate::dsl#partition-counts);
 /// - sources: [`parallelize`](crate::dsl#parallelize), [`range`](crate::dsl#range),
 ///   [`text_file`](crate::dsl#text_file), [`json_lines`](crate::dsl#json_lines),
-///   [`csv_file`](crate::dsl#csv_file);
+///   [`csv_file`](crate::dsl#csv_file), [`parquet_file`](crate::dsl#parquet_file) (feature
+///   `parquet`);
 /// - narrow operators: [`map`](crate::dsl#map), [`filter`](crate::dsl#filter),
 ///   [`flat_map`](crate::dsl#flat_map), [`filter_map`](crate::dsl#filter_map),
 ///   [`map_partitions`](crate::dsl#map_partitions), [`map_values`](crate::dsl#map_values),

@@ -85,6 +85,7 @@ pub use partitioner::{
     KeyPartitioner, Partitioning, RangePartitioner, UserPartitioner, default_partitioner,
 };
 pub use rdd::{Dataset, Rdd};
+pub use save::{Compression, SaveOptions};
 pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;
 

@@ -17,7 +17,7 @@ use crate::iter::{BoxedIter, Counting};
 use crate::more_actions::{self, local_iter::LocalIterator};
 use crate::node::{CheckpointPass, Node, NodeCore, NodeDyn, ParentSet, RddNode, iter_node};
 use crate::partitioner::Partitioner;
-use crate::save;
+use crate::save::{self, SaveOptions};
 use crate::stats::{Buckets, Numeric, StatCounter};
 use crate::storage::{StorageLevel, StorageState};
 use crate::task::TaskContext;
@@ -319,7 +319,7 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     where
         Self::Item: Display,
     {
-        save::save(self, dir.as_ref(), save::Text)
+        save::save(self, dir.as_ref(), save::Text, &save::SaveOptions::new())
     }
 
     /// Writes one `part-NNNNN.jsonl` file per partition into `dir`, one JSON value per line
@@ -328,7 +328,12 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     where
         Self::Item: Serialize,
     {
-        save::save(self, dir.as_ref(), save::JsonLines)
+        save::save(
+            self,
+            dir.as_ref(),
+            save::JsonLines,
+            &save::SaveOptions::new(),
+        )
     }
 
     /// Writes one `part-NNNNN.csv` file per partition into `dir`: a header row of the element
@@ -340,7 +345,66 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     where
         Self::Item: Serialize,
     {
-        save::save(self, dir.as_ref(), save::Csv)
+        save::save(self, dir.as_ref(), save::Csv, &save::SaveOptions::new())
+    }
+
+    /// [`save_as_text_file`](Dataset::save_as_text_file) with [`SaveOptions`]: with
+    /// `Compression::Gzip` the parts are `part-NNNNN.gz`, which `text_file` reads back
+    /// decompressed.
+    ///
+    /// ```
+    /// use rddflow_engine::prelude::*;
+    /// use rddflow_engine::sources::{parallelize::parallelize, text_file::text_file};
+    /// use rddflow_engine::{Compression, SaveOptions};
+    ///
+    /// let ctx = Context::builder().threads(2).build()?;
+    /// let out = tempfile::tempdir().unwrap().path().join("out");
+    /// let nums = parallelize(&ctx, "Doc.nums", vec![1, 2, 3], 2)?;
+    /// nums.save_as_text_file_with(&out, &SaveOptions::new().compression(Compression::Gzip))?;
+    /// assert!(out.join("part-00000.gz").exists());
+    /// let back = text_file(&ctx, "Doc.back", &out, None)?.collect()?;
+    /// assert_eq!(back, vec!["1", "2", "3"]);
+    /// # Ok::<(), rddflow_engine::Error>(())
+    /// ```
+    fn save_as_text_file_with(&self, dir: impl AsRef<Path>, options: &SaveOptions) -> Result<()>
+    where
+        Self::Item: Display,
+    {
+        save::save(self, dir.as_ref(), save::Text, options)
+    }
+
+    /// [`save_as_json_lines`](Dataset::save_as_json_lines) with [`SaveOptions`] (parts
+    /// `part-NNNNN.jsonl.gz` or `.jsonl.zst` when compressed, read back by `json_lines`).
+    fn save_as_json_lines_with(&self, dir: impl AsRef<Path>, options: &SaveOptions) -> Result<()>
+    where
+        Self::Item: Serialize,
+    {
+        save::save(self, dir.as_ref(), save::JsonLines, options)
+    }
+
+    /// [`save_as_csv`](Dataset::save_as_csv) with [`SaveOptions`] (parts `part-NNNNN.csv.gz`
+    /// or `.csv.zst` when compressed, read back by `csv_file`).
+    fn save_as_csv_with(&self, dir: impl AsRef<Path>, options: &SaveOptions) -> Result<()>
+    where
+        Self::Item: Serialize,
+    {
+        save::save(self, dir.as_ref(), save::Csv, options)
+    }
+
+    /// Writes one `part-NNNNN.parquet` file per partition into `dir` (feature `parquet`),
+    /// committed as [`save_as_text_file`](Dataset::save_as_text_file). The Arrow schema is
+    /// traced from the element type by `serde_arrow` before the job starts: one column per
+    /// field, `Option` fields nullable, nested structs as Parquet groups; pages are Snappy
+    /// compressed (Spark's default). A type with no table schema (not a struct) is
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument). `parquet_file` reads the
+    /// output back, as do Spark, DuckDB, Polars and DataFusion.
+    #[cfg(feature = "parquet")]
+    fn save_as_parquet(&self, dir: impl AsRef<Path>) -> Result<()>
+    where
+        Self::Item: Serialize + serde::de::DeserializeOwned,
+    {
+        let format = save::parquet::Parquet::<Self::Item>::new()?;
+        save::save(self, dir.as_ref(), format, &save::SaveOptions::new())
     }
 
     // More actions (SPEC section 4); implementations in `more_actions/`.

@@ -7,11 +7,21 @@
 //! directory, `_temporary` is removed and an empty `_SUCCESS` is written last (job commit). A
 //! failed job removes `_temporary` and any part already moved: it leaves neither parts nor
 //! `_SUCCESS`. Readers skip `_`-prefixed names, so `_temporary` is never read as data.
+//!
+//! Text parts may be compressed as a whole ([`SaveOptions`], `compression.rs`); Parquet parts
+//! (`parquet.rs`, feature `parquet`) compress their own pages.
+
+mod compression;
+#[cfg(feature = "parquet")]
+pub(crate) mod parquet;
 
 use std::fmt::Display;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use compression::PartWriter;
+pub use compression::{Compression, SaveOptions};
 
 use serde::Serialize;
 
@@ -26,10 +36,10 @@ pub(crate) trait Format<T>: Sync {
     const SUFFIX: &'static str;
     /// Writes `items` to `out`. Each element's user code (`Display`, `Serialize`) runs under
     /// `node`'s panic scope, so a panic in it names the node.
-    fn write_part(
+    fn write_part<W: Write + Send>(
         &self,
         node: &'static str,
-        out: &mut BufWriter<File>,
+        out: &mut W,
         items: impl Iterator<Item = T>,
     ) -> std::io::Result<()>;
 }
@@ -39,10 +49,10 @@ pub(crate) struct Text;
 
 impl<T: Display> Format<T> for Text {
     const SUFFIX: &'static str = "";
-    fn write_part(
+    fn write_part<W: Write + Send>(
         &self,
         node: &'static str,
-        out: &mut BufWriter<File>,
+        out: &mut W,
         items: impl Iterator<Item = T>,
     ) -> std::io::Result<()> {
         for x in items {
@@ -60,10 +70,10 @@ pub(crate) struct JsonLines;
 
 impl<T: Serialize> Format<T> for JsonLines {
     const SUFFIX: &'static str = ".jsonl";
-    fn write_part(
+    fn write_part<W: Write + Send>(
         &self,
         node: &'static str,
-        out: &mut BufWriter<File>,
+        out: &mut W,
         items: impl Iterator<Item = T>,
     ) -> std::io::Result<()> {
         for x in items {
@@ -82,10 +92,10 @@ pub(crate) struct Csv;
 
 impl<T: Serialize> Format<T> for Csv {
     const SUFFIX: &'static str = ".csv";
-    fn write_part(
+    fn write_part<W: Write + Send>(
         &self,
         node: &'static str,
-        out: &mut BufWriter<File>,
+        out: &mut W,
         items: impl Iterator<Item = T>,
     ) -> std::io::Result<()> {
         let mut w = csv::Writer::from_writer(&mut *out);
@@ -101,8 +111,16 @@ impl<T: Serialize> Format<T> for Csv {
 /// Name of the staging directory inside the output directory.
 const TEMPORARY: &str = "_temporary";
 
-/// Writes every partition of `d` into `dir` as `fmt` and commits the output.
-pub(crate) fn save<D: Handle, F: Format<D::Item>>(d: &D, dir: &Path, fmt: F) -> Result<()> {
+/// Writes every partition of `d` into `dir` as `fmt`, compressed as `options` say, and
+/// commits the output.
+pub(crate) fn save<D: Handle, F: Format<D::Item>>(
+    d: &D,
+    dir: &Path,
+    fmt: F,
+    options: &SaveOptions,
+) -> Result<()> {
+    let codec = options.get_compression();
+    codec.check_available().map_err(Error::InvalidArgument)?;
     let ctx = d.core().context();
     let existed = dir.exists();
     // In a cluster every process checks before any creates the directory, and all agree.
@@ -127,7 +145,7 @@ pub(crate) fn save<D: Handle, F: Format<D::Item>>(d: &D, dir: &Path, fmt: F) -> 
     let parts: Vec<usize> = (0..d.num_partitions()).collect();
     let names: Vec<String> = parts
         .iter()
-        .map(|p| format!("part-{p:05}{}", F::SUFFIX))
+        .map(|p| format!("part-{p:05}{}{}", F::SUFFIX, codec.extension()))
         .collect();
     // Each part is written once (in a cluster, by the process that computed it).
     let written = run_job_for_effect(ctx, &d.erased(), &parts, Coverage::Full, &|cx, p| {
@@ -138,11 +156,12 @@ pub(crate) fn save<D: Handle, F: Format<D::Item>>(d: &D, dir: &Path, fmt: F) -> 
             cx.attempt()
         ));
         let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        fmt.write_part(node, &mut w, d.iter_partition(cx, p))
-            .and_then(|()| w.flush())
+        PartWriter::new(file, codec)
+            .and_then(|mut w| {
+                fmt.write_part(node, &mut w, d.iter_partition(cx, p))?;
+                w.finish()
+            })
             .map_err(|e| Error::io("write", &tmp, e))?;
-        drop(w);
         if cx.failed() {
             // The input failed (the task reports why): this attempt's file is incomplete.
             let _ = std::fs::remove_file(&tmp);

@@ -4,6 +4,8 @@ pub mod csv_file;
 mod input_files;
 pub mod json_lines;
 pub mod parallelize;
+#[cfg(feature = "parquet")]
+pub mod parquet_file;
 pub mod range;
 pub mod text_file;
 

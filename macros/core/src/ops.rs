@@ -339,6 +339,12 @@ pub(crate) const SOURCES: &[SourceSpec] = &[
         generic: true,
         arg: "path",
     },
+    SourceSpec {
+        name: "parquet_file",
+        ty: "parquet_file::ParquetFileSource",
+        generic: true,
+        arg: "path",
+    },
 ];
 
 pub(crate) fn operator(name: &str) -> Option<&'static OpSpec> {

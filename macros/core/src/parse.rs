@@ -213,7 +213,7 @@ fn node_expr(expr: Expr, node: &Ident, cx: &mut Ctxt) -> Option<NodeExpr> {
             None => {
                 cx.error_spanned_by(
                     &c.func,
-                    "expected a source: `parallelize`, `range`, `text_file`, `json_lines` or `csv_file`",
+                    "expected a source: `parallelize`, `range`, `text_file`, `json_lines`, `csv_file` or `parquet_file`",
                 );
                 None
             }

@@ -381,7 +381,7 @@ fn cases() -> Vec<Case> {
             Ok(format!("{:?}", more(c)?.sorted_within.collect()?))
         }),
         ("random_split", |c, _| {
-            let splits = more(c)?.nums.random_split(&[0.25, 0.75], 9)?;
+            let splits = more(c)?.nums.random_split(&[0.25, 0.75], 9);
             let parts = splits
                 .iter()
                 .map(|s| s.collect())

@@ -643,8 +643,8 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     /// are normalized, each element lands in exactly one split, split `j` holding about
     /// `weights[j] / sum` of the elements, and the same seed gives the same splits. Each split
     /// reads this RDD again when computed: cache it first to compute it once. Builds the
-    /// splits and runs nothing; an empty, negative or all-zero weight list is
-    /// `Error::InvalidArgument` naming the node.
+    /// splits and runs nothing; with an empty, negative or all-zero weight list it returns
+    /// one split whose actions fail with `Error::InvalidArgument` naming the node.
     ///
     /// ```
     /// use rddflow_engine::prelude::*;
@@ -652,13 +652,13 @@ pub trait Dataset: Clone + Send + Sync + 'static {
     ///
     /// let ctx = Context::builder().threads(2).build()?;
     /// let nums = range(&ctx, "Doc.nums", 0..1000, 4)?;
-    /// let splits = nums.random_split(&[0.8, 0.2], 7)?;
+    /// let splits = nums.random_split(&[0.8, 0.2], 7);
     /// let (train, test) = (splits[0].collect()?, splits[1].collect()?);
     /// assert_eq!(train.len() + test.len(), 1000);
     /// assert!(train.iter().all(|x| !test.contains(x)));
     /// # Ok::<(), rddflow_engine::Error>(())
     /// ```
-    fn random_split(&self, weights: &[f64], seed: u64) -> Result<Vec<Rdd<Self::Item>>> {
+    fn random_split(&self, weights: &[f64], seed: u64) -> Vec<Rdd<Self::Item>> {
         split::random_split(&self.rdd(), weights, seed)
     }
 

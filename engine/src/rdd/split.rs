@@ -9,36 +9,40 @@ use rand::{Rng, SeedableRng};
 use super::{Dataset, Rdd};
 use crate::checkpoint::CheckpointStatus;
 use crate::data::Data;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::node::{CheckpointPass, Node, NodeCore, ParentSlot, RddNode};
 use crate::task::TaskContext;
 
 /// The splits of `parent` by `weights`.
-pub(crate) fn random_split<T: Data>(
-    parent: &Rdd<T>,
-    weights: &[f64],
-    seed: u64,
-) -> Result<Vec<Rdd<T>>> {
+pub(crate) fn random_split<T: Data>(parent: &Rdd<T>, weights: &[f64], seed: u64) -> Vec<Rdd<T>> {
     let info = parent.core().info();
     let bad = weights.iter().find(|w| !w.is_finite() || **w < 0.0);
     let sum: f64 = weights.iter().sum();
-    if weights.is_empty() || bad.is_some() || sum <= 0.0 {
-        return Err(Error::InvalidArgument(format!(
+    // SPEC's signature returns the splits, not a `Result`: bad weights make one split whose
+    // every action fails with the error, never a panic and never a silently empty split.
+    let invalid = (weights.is_empty() || bad.is_some() || sum <= 0.0).then(|| {
+        format!(
             "node `{}`: `random_split` needs at least one weight, each finite and >= 0, with a \
              positive sum; got {weights:?}",
             info.label
-        )));
-    }
-    let mut bounds: Vec<f64> = std::iter::once(0.0)
-        .chain(weights.iter().scan(0.0, |c, w| {
-            *c += w / sum;
-            Some(*c)
-        }))
-        .collect();
-    // Rounding must not leave a sliver of [0, 1) in no split.
-    *bounds.last_mut().expect("one weight at least") = 1.0;
+        )
+    });
+    let bounds: Vec<f64> = match &invalid {
+        Some(_) => vec![0.0, 0.0],
+        None => {
+            let mut bounds: Vec<f64> = std::iter::once(0.0)
+                .chain(weights.iter().scan(0.0, |c, w| {
+                    *c += w / sum;
+                    Some(*c)
+                }))
+                .collect();
+            // Rounding must not leave a sliver of [0, 1) in no split.
+            *bounds.last_mut().expect("one weight at least") = 1.0;
+            bounds
+        }
+    };
     let ctx = parent.core().context();
-    Ok(bounds
+    bounds
         .windows(2)
         .map(|w| {
             let core = NodeCore::new(
@@ -56,10 +60,11 @@ pub(crate) fn random_split<T: Data>(
                 lo: w[0],
                 hi: w[1],
                 seed,
+                invalid: invalid.clone(),
             })
             .rdd()
         })
-        .collect())
+        .collect()
 }
 
 /// One split: the elements whose draw is in `lo..hi`.
@@ -69,6 +74,8 @@ struct Split<T: Data> {
     lo: f64,
     hi: f64,
     seed: u64,
+    /// Why the weights were refused: every task of the split fails with it.
+    invalid: Option<String>,
 }
 
 impl<T: Data> RddNode for Split<T> {
@@ -96,9 +103,18 @@ impl<T: Data> RddNode for Split<T> {
                     .wrapping_add(1)
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
+        if let Some(why) = &self.invalid {
+            cx.fail(Error::InvalidArgument(why.clone()));
+        }
+        let limit = if self.invalid.is_some() {
+            0
+        } else {
+            usize::MAX
+        };
         parents
             .0
             .iter_parent(cx, part)
+            .take(limit)
             .filter(in_cell(rng, self.lo, self.hi))
     }
 

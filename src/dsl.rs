@@ -1663,7 +1663,8 @@
 //!
 //! `parent.intersection(other[, partitions])`: the distinct elements found in both, for any
 //! element type that is `Hash + Eq` (both inputs are shuffled by the whole element; the
-//! output has no partitioner).
+//! output has no partitioner). `partitions` may also be a
+//! [`KeyPartitioner`](crate::KeyPartitioner) of the element type, placing whole elements.
 //!
 //! ```
 //! # use rddflow::prelude::*;
@@ -1685,7 +1686,8 @@
 //!
 //! `parent.subtract(other[, partitions])`: the elements of the parent that are not elements of
 //! `other`, each kept as often as the parent has it (not made distinct). Without a count the
-//! output has the parent's partition count, as in Spark.
+//! output has the parent's partition count, as in Spark; `partitions` may also be a
+//! [`KeyPartitioner`](crate::KeyPartitioner) of the element type.
 //!
 //! ```
 //! # use rddflow::prelude::*;

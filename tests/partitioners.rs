@@ -446,3 +446,46 @@ fn sort_by_key_reports_its_ranges_so_a_join_does_not_shuffle_it_again() -> rddfl
     }
     Ok(())
 }
+
+rddflow::pipeline! {
+    /// `intersection` and `subtract` placed by a user partitioner of the whole element.
+    struct ByElement(a: Vec<u32>, b: Vec<u32>, m: Modulo) {
+        left: u32 = parallelize(a, 3);
+        right: u32 = parallelize(b, 2);
+        both: u32 = left.intersection(right, m);
+        rest: u32 = left.subtract(right, m);
+        both_parts: Vec<u32> = both.glom();
+        rest_parts: Vec<u32> = rest.glom();
+    }
+}
+
+#[test]
+fn intersection_and_subtract_take_a_partitioner_of_the_element() -> rddflow::Result<()> {
+    let ctx = Context::builder().threads(2).build()?;
+    let a: Vec<u32> = (0..60).map(|i| (i * 7) % 41).collect();
+    let b: Vec<u32> = (0..30).map(|i| (i * 5) % 37).collect();
+    let p = ByElement::new(&ctx, a.clone(), b.clone(), Modulo { n: 5 })?;
+    for parts in [p.both_parts.collect()?, p.rest_parts.collect()?] {
+        assert_eq!(parts.len(), 5);
+        for (i, part) in parts.iter().enumerate() {
+            assert!(
+                part.iter().all(|x| *x as usize % 5 == i),
+                "partition {i}: {part:?}"
+            );
+        }
+    }
+    // Spark's semantics, by plain Rust: distinct elements in both; elements of `a` not in `b`,
+    // duplicates kept.
+    let mut both: Vec<u32> = a.iter().copied().filter(|x| b.contains(x)).collect();
+    both.sort_unstable();
+    both.dedup();
+    let mut got = p.both.collect()?;
+    got.sort_unstable();
+    assert_eq!(got, both);
+    let mut rest: Vec<u32> = a.iter().copied().filter(|x| !b.contains(x)).collect();
+    rest.sort_unstable();
+    let mut got = p.rest.collect()?;
+    got.sort_unstable();
+    assert_eq!(got, rest);
+    Ok(())
+}

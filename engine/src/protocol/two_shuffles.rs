@@ -62,7 +62,7 @@ impl<T: Key> ShuffleBy<T> for ByElement {
 
 /// The partitioner of a keyed multi-input node given `partitioning`: the one given, else
 /// Spark's default-partitioner rule over `inputs` ([`Context::default_partitioner`]); an
-/// unkeyed node (`keyed == false`) hashes over the count given or the context's
+/// unkeyed node (`keyed == false`) without one hashes over the context's
 /// [`shuffle_partitions`](Context::shuffle_partitions) of the inputs'.
 pub(super) fn output_partitioner(
     ctx: &Context,
@@ -75,8 +75,9 @@ pub(super) fn output_partitioner(
         _ => None,
     };
     match (given, keyed) {
-        (Some(p), true) => p,
-        (Some(p), false) => Partitioner::hash(p.num_partitions()),
+        // Unkeyed nodes place whole elements by it (a count is a hash partitioner; a
+        // `KeyPartitioner` given to `intersection` or `subtract` is one of the element type).
+        (Some(p), _) => p,
         (None, true) => ctx.default_partitioner(inputs),
         (None, false) => {
             let counts: Vec<usize> = inputs.iter().map(|(n, _)| *n).collect();

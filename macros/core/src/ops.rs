@@ -356,19 +356,32 @@ pub(crate) fn source(name: &str) -> Option<&'static SourceSpec> {
 }
 
 impl OpSpec {
-    /// Whether the partition argument may be a `KeyPartitioner` of the input's keys (the
-    /// keyed shuffles), not only a count.
+    /// Whether the partition argument may be a `KeyPartitioner` (of the input's keys for the
+    /// keyed shuffles, of the whole element for `intersection` and `subtract`, as Spark's
+    /// overloads taking a `Partitioner`), not only a count.
     pub fn takes_partitioner(&self) -> bool {
-        self.input == KeyedPairs
-            && matches!(
-                self.shape,
-                Wide { by_key: true, .. }
-                    | Join {
-                        by_element: false,
-                        ..
-                    }
-                    | Join3
-            )
+        self.partitions_by_element()
+            || self.input == KeyedPairs
+                && matches!(
+                    self.shape,
+                    Wide { by_key: true, .. }
+                        | Join {
+                            by_element: false,
+                            ..
+                        }
+                        | Join3
+                )
+    }
+
+    /// Whether the partitioner places whole elements (`intersection`, `subtract`), not keys.
+    pub fn partitions_by_element(&self) -> bool {
+        matches!(
+            self.shape,
+            Join {
+                by_element: true,
+                ..
+            }
+        )
     }
 
     /// `reduce_by_key(f[, partitions])`, for messages.

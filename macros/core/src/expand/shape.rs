@@ -137,7 +137,10 @@ impl<'a> OpNode<'a> {
             // A keyed shuffle also takes a `KeyPartitioner` of the input's keys (a count is one).
             partitions: parts_arg.map(|a| {
                 let (lbl, name) = (label(p, &n.name), spec.name);
-                if spec.takes_partitioner() {
+                if spec.partitions_by_element() {
+                    quote_spanned!(a.span()=> ::rddflow::__private::ops::partitioner_arg::<
+                        #in_ty, _>(#lbl, #name, #a)?)
+                } else if spec.takes_partitioner() {
                     quote_spanned!(a.span()=> ::rddflow::__private::ops::partitioner_arg::<
                         <#in_ty as ::rddflow::Pair>::Key, _>(#lbl, #name, #a)?)
                 } else {

@@ -290,10 +290,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if ctx.process_count() > 1 {
         println!(
-            "process {} of {} computed {} map partitions",
+            "process {} of {} computed {} map partitions; sent {} bytes to the other \
+             processes, peak RSS {:.1} MB",
             ctx.process_index(),
             ctx.process_count(),
-            tasks.0.load(std::sync::atomic::Ordering::Relaxed)
+            tasks.0.load(std::sync::atomic::Ordering::Relaxed),
+            ctx.cluster_bytes_sent(),
+            peak_rss_mb()
         );
         // `clean_checkpoints(true)` removes this cluster's files with the last handle.
         return Ok(());
@@ -303,4 +306,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The shared parent goes too when no other run is using it.
     let _ = std::fs::remove_dir(here.join("../target/rddflow-checkpoints"));
     Ok(())
+}
+
+/// This process's peak resident set size (`VmHWM`), in MB; 0 where `/proc` is missing.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb / 1024.0)
+        })
+        .unwrap_or(0.0)
 }

@@ -136,9 +136,11 @@ fn list(times: &[Duration]) -> String {
 
 /// Counts the map tasks this process ran (each partition of a shuffle's input once, in the
 /// process that owns it).
+#[cfg(feature = "cluster")]
 #[derive(Default)]
 struct MapTasks(std::sync::atomic::AtomicUsize);
 
+#[cfg(feature = "cluster")]
 impl rddflow::listener::Listener for MapTasks {
     fn on_event(&self, event: &rddflow::listener::Event) {
         if let rddflow::listener::Event::TaskEnd(t) = event
@@ -179,8 +181,10 @@ fn run_on_processes(
         .clean_checkpoints(true)
         .listener(tasks.clone())
         .build()?;
+    let t = Instant::now();
     let wc = WordCount::new(&ctx, corpus.to_path_buf())?;
     let counts = wc.counts.collect()?;
+    let job = t.elapsed();
     let parts = wc.lines.num_partitions();
     // Every process has the same counts; process 0 prints them.
     if ctx.process_index() == 0 {
@@ -188,11 +192,28 @@ fn run_on_processes(
         print_counts(counts);
     }
     println!(
-        "process {} computed {} of the {parts} map partitions",
+        "process {} computed {} of the {parts} map partitions; job {:.1} ms, sent {} bytes to \
+         the other processes, peak RSS {:.1} MB",
         ctx.process_index(),
-        tasks.0.load(std::sync::atomic::Ordering::Relaxed)
+        tasks.0.load(std::sync::atomic::Ordering::Relaxed),
+        job.as_secs_f64() * 1e3,
+        ctx.cluster_bytes_sent(),
+        peak_rss_mb()
     );
     Ok(())
+}
+
+/// This process's peak resident set size (`VmHWM`), in MB; 0 where `/proc` is missing.
+#[cfg(feature = "cluster")]
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb / 1024.0)
+        })
+        .unwrap_or(0.0)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -15,6 +15,8 @@
 //! data has no quoted newline; `csv_file` cannot assume that and first parses the file once to
 //! find record boundaries (see ARCHITECTURE.md, "Splitting CSV"), which its time includes.
 
+// Both sides on the system allocator unless the harness's `mimalloc` feature is on.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

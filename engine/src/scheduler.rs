@@ -37,6 +37,18 @@ pub(crate) fn run_job<R: Send>(
     coverage: Coverage,
     task: &(dyn Fn(&TaskContext, usize) -> Result<R> + Sync),
 ) -> Result<Vec<R>> {
+    job(ctx, root, parts, coverage, task, Results::Everywhere)
+}
+
+/// One job between its start and end events, whatever is done with its results.
+fn job<R: Send>(
+    ctx: &Context,
+    root: &Arc<dyn NodeDyn>,
+    parts: &[usize],
+    coverage: Coverage,
+    task: &(dyn Fn(&TaskContext, usize) -> Result<R> + Sync),
+    results: Results,
+) -> Result<Vec<R>> {
     let job = JOB_IDS.fetch_add(1, Ordering::Relaxed);
     let rdd = root.info().label;
     let span = tracing::info_span!("job", job, rdd);
@@ -47,7 +59,7 @@ pub(crate) fn run_job<R: Send>(
         rdd,
         partitions: parts.len(),
     });
-    let out = job_stages(ctx, job, root, parts, coverage, task, Results::Everywhere);
+    let out = job_stages(ctx, job, root, parts, coverage, task, results);
     ctx.emit(|| Event::JobEnd {
         job,
         rdd,
@@ -77,24 +89,7 @@ pub(crate) fn run_job_for_effect(
     coverage: Coverage,
     task: &(dyn Fn(&TaskContext, usize) -> Result<()> + Sync),
 ) -> Result<()> {
-    let job = JOB_IDS.fetch_add(1, Ordering::Relaxed);
-    let rdd = root.info().label;
-    let span = tracing::info_span!("job", job, rdd);
-    let _enter = span.enter();
-    let started = Instant::now();
-    ctx.emit(|| Event::JobStart {
-        job,
-        rdd,
-        partitions: parts.len(),
-    });
-    let out = job_stages(ctx, job, root, parts, coverage, task, Results::Nowhere).map(drop);
-    ctx.emit(|| Event::JobEnd {
-        job,
-        rdd,
-        succeeded: out.is_ok(),
-        duration: started.elapsed(),
-    });
-    out
+    job(ctx, root, parts, coverage, task, Results::Nowhere).map(drop)
 }
 
 /// Every process's `outcome` of a step outside any job (a save's checks and commit): the

@@ -1,6 +1,7 @@
 //! Code generation from a checked pipeline: one struct per node (`node.rs`) with its shape's
-//! parts (`shape.rs`, then one generator per shape: `source.rs`, `narrow.rs`, `union.rs`,
-//! `coalesce.rs`, `one_shuffle.rs`, `two_shuffles.rs`), the pipeline struct with `new`
+//! parts (`shape.rs`, then one generator per shape: `source.rs`, `narrow.rs`,
+//! `reads_parents.rs`, `cartesian.rs`, `coalesce.rs`, `one_shuffle.rs`, `two_shuffles.rs`,
+//! `three_shuffles.rs`), the pipeline struct with `new`
 //! (`pipeline.rs`), `graph()` (`describe.rs`), and stand-ins for an invalid pipeline
 //! (`stand_in.rs`).
 

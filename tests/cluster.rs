@@ -33,6 +33,10 @@ static PROCESS: AtomicUsize = AtomicUsize::new(0);
 static PANICKED: AtomicBool = AtomicBool::new(false);
 /// Calls of the checkpointed node's closure in this process (the resume scenario).
 static RANK_CALLS: AtomicUsize = AtomicUsize::new(0);
+/// Bytes of padding per record of the `Moved` pipeline.
+const PAD: usize = 200;
+/// Records of the routing scenarios.
+const MOVED: u64 = 6_000;
 
 // ---------------------------------------------------------------- pipelines
 
@@ -112,6 +116,20 @@ rddflow::pipeline! {
         rest: u64 = nums.subtract(others);
         rest_by_key: (u64, u64) = pairs.subtract_by_key(more_pairs);
         sorted_within: (u64, u64) = pairs.repartition_and_sort_within_partitions(3);
+        // Shuffle outputs read by tasks of other partition indices (so in other processes
+        // than the buckets' owners): sent whole to every process first.
+        shuffled: (u64, u64) = pairs.reduce_by_key(|a, b| a + b, 5);
+        shuffled_coalesced: (u64, u64) = shuffled.coalesce(2);
+        shuffled_unioned: (u64, u64) = more_pairs.union(shuffled);
+        shuffled_product: (u64, (u64, u64)) = small.cartesian(shuffled);
+    }
+
+    /// Records that only move (no combining): what a shuffle sends is what it holds.
+    struct Moved(n: u64) {
+        nums: u64 = range(0..n, 6);
+        padded: (u64, String) = nums.map(|x| (x, "x".repeat(PAD)));
+        moved: (u64, String) = padded.partition_by(6);
+        none: (u64, String) = moved.filter(|_| false);
     }
 
     /// A broadcast (no `Serialize`): every process builds its own, as SPMD code does.
@@ -367,6 +385,17 @@ fn cases() -> Vec<Case> {
         }),
         ("cartesian", |c, _| {
             Ok(format!("{:?}", more(c)?.product.collect()?))
+        }),
+        ("coalesce over a shuffle", |c, _| {
+            Ok(format!("{:?}", more(c)?.shuffled_coalesced.collect()?))
+        }),
+        ("union over a shuffle", |c, _| {
+            Ok(format!("{:?}", more(c)?.shuffled_unioned.collect()?))
+        }),
+        ("cartesian over a shuffle", |c, _| {
+            // Two jobs: the second reads the outputs the first kept, spread once.
+            let m = more(c)?;
+            Ok(format!("{:?} {:?}", m.shuffled.collect()?, m.shuffled_product.collect()?))
         }),
         ("intersection", |c, _| {
             Ok(format!("{:?}", more(c)?.common.collect()?))
@@ -742,6 +771,34 @@ fn child(role: &str) -> rddflow::Result<()> {
             println!("RESULT calls {}", RANK_CALLS.load(Ordering::SeqCst));
             println!("RESULT resumed {}", step.ranks_next.checkpoint_resumed());
         }
+        "routed" => {
+            let ctx = child_context(false, Duration::from_secs(20))?;
+            let m = Moved::new(&ctx, MOVED)?;
+            report("none", m.none.count().map(|n| n.to_string()));
+            println!("RESULT sent {}", ctx.cluster_bytes_sent());
+        }
+        "received_spill" => {
+            let spill = data_dir().join(format!("spill-{index}"));
+            std::fs::create_dir_all(&spill).map_err(|e| rddflow::Error::io("create", &spill, e))?;
+            let ctx = Context::builder()
+                .threads(THREADS)
+                .memory_limit(64 << 20)
+                .spill_dir(&spill)
+                .cluster_timeout(Duration::from_secs(20))
+                .cluster_from_env()
+                .build()?;
+            let o = ops(&ctx)?;
+            report("grouped", o.grouped.collect().map(|v| format!("{v:?}")));
+            // Received buckets wait for their reduce tasks in files of the spill directory.
+            let received = std::fs::read_dir(&spill)
+                .map_err(|e| rddflow::Error::io("list", &spill, e))?
+                .flatten()
+                .filter(|d| d.path().is_dir())
+                .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+                .filter(|f| f.file_name().to_string_lossy().starts_with("received-"))
+                .count();
+            println!("RESULT received_files {received}");
+        }
         "spawner" | "spawner_panic" => {
             // A plain program using `processes(3)`: every copy prints its pid.
             let ctx = Context::builder()
@@ -915,6 +972,61 @@ fn table(data: &Path) -> Result<(), String> {
     } else {
         Err(bad.join("\n"))
     }
+}
+
+/// Each bucket of a shuffle goes only to the process that reads it: the three processes
+/// together send less than the records' own bytes (each process keeps its own share; sending
+/// every map output to every other process would send twice those bytes).
+fn routed(data: &Path) -> Result<(), String> {
+    let outs = run_cluster("routed", &[0, 1, 2], data);
+    let mut total = 0u64;
+    for (p, o) in outs.iter().enumerate() {
+        if o.get("RESULT", "none") != Some("0") || !o.success {
+            return Err(format!("process {p}: {:?}", o.lines));
+        }
+        total += o
+            .get("RESULT", "sent")
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or(format!("process {p}: no byte count"))?;
+    }
+    // Every record encodes its padding and more.
+    let records = MOVED * PAD as u64;
+    if total >= records {
+        return Err(format!(
+            "{total} bytes sent for {records} bytes of records: buckets went to processes that \
+             do not read them"
+        ));
+    }
+    Ok(())
+}
+
+/// Under a memory limit, received buckets wait in spill files; results as the local engine's
+/// under the same limit (records merged by key, ties in map order), in exact order.
+fn received_spill(data: &Path) -> Result<(), String> {
+    let local = Context::builder()
+        .threads(THREADS)
+        .memory_limit(64 << 20)
+        .spill_dir(data)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let want = format!("{:?}", ops(&local).and_then(|o| o.grouped.collect()).map_err(|e| e.to_string())?);
+    let outs = run_cluster("received_spill", &[0, 1, 2], data);
+    for (p, o) in outs.iter().enumerate() {
+        if o.get("RESULT", "grouped") != Some(want.as_str()) {
+            return Err(format!("process {p}: {:?}, want {want}", o.lines));
+        }
+        let files: usize = o
+            .get("RESULT", "received_files")
+            .and_then(|v| v.parse().ok())
+            .ok_or(format!("process {p}: no file count: {:?}", o.lines))?;
+        // `grouped` has 4 partitions: processes 0 and 1 own them (2 threads each), 2 none.
+        if (files == 0) != (p == 2) {
+            return Err(format!(
+                "process {p}: {files} files of received buckets (kept in memory?)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Processes with different params fail at the first job, naming a process.
@@ -1098,6 +1210,8 @@ fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let checks: &[(&str, Check)] = &[
         ("operators_and_actions_on_3_processes", table),
+        ("shuffle_buckets_go_only_to_their_readers", routed),
+        ("received_buckets_spill_under_a_memory_limit", received_spill),
         ("mismatched_params_fail_at_the_first_job", mismatched_params),
         ("accumulators_are_refused_on_a_cluster", accumulator_refused),
         ("missing_peer_fails_after_the_timeout", missing_peer),

@@ -2,7 +2,7 @@
 //! (combining values per key first where the operator allows it); reduce tasks read their
 //! bucket from every map output.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use either::Either;
@@ -31,22 +31,41 @@ pub trait ShuffleStatus: Send + Sync {
         let _ = part;
         (0, 0)
     }
-    /// Cluster mode: the output of map partition `part`, made by this task, encoded for the
-    /// other processes (every bucket, in partition order).
-    fn export(&self, cx: &TaskContext, part: usize) -> Result<Vec<u8>> {
+    /// Cluster mode: the output of map partition `part`, made by this task, encoded one
+    /// bucket per output partition (in partition order), so that each bucket goes only to
+    /// the process that reads it.
+    fn export(&self, cx: &TaskContext, part: usize) -> Result<Vec<EncodedBucket>> {
         let _ = (cx, part);
         Err(Error::Internal(
             "this shuffle cannot be sent to other processes".into(),
         ))
     }
-    /// Cluster mode: stores the output of map partition `part` as another process encoded it
-    /// with [`ShuffleStatus::export`].
-    fn import(&self, part: usize, bytes: &[u8]) -> Result<()> {
-        let _ = (part, bytes);
+    /// Cluster mode: stores the buckets of map partition `part` that another process sent
+    /// this one (`buckets[r]`: output partition `r`'s, `None` when another process reads it),
+    /// as [`ShuffleStatus::export`] encoded them. Under the context's memory limit they are
+    /// kept in a file and decoded when read.
+    fn import(&self, ctx: &Context, part: usize, buckets: Vec<Option<(u64, &[u8])>>) -> Result<()> {
+        let _ = (ctx, part, buckets);
         Err(Error::Internal(
             "this shuffle cannot be received from other processes".into(),
         ))
     }
+    /// Cluster mode: whether every process holds every bucket (the whole outputs were sent
+    /// to all, because a stage reads its partitions in other processes than their owners);
+    /// cleared when the outputs are dropped.
+    fn is_spread(&self) -> bool {
+        false
+    }
+    /// Cluster mode: records that every process now holds every bucket.
+    fn mark_spread(&self) {}
+}
+
+/// One bucket of a map output, encoded: its record count and the records' encodings.
+pub struct EncodedBucket {
+    /// Records in the bucket.
+    pub records: u64,
+    /// Their encodings, back to back.
+    pub bytes: Vec<u8>,
 }
 
 /// Where one shuffle's map outputs live: the storage half of the seam between the execution
@@ -113,6 +132,8 @@ pub struct ShuffleSlot<R> {
     /// The longest in-memory bucket a map task of this shuffle wrote: what the later ones
     /// reserve, so that their buckets are not grown (copied, with fresh memory) by doubling.
     bucket_len: AtomicUsize,
+    /// Cluster mode: see [`ShuffleStatus::is_spread`].
+    spread: AtomicBool,
 }
 
 /// What one map task wrote.
@@ -121,6 +142,40 @@ pub enum MapOutput<R> {
     Memory(Vec<Vec<R>>),
     /// Sorted runs in spill files (the context has a memory limit).
     Spilled(Vec<Run>),
+    /// Buckets kept one by one (cluster mode: the buckets another process sent this one);
+    /// `None` where another process holds the bucket.
+    Stored(Vec<Option<StoredBucket<R>>>),
+}
+
+/// One bucket of [`MapOutput::Stored`].
+pub enum StoredBucket<R> {
+    /// The records, in memory.
+    Memory(Vec<R>),
+    /// The records encoded in a file (`len` bytes at `offset`), decoded when read.
+    Disk {
+        /// The file (deleted with its last bucket).
+        file: Arc<tempfile::TempPath>,
+        /// Where the bucket starts.
+        offset: u64,
+        /// Its bytes.
+        len: u64,
+        /// Its records.
+        records: u64,
+    },
+}
+
+impl<R> MapOutput<R> {
+    /// The in-memory records of output partition `part` (none for spilled or on-disk ones).
+    fn in_memory(&self, part: usize) -> &[R] {
+        match self {
+            MapOutput::Memory(b) => &b[part],
+            MapOutput::Stored(b) => match b.get(part) {
+                Some(Some(StoredBucket::Memory(v))) => v,
+                _ => &[],
+            },
+            MapOutput::Spilled(_) => &[],
+        }
+    }
 }
 
 impl<R: Data> ShuffleSlot<R> {
@@ -138,6 +193,7 @@ impl<R: Data> ShuffleSlot<R> {
             codec,
             outputs: Mutex::new(vec![None; map_partitions]),
             bucket_len: AtomicUsize::new(0),
+            spread: AtomicBool::new(false),
         })
     }
 
@@ -207,11 +263,12 @@ impl<R: Data> ShuffleSlot<R> {
         // For task metrics: records in memory (their bytes estimated), and records and bytes
         // in spill files.
         let (mut memory_records, mut spilled_records, mut spilled_bytes) = (0u64, 0u64, 0u64);
+        let mut from_disk = false;
         let segments: usize = outputs
             .iter()
             .map(|o| match &**o {
                 MapOutput::Spilled(rs) => rs.iter().filter(|r| r.has(site.part)).count(),
-                MapOutput::Memory(_) => 0,
+                MapOutput::Memory(_) | MapOutput::Stored(_) => 0,
             })
             .sum();
         // The read buffers of a merge share the task's budget, within sane bounds: merging
@@ -220,12 +277,42 @@ impl<R: Data> ShuffleSlot<R> {
             let per_task = l / site.cx.context().threads().max(1) as u64;
             (per_task as usize / segments.max(1)).clamp(MIN_READ_BUFFER, READ_BUFFER)
         });
-        for o in outputs {
+        for (map, o) in outputs.into_iter().enumerate() {
             match &*o {
+                MapOutput::Stored(b) => match b.get(site.part) {
+                    Some(Some(StoredBucket::Memory(v))) => {
+                        memory_records += v.len() as u64;
+                        memory.push((map, o));
+                    }
+                    Some(Some(StoredBucket::Disk {
+                        file,
+                        offset,
+                        len,
+                        records,
+                    })) => match self.load(file, *offset, *len, *records) {
+                        Ok(v) => {
+                            spilled_records += *records;
+                            spilled_bytes += *len;
+                            // In the memory buckets' place, so the map order holds.
+                            let mut one: Vec<_> = (0..b.len()).map(|_| None).collect();
+                            one[site.part] = Some(StoredBucket::Memory(v));
+                            memory.push((map, Arc::new(MapOutput::Stored(one))));
+                            // Read as spilled records are: merged by key (as locally, where
+                            // every output under a memory limit is in runs).
+                            from_disk = true;
+                        }
+                        Err(e) => site.cx.fail(e),
+                    },
+                    _ => site.cx.fail(Error::Internal(format!(
+                        "shuffle {}: output partition {} of map output {map} is held by \
+                         another process",
+                        self.id, site.part
+                    ))),
+                },
                 MapOutput::Memory(b) if b.is_empty() => {} // a failed task's: nothing
                 MapOutput::Memory(b) => {
                     memory_records += b[site.part].len() as u64;
-                    memory.push(o);
+                    memory.push((map, o));
                 }
                 MapOutput::Spilled(rs) => {
                     let codec = self.codec.as_ref().expect("spilled shuffles have a codec");
@@ -234,13 +321,13 @@ impl<R: Data> ShuffleSlot<R> {
                         spilled_records += n;
                         spilled_bytes += b;
                         match r.open(site.part, codec, &site.cx, buffer) {
-                            Ok(Some(reader)) => runs.push(reader),
+                            Ok(Some(reader)) => runs.push((map, reader)),
                             Ok(None) => {}
                             Err(e) => site.cx.fail(e),
                         }
                     }
                     // The runs' files live as long as the reader needs them.
-                    memory.push(o);
+                    memory.push((map, o));
                 }
             }
         }
@@ -251,20 +338,88 @@ impl<R: Data> ShuffleSlot<R> {
             m.shuffle_bytes_read +=
                 spilled_bytes + memory_records * std::mem::size_of::<R>() as u64;
         });
+        let (maps, outputs) = memory.into_iter().unzip();
+        let (run_maps, runs) = runs.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
         ShuffleRead {
-            outputs: memory,
+            outputs,
+            maps,
             part: site.part,
             map: 0,
             pos: 0,
             runs: runs.into_iter(),
+            run_maps,
             current: None,
+            from_disk,
         }
+    }
+
+    /// Writes received buckets to one file in the spill directory, each kept as its place
+    /// in it.
+    fn store_on_disk(
+        &self,
+        ctx: &Context,
+        buckets: &[Option<(u64, &[u8])>],
+    ) -> Result<Vec<Option<StoredBucket<R>>>> {
+        use std::io::Write as _;
+        let dir = ctx.spill().dir()?;
+        let (file, path) = tempfile::Builder::new()
+            .prefix("received-")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io("create spill file in", dir, e))?
+            .into_parts();
+        let mut w = std::io::BufWriter::new(file);
+        let mut at = 0u64;
+        let mut placed = Vec::with_capacity(buckets.len());
+        for b in buckets {
+            placed.push(match b {
+                Some((records, bytes)) => {
+                    w.write_all(bytes)
+                        .map_err(|e| Error::io("write spill file", path.to_path_buf(), e))?;
+                    let place = (at, bytes.len() as u64, *records);
+                    at += bytes.len() as u64;
+                    Some(place)
+                }
+                None => None,
+            });
+        }
+        w.flush()
+            .map_err(|e| Error::io("write spill file", path.to_path_buf(), e))?;
+        ctx.spill().add_spilled(at);
+        let file = Arc::new(path);
+        Ok(placed
+            .into_iter()
+            .map(|p| {
+                p.map(|(offset, len, records)| StoredBucket::Disk {
+                    file: file.clone(),
+                    offset,
+                    len,
+                    records,
+                })
+            })
+            .collect())
+    }
+
+    /// Decodes a bucket kept in a file by [`ShuffleSlot::store_on_disk`].
+    fn load(&self, file: &tempfile::TempPath, offset: u64, len: u64, records: u64) -> Result<Vec<R>> {
+        use std::io::{Read as _, Seek as _};
+        let io = |e| Error::io("read spill file", file.to_path_buf(), e);
+        let mut f = std::fs::File::open(file).map_err(io)?;
+        f.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
+        let mut bytes = vec![0u8; len as usize];
+        f.read_exact(&mut bytes).map_err(io)?;
+        let codec = self.codec.as_ref().ok_or_else(|| {
+            Error::Internal(format!("shuffle {}: a stored bucket without a codec", self.id))
+        })?;
+        codec.decode_all(&bytes, records).map_err(|e| {
+            Error::corrupt(file, format!("shuffle {}: {e}", self.id))
+        })
     }
 
     /// Drops every map output (after the reading RDD was checkpointed); spill files go with
     /// them.
     pub fn clear(&self) {
         lock(&self.outputs).iter_mut().for_each(|o| *o = None);
+        self.spread.store(false, Ordering::Relaxed);
     }
 }
 
@@ -286,7 +441,7 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             .collect()
     }
 
-    fn export(&self, cx: &TaskContext, part: usize) -> Result<Vec<u8>> {
+    fn export(&self, cx: &TaskContext, part: usize) -> Result<Vec<EncodedBucket>> {
         let codec = self.codec.as_ref().ok_or_else(|| {
             Error::InvalidArgument(format!(
                 "shuffle {}: cluster mode sends shuffle records to other processes, so their \
@@ -298,18 +453,17 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             Error::Internal(format!("shuffle {}: map output {part} missing", self.id))
         })?;
         let n = self.partitioner.num_partitions();
-        let mut out = Vec::new();
-        out.extend_from_slice(&(n as u64).to_le_bytes());
+        let mut out = Vec::with_capacity(n);
         for r in 0..n {
-            // Each bucket: records, byte length, the records.
-            let head = out.len();
-            out.extend_from_slice(&[0u8; 16]);
-            let mut records = 0u64;
+            let mut bucket = EncodedBucket {
+                records: 0,
+                bytes: Vec::new(),
+            };
             let mut failed = None;
             let mut push = |x: &R| {
                 if failed.is_none() {
-                    match codec.encode(x, &mut out) {
-                        Ok(()) => records += 1,
+                    match codec.encode(x, &mut bucket.bytes) {
+                        Ok(()) => bucket.records += 1,
                         Err(e) => failed = Some(e),
                     }
                 }
@@ -321,6 +475,12 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
                     self.read_outputs(&site, vec![output.clone()])
                         .for_each(|x| push(&x));
                 }
+                MapOutput::Stored(_) => {
+                    return Err(Error::Internal(format!(
+                        "shuffle {}: map output {part} came from another process",
+                        self.id
+                    )));
+                }
             }
             if let Some(e) = failed {
                 return Err(Error::InvalidArgument(format!(
@@ -328,14 +488,12 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
                     self.id
                 )));
             }
-            let len = (out.len() - head - 16) as u64;
-            out[head..head + 8].copy_from_slice(&records.to_le_bytes());
-            out[head + 8..head + 16].copy_from_slice(&len.to_le_bytes());
+            out.push(bucket);
         }
         Ok(out)
     }
 
-    fn import(&self, part: usize, bytes: &[u8]) -> Result<()> {
+    fn import(&self, ctx: &Context, part: usize, buckets: Vec<Option<(u64, &[u8])>>) -> Result<()> {
         let bad = |m: &str| {
             Error::Internal(format!(
                 "shuffle {}: map output {part} from another process: {m}",
@@ -343,32 +501,40 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             ))
         };
         let codec = self.codec.as_ref().ok_or_else(|| bad("no codec"))?;
-        let word = |at: usize| -> Result<u64> {
-            bytes
-                .get(at..at + 8)
-                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-                .ok_or_else(|| bad("truncated"))
-        };
-        let n = word(0)? as usize;
-        if n != self.partitioner.num_partitions() {
+        if buckets.len() != self.partitioner.num_partitions() {
             return Err(bad("wrong partition count"));
         }
-        let mut at = 8;
-        let mut buckets = Vec::with_capacity(n);
-        for _ in 0..n {
-            let records = word(at)?;
-            let len = word(at + 8)? as usize;
-            let body = bytes
-                .get(at + 16..at + 16 + len)
-                .ok_or_else(|| bad("truncated"))?;
-            buckets.push(codec.decode_all(body, records).map_err(|e| bad(&e))?);
-            at += 16 + len;
-        }
+        let stored = match ctx.memory_limit() {
+            // Under a memory limit what arrives waits for its reduce task in a file.
+            Some(_) if buckets.iter().any(Option::is_some) => self.store_on_disk(ctx, &buckets)?,
+            _ => buckets
+                .into_iter()
+                .map(|b| {
+                    b.map(|(records, bytes)| {
+                        codec
+                            .decode_all(bytes, records)
+                            .map(StoredBucket::Memory)
+                            .map_err(|e| bad(&e))
+                    })
+                    .transpose()
+                })
+                .collect::<Result<_>>()?,
+        };
         let mut o = lock(&self.outputs);
-        if o[part].is_none() {
-            o[part] = Some(Arc::new(MapOutput::Memory(buckets)));
+        // A whole output sent later (see `ShuffleStatus::is_spread`) replaces the buckets
+        // received first; an output made here stays.
+        if matches!(o[part].as_deref(), None | Some(MapOutput::Stored(_))) {
+            o[part] = Some(Arc::new(MapOutput::Stored(stored)));
         }
         Ok(())
+    }
+
+    fn is_spread(&self) -> bool {
+        self.spread.load(Ordering::Relaxed)
+    }
+
+    fn mark_spread(&self) {
+        self.spread.store(true, Ordering::Relaxed);
     }
 
     fn map_output_size(&self, part: usize) -> (u64, u64) {
@@ -380,6 +546,16 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             Some(MapOutput::Spilled(runs)) => runs
                 .iter()
                 .map(Run::total)
+                .fold((0, 0), |(r, b), (r2, b2)| (r + r2, b + b2)),
+            Some(MapOutput::Stored(b)) => b
+                .iter()
+                .flatten()
+                .map(|b| match b {
+                    StoredBucket::Memory(v) => {
+                        (v.len() as u64, (v.len() * std::mem::size_of::<R>()) as u64)
+                    }
+                    StoredBucket::Disk { len, records, .. } => (*records, *len),
+                })
                 .fold((0, 0), |(r, b), (r2, b2)| (r + r2, b + b2)),
             None => (0, 0),
         }
@@ -421,37 +597,53 @@ impl<R> MapWriter<R> {
 /// outputs stay for later jobs, as Spark keeps shuffle files) and then reading spilled runs.
 pub struct ShuffleRead<R> {
     outputs: Vec<Arc<MapOutput<R>>>,
+    /// The map partition of each of `outputs`.
+    maps: Vec<usize>,
     part: usize,
     map: usize,
     pos: usize,
     runs: std::vec::IntoIter<RunReader<R>>,
+    /// The map partition of each of `runs`.
+    run_maps: Vec<usize>,
     current: Option<RunReader<R>>,
+    /// Some records came from a file without being sorted (buckets another process sent):
+    /// operators merge by key, as for spilled records.
+    from_disk: bool,
 }
 
 impl<R: Data> ShuffleRead<R> {
-    /// Whether some of this partition's records are in spill runs (then operators merge
-    /// them by key rather than hashing the whole partition).
+    /// Whether some of this partition's records are in spill runs, or were read from a file
+    /// (then operators merge them by key rather than hashing the whole partition).
     pub fn is_spilled(&self) -> bool {
-        self.runs.len() > 0 || self.current.is_some()
+        self.runs.len() > 0 || self.current.is_some() || self.from_disk
     }
 
-    /// The records merged in `key` order (stable: ties in map order): the in-memory ones
-    /// sorted here, the runs already sorted by the map side with the same key.
+    /// The records merged in `key` order, ties in map order (then run order): each in-memory
+    /// bucket sorted here, the runs already sorted by the map side with the same key.
     pub fn merged<S: Ord, F: FnMut(&R) -> S>(mut self, mut key: F) -> Merge<R, S, F> {
         let runs = std::mem::replace(&mut self.runs, Vec::new().into_iter());
-        let mut memory: Vec<R> = Vec::new();
-        (&mut self).for_each(|r| memory.push(r));
-        memory.sort_by_cached_key(&mut key);
-        let mut sources: Vec<Box<dyn Iterator<Item = R>>> = vec![Box::new(memory.into_iter())];
-        sources.extend(runs.map(|r| Box::new(r) as Box<dyn Iterator<Item = R>>));
-        Merge::new(sources, key)
+        let mut sources: Vec<(usize, Box<dyn Iterator<Item = R>>)> = Vec::new();
+        for m in self.map..self.outputs.len() {
+            let bucket = self.outputs[m].in_memory(self.part);
+            let start = if m == self.map { self.pos } else { 0 };
+            let mut v = bucket[start.min(bucket.len())..].to_vec();
+            v.sort_by_cached_key(&mut key);
+            sources.push((self.maps[m], Box::new(v.into_iter())));
+        }
+        let consumed = self.run_maps.len() - runs.len();
+        sources.extend(
+            self.run_maps[consumed..]
+                .iter()
+                .copied()
+                .zip(runs.map(|r| Box::new(r) as Box<dyn Iterator<Item = R>>)),
+        );
+        // Stable: the runs of one map output keep their order.
+        sources.sort_by_key(|(m, _)| *m);
+        Merge::new(sources.into_iter().map(|(_, s)| s).collect(), key)
     }
 
     fn bucket(&self, map: usize) -> &[R] {
-        match &*self.outputs[map] {
-            MapOutput::Memory(b) => &b[self.part],
-            MapOutput::Spilled(_) => &[],
-        }
+        self.outputs[map].in_memory(self.part)
     }
 }
 
@@ -481,10 +673,8 @@ impl<R: Data> Iterator for ShuffleRead<R> {
         let mut acc = init;
         for m in self.map..self.outputs.len() {
             let start = if m == self.map { self.pos } else { 0 };
-            let bucket = match &*self.outputs[m] {
-                MapOutput::Memory(b) => &b[self.part][start.min(b[self.part].len())..],
-                MapOutput::Spilled(_) => &[],
-            };
+            let bucket = self.outputs[m].in_memory(self.part);
+            let bucket = &bucket[start.min(bucket.len())..];
             for r in bucket {
                 acc = f(acc, r.clone());
             }

@@ -1,6 +1,8 @@
 //! Cluster transport (SPEC section 8, feature `cluster`): the processes of one cluster, the
 //! connections between them, and the one collective step every distributed stage is built
-//! from, [`Session::all_gather`], run as a timely-dataflow exchange.
+//! from, [`Session::exchange`] (each process sends each other one its own payload, routed by
+//! target process through a timely-dataflow exchange), with [`Session::all_gather`] (the same
+//! payload to all) as its special case.
 //!
 //! This module knows nothing of nodes or stages (it sits below the context); the cluster back
 //! end (`cluster.rs`) decides what is exchanged.
@@ -102,16 +104,46 @@ impl Session {
     /// another path: `Error::Cluster` naming it, in every process. A lost peer is
     /// `Error::Cluster` naming it (never a hang: its closed connection ends the step).
     pub fn all_gather(&self, tag: u64, payload: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+        let n = self.processes();
+        let mut payloads = vec![Vec::new(); n];
+        for (q, p) in payloads.iter_mut().enumerate() {
+            if q + 1 == n {
+                *p = payload;
+                break;
+            }
+            p.clone_from(&payload);
+        }
+        self.exchange(tag, payloads)
+    }
+
+    /// One collective step in which each process sends its own payload to each other one
+    /// (`payloads[q]` to process `q`; the entry of this process comes back as it is) and gets
+    /// what each sent it, in process order. Tags and failures as in
+    /// [`Session::all_gather`].
+    pub fn exchange(&self, tag: u64, payloads: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
+        let n = self.processes();
+        if payloads.len() != n {
+            return Err(Error::Internal(format!(
+                "a collective step with {} payloads for {n} processes",
+                payloads.len()
+            )));
+        }
         let mut worker = self.worker.lock().unwrap_or_else(|p| p.into_inner());
         let step = self.steps.fetch_add(1, Ordering::Relaxed);
         let tag = tag ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let n = self.processes();
-        let mut framed = Vec::with_capacity(payload.len() + 8);
-        framed.extend_from_slice(&tag.to_le_bytes());
-        framed.extend_from_slice(&payload);
-        self.sent
-            .fetch_add((framed.len() * (n - 1)) as u64, Ordering::Relaxed);
-        let got = worker.gather(framed).map_err(|(p, m)| match p {
+        let me = self.index();
+        let framed: Vec<Vec<u8>> = payloads
+            .into_iter()
+            .map(|payload| {
+                let mut framed = Vec::with_capacity(payload.len() + 8);
+                framed.extend_from_slice(&tag.to_le_bytes());
+                framed.extend_from_slice(&payload);
+                framed
+            })
+            .collect();
+        let sent: usize = (0..n).filter(|&q| q != me).map(|q| framed[q].len()).sum();
+        self.sent.fetch_add(sent as u64, Ordering::Relaxed);
+        let got = worker.exchange(framed).map_err(|(p, m)| match p {
             Some(p) => self.error(p, m),
             None => Error::Cluster {
                 process: None,

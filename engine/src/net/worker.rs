@@ -43,7 +43,8 @@ type Record = (u64, u64, Vec<u8>);
 type Arrived = (u64, u64, Vec<u8>);
 
 enum Request {
-    Gather(Vec<u8>),
+    /// One payload per process (this process's own is returned as it is).
+    Exchange(Vec<Vec<u8>>),
     Stop(Duration),
 }
 
@@ -164,15 +165,16 @@ impl Handle {
         })
     }
 
-    /// One collective step: every process's payload, in process order.
-    pub(super) fn gather(
+    /// One collective step: sends `payloads[q]` to process `q` and returns what each process
+    /// sent this one, in process order.
+    pub(super) fn exchange(
         &mut self,
-        payload: Vec<u8>,
+        payloads: Vec<Vec<u8>>,
     ) -> std::result::Result<Vec<Vec<u8>>, Failure> {
         if let Some(f) = failure() {
             return Err(f);
         }
-        if self.requests.send(Request::Gather(payload)).is_err() {
+        if self.requests.send(Request::Exchange(payloads)).is_err() {
             return Err(failure().unwrap_or((None, "the cluster worker has stopped".into())));
         }
         loop {
@@ -270,9 +272,10 @@ fn run(
     let mut round: u64 = 0;
     loop {
         match requests.recv_timeout(Duration::from_millis(20)) {
-            Ok(Request::Gather(payload)) => {
-                for t in (0..n).filter(|&t| t != me) {
-                    input.send((t as u64, me as u64, payload.clone()));
+            Ok(Request::Exchange(mut payloads)) => {
+                let own = std::mem::take(&mut payloads[me]);
+                for (t, payload) in payloads.into_iter().enumerate().filter(|&(t, _)| t != me) {
+                    input.send((t as u64, me as u64, payload));
                 }
                 round += 1;
                 input.advance_to(round);
@@ -292,7 +295,7 @@ fn run(
                     worker.step_or_park(Some(Duration::from_millis(20)));
                 }
                 let mut got: Vec<Option<Vec<u8>>> = (0..n).map(|_| None).collect();
-                got[me] = Some(payload);
+                got[me] = Some(own);
                 // Records are sent at the round before it is advanced past: `round - 1`.
                 inbox.borrow_mut().retain_mut(|(r, src, bytes)| {
                     if *r + 1 != round {

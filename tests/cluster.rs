@@ -395,7 +395,11 @@ fn cases() -> Vec<Case> {
         ("cartesian over a shuffle", |c, _| {
             // Two jobs: the second reads the outputs the first kept, spread once.
             let m = more(c)?;
-            Ok(format!("{:?} {:?}", m.shuffled.collect()?, m.shuffled_product.collect()?))
+            Ok(format!(
+                "{:?} {:?}",
+                m.shuffled.collect()?,
+                m.shuffled_product.collect()?
+            ))
         }),
         ("intersection", |c, _| {
             Ok(format!("{:?}", more(c)?.common.collect()?))
@@ -799,6 +803,22 @@ fn child(role: &str) -> rddflow::Result<()> {
                 .count();
             println!("RESULT received_files {received}");
         }
+        "own_dirs_first" | "own_dirs_resume" => {
+            // Each process its own checkpoint directory: only process 0's gets the manifest.
+            let ctx = Context::builder()
+                .threads(THREADS)
+                .checkpoint_dir(data_dir().join(format!("own-{index}")))
+                .resume(true)
+                .cluster_timeout(Duration::from_secs(20))
+                .cluster_from_env()
+                .build()?;
+            let step = first_step(&ctx)?;
+            step.ranks_next.checkpoint()?;
+            report("count", step.ranks_next.count().map(|n| n.to_string()));
+            println!("RESULT ranks {:?}", bits(step.ranks_next.collect()?));
+            println!("RESULT calls {}", RANK_CALLS.load(Ordering::SeqCst));
+            println!("RESULT resumed {}", step.ranks_next.checkpoint_resumed());
+        }
         "spawner" | "spawner_panic" => {
             // A plain program using `processes(3)`: every copy prints its pid.
             let ctx = Context::builder()
@@ -1009,7 +1029,12 @@ fn received_spill(data: &Path) -> Result<(), String> {
         .spill_dir(data)
         .build()
         .map_err(|e| e.to_string())?;
-    let want = format!("{:?}", ops(&local).and_then(|o| o.grouped.collect()).map_err(|e| e.to_string())?);
+    let want = format!(
+        "{:?}",
+        ops(&local)
+            .and_then(|o| o.grouped.collect())
+            .map_err(|e| e.to_string())?
+    );
     let outs = run_cluster("received_spill", &[0, 1, 2], data);
     for (p, o) in outs.iter().enumerate() {
         if o.get("RESULT", "grouped") != Some(want.as_str()) {
@@ -1153,6 +1178,76 @@ fn resume_after_kill(data: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether to resume is decided once, by process 0, and applied by all. A storage that hosts
+/// see differently (a manifest not yet visible on some, as on an eventually consistent shared
+/// file system) is made here with a directory per process: the parts are copied to all of
+/// them, the manifest stays only in process 0's. Every process resumes anyway, instead of
+/// some recomputing what others adopt.
+fn resume_decided_once(data: &Path) -> Result<(), String> {
+    let first = run_cluster("own_dirs_first", &[0, 1, 2], data);
+    for (p, o) in first.iter().enumerate() {
+        if o.get("RESULT", "resumed") != Some("false") || !o.success {
+            return Err(format!("process {p}: the first run: {:?}", o.lines));
+        }
+        let manifests = walk(&data.join(format!("own-{p}")))
+            .into_iter()
+            .filter(|f| f.ends_with("_manifest.json"))
+            .count();
+        if manifests != usize::from(p == 0) {
+            return Err(format!(
+                "process {p}: {manifests} manifests in its directory"
+            ));
+        }
+    }
+    for p in 0..PROCS {
+        let from = data.join(format!("own-{p}"));
+        for file in walk(&from)
+            .into_iter()
+            .filter(|f| !f.ends_with("_manifest.json"))
+        {
+            let rel = file.strip_prefix(&from).unwrap();
+            for q in (0..PROCS).filter(|&q| q != p) {
+                let to = data.join(format!("own-{q}")).join(rel);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&file, &to).unwrap();
+            }
+        }
+    }
+    let local = Context::builder()
+        .threads(THREADS)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ranks = first_step(&local).and_then(|s| s.ranks_next.collect());
+    let want = format!("{:?}", bits(ranks.map_err(|e| e.to_string())?));
+    let again = run_cluster("own_dirs_resume", &[0, 1, 2], data);
+    for (p, o) in again.iter().enumerate() {
+        if o.get("RESULT", "resumed") != Some("true")
+            || o.get("RESULT", "calls") != Some("0")
+            || o.get("RESULT", "ranks") != Some(want.as_str())
+        {
+            return Err(format!(
+                "process {p}: did not resume process 0's checkpoint: {:?}",
+                o.lines
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// `processes(3)` from a plain program: runs, and leaves no process behind when it returns or
 /// when process 0 panics.
 fn spawned(data: &Path) -> Result<(), String> {
@@ -1211,7 +1306,10 @@ fn main() {
     let checks: &[(&str, Check)] = &[
         ("operators_and_actions_on_3_processes", table),
         ("shuffle_buckets_go_only_to_their_readers", routed),
-        ("received_buckets_spill_under_a_memory_limit", received_spill),
+        (
+            "received_buckets_spill_under_a_memory_limit",
+            received_spill,
+        ),
         ("mismatched_params_fail_at_the_first_job", mismatched_params),
         ("accumulators_are_refused_on_a_cluster", accumulator_refused),
         ("missing_peer_fails_after_the_timeout", missing_peer),
@@ -1220,6 +1318,7 @@ fn main() {
             "resume_after_a_kill_reads_the_checkpoints",
             resume_after_kill,
         ),
+        ("resume_is_decided_once_by_process_0", resume_decided_once),
         ("processes_3_leaves_no_process_behind", spawned),
     ];
     let (mut passed, mut failed) = (0, 0);

@@ -32,11 +32,11 @@ use crate::error::{Error, Result};
 use crate::listener::StageInfo;
 use crate::net::Session;
 use crate::node::{Dependency, NodeDyn, ShuffleDep};
-use crate::shuffle::{EncodedBucket, ShuffleStatus};
-use crate::task::TaskContext;
 use crate::node_info::NodeInfo;
 use crate::runner::run_tasks;
+use crate::shuffle::{EncodedBucket, ShuffleStatus};
 use crate::sync::lock;
+use crate::task::TaskContext;
 
 /// The back end of `ctx`'s jobs: the cluster's in cluster mode, else the local one.
 pub(crate) fn of(ctx: &Context) -> &'static dyn Backend {
@@ -99,7 +99,11 @@ fn decode_outcome(bytes: &[u8]) -> Option<Received> {
     let mut at = 8;
     let mut blocks = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
-        let (a, b, len) = (word(rest, at)?, word(rest, at + 8)?, word(rest, at + 16)? as usize);
+        let (a, b, len) = (
+            word(rest, at)?,
+            word(rest, at + 8)?,
+            word(rest, at + 16)? as usize,
+        );
         let body = rest.get(at + 24..at + 24 + len)?.to_vec();
         blocks.push((a, b, body));
         at += 24 + len;
@@ -191,7 +195,11 @@ fn decode_buckets(bytes: &[u8]) -> Option<Buckets<'_>> {
     let mut out = vec![None; n];
     let mut at = 16;
     for _ in 0..k {
-        let (r, records, len) = (word(bytes, at)? as usize, word(bytes, at + 8)?, word(bytes, at + 16)? as usize);
+        let (r, records, len) = (
+            word(bytes, at)? as usize,
+            word(bytes, at + 8)?,
+            word(bytes, at + 16)? as usize,
+        );
         *out.get_mut(r)? = Some((records, bytes.get(at + 24..at + 24 + len)?));
         at += 24 + len;
     }
@@ -200,20 +208,16 @@ fn decode_buckets(bytes: &[u8]) -> Option<Buckets<'_>> {
 
 /// Stores the map outputs (their buckets for this process) the others sent: block `(i, p)`
 /// is map partition `p` of `statuses[i]`.
-fn import_all(
-    ctx: &Context,
-    statuses: &[&dyn ShuffleStatus],
-    all: Vec<Vec<Block>>,
-) -> Result<()> {
+fn import_all(ctx: &Context, statuses: &[&dyn ShuffleStatus], all: Vec<Vec<Block>>) -> Result<()> {
     let me = ctx.process_index();
     for (q, blocks) in all.into_iter().enumerate() {
         if q == me {
             continue;
         }
         for (i, p, bytes) in blocks {
-            let status = statuses.get(i as usize).ok_or_else(|| {
-                Error::Internal("a map output for an unknown shuffle".into())
-            })?;
+            let status = statuses
+                .get(i as usize)
+                .ok_or_else(|| Error::Internal("a map output for an unknown shuffle".into()))?;
             let buckets = decode_buckets(&bytes).ok_or_else(|| {
                 session(ctx).map_or_else(|e| e, |s| s.error(q, "sent a malformed map output"))
             })?;
@@ -236,7 +240,8 @@ fn keeps_index(node: &dyn NodeDyn, parent: &dyn NodeDyn) -> bool {
 fn scattered_reads(roots: &[Arc<dyn NodeDyn>]) -> Vec<ShuffleDep> {
     let mut out: Vec<ShuffleDep> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut stack: Vec<(Arc<dyn NodeDyn>, bool)> = roots.iter().map(|r| (r.clone(), false)).collect();
+    let mut stack: Vec<(Arc<dyn NodeDyn>, bool)> =
+        roots.iter().map(|r| (r.clone(), false)).collect();
     while let Some((n, moved)) = stack.pop() {
         if !seen.insert((n.info().id, moved)) {
             continue;
@@ -289,7 +294,12 @@ fn spread(ctx: &Context, roots: &[Arc<dyn NodeDyn>]) -> Result<()> {
     for d in &deps {
         h.update(&tag("spread", &*d.owner, &[d.index]).to_le_bytes());
     }
-    let all = step(ctx, h.digest(), "sending shuffle outputs to every process", mine)?;
+    let all = step(
+        ctx,
+        h.digest(),
+        "sending shuffle outputs to every process",
+        mine,
+    )?;
     let statuses: Vec<&dyn ShuffleStatus> = deps.iter().map(|d| &*d.status).collect();
     import_all(ctx, &statuses, all)?;
     deps.iter().for_each(|d| d.status.mark_spread());

@@ -400,7 +400,13 @@ impl<R: Data> ShuffleSlot<R> {
     }
 
     /// Decodes a bucket kept in a file by [`ShuffleSlot::store_on_disk`].
-    fn load(&self, file: &tempfile::TempPath, offset: u64, len: u64, records: u64) -> Result<Vec<R>> {
+    fn load(
+        &self,
+        file: &tempfile::TempPath,
+        offset: u64,
+        len: u64,
+        records: u64,
+    ) -> Result<Vec<R>> {
         use std::io::{Read as _, Seek as _};
         let io = |e| Error::io("read spill file", file.to_path_buf(), e);
         let mut f = std::fs::File::open(file).map_err(io)?;
@@ -408,11 +414,14 @@ impl<R: Data> ShuffleSlot<R> {
         let mut bytes = vec![0u8; len as usize];
         f.read_exact(&mut bytes).map_err(io)?;
         let codec = self.codec.as_ref().ok_or_else(|| {
-            Error::Internal(format!("shuffle {}: a stored bucket without a codec", self.id))
+            Error::Internal(format!(
+                "shuffle {}: a stored bucket without a codec",
+                self.id
+            ))
         })?;
-        codec.decode_all(&bytes, records).map_err(|e| {
-            Error::corrupt(file, format!("shuffle {}: {e}", self.id))
-        })
+        codec
+            .decode_all(&bytes, records)
+            .map_err(|e| Error::corrupt(file, format!("shuffle {}: {e}", self.id)))
     }
 
     /// Drops every map output (after the reading RDD was checkpointed); spill files go with

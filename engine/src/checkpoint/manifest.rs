@@ -170,14 +170,26 @@ impl Manifest {
     /// Reads and validates the manifest of `dir` (its checksum, format version, compression
     /// and part list); `Ok(None)` when there is none, that is when no checkpoint exists.
     pub fn read_if_exists(dir: &Path) -> Result<Option<Manifest>> {
+        Self::bytes_if_exists(dir)?
+            .map(|bytes| Self::parse(dir, &bytes))
+            .transpose()
+    }
+
+    /// The bytes of `dir`'s manifest file, unchecked; `Ok(None)` when there is none.
+    pub fn bytes_if_exists(dir: &Path) -> Result<Option<Vec<u8>>> {
         let path = dir.join(MANIFEST);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("read", &path, e)),
-        };
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("read", &path, e)),
+        }
+    }
+
+    /// Validates `bytes`, read from `dir`'s manifest file (as [`Manifest::read_if_exists`]).
+    pub fn parse(dir: &Path, bytes: &[u8]) -> Result<Manifest> {
+        let path = dir.join(MANIFEST);
         let corrupt = |why: String| Error::corrupt(&path, why);
-        let env: Envelope<'_> = serde_json::from_slice(&bytes)
+        let env: Envelope<'_> = serde_json::from_slice(bytes)
             .map_err(|e| corrupt(format!("unreadable manifest: {e}")))?;
         let crc = crc32fast::hash(env.manifest.get().as_bytes());
         if crc != env.crc32 {
@@ -204,7 +216,7 @@ impl Manifest {
                 m.partitions
             )));
         }
-        Ok(Some(m))
+        Ok(m)
     }
 
     /// Reads and validates the manifest of `dir`; a missing manifest is an I/O error.

@@ -5,6 +5,7 @@
 
 mod file;
 mod parts;
+mod resume;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use super::CheckpointKind;
 use super::codec::ElemCodec;
 use super::compress::Compression;
 use super::fingerprint::Fingerprint;
-use super::manifest::{Expected, FORMAT_VERSION, Manifest, PartInfo, remove_stale_temp_files};
+use super::manifest::{Expected, FORMAT_VERSION, Manifest, PartInfo};
 use super::policy::{CheckpointPolicy, CommittedCheckpoint};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -22,6 +23,7 @@ use crate::node_info::NodeInfo;
 use crate::part_io::{PartData, PartReader, Sink};
 use file::{FileSink, read_part};
 use parts::Parts;
+use resume::Decider;
 
 /// A pending reliable checkpoint.
 pub(crate) struct Reliable<T> {
@@ -34,6 +36,8 @@ pub(crate) struct Reliable<T> {
     /// Whether this process writes the manifest: in a cluster only process 0 does, once every
     /// process's parts are in place (the others keep the same manifest in memory).
     writes_manifest: bool,
+    /// Who reads the manifest of an earlier process when resuming.
+    decider: Decider,
 }
 
 impl<T: Send + Sync + 'static> Reliable<T> {
@@ -63,6 +67,7 @@ impl<T: Send + Sync + 'static> Reliable<T> {
             fingerprint,
             parts: Arc::new(Parts::new(node.partitions)),
             writes_manifest: ctx.process_index() == 0,
+            decider: Decider::of(ctx),
         })
     }
 
@@ -125,8 +130,7 @@ impl<T: Send + Sync + 'static> CheckpointPolicy<T> for Reliable<T> {
             },
             other => other,
         };
-        remove_stale_temp_files(dir);
-        let Some(manifest) = Manifest::read_if_exists(dir).map_err(hint)? else {
+        let Some(manifest) = self.decider.manifest(node.label, dir).map_err(hint)? else {
             return Ok(None);
         };
         manifest

@@ -36,6 +36,9 @@ use std::time::Instant;
 
 use rddflow::prelude::*;
 
+#[path = "support/processes.rs"]
+mod processes;
+
 /// Iterations.
 const ITERS: usize = 20;
 /// Ranks are checkpointed every this many iterations.
@@ -141,46 +144,12 @@ fn reference_pagerank(path: &Path, iters: usize) -> std::io::Result<HashMap<u64,
     Ok(ranks)
 }
 
-/// Counts the map tasks this process ran (each partition of a shuffle's input once, in the
-/// process that owns it).
-#[derive(Default)]
-struct MapTasks(std::sync::atomic::AtomicUsize);
-
-impl rddflow::listener::Listener for MapTasks {
-    fn on_event(&self, event: &rddflow::listener::Event) {
-        if let rddflow::listener::Event::TaskEnd(t) = event
-            && t.kind == rddflow::listener::StageKind::ShuffleMap
-            && matches!(t.outcome, rddflow::listener::TaskOutcome::Success)
-        {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-}
-
-/// `--processes N`: the process count asked for (1 without the flag).
-fn processes() -> Result<usize, Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == "--processes") {
-        None => Ok(1),
-        Some(i) => {
-            let n: usize = args
-                .get(i + 1)
-                .and_then(|v| v.parse().ok())
-                .ok_or("--processes needs a process count")?;
-            if n > 1 && !cfg!(feature = "cluster") {
-                return Err(format!(
-                    "--processes {n} needs the cargo feature `cluster`: cargo run --release \
-                     --features cluster --example pagerank -- --processes {n}"
-                )
-                .into());
-            }
-            Ok(n)
-        }
-    }
-}
-
 /// The context: local, or process 0 of `n` (starting the others).
-fn context(n: usize, checkpoints: &Path, tasks: Arc<MapTasks>) -> rddflow::Result<Context> {
+fn context(
+    n: usize,
+    checkpoints: &Path,
+    tasks: Arc<processes::MapTasks>,
+) -> rddflow::Result<Context> {
     let b = Context::builder()
         .checkpoint_dir(checkpoints)
         .listener(tasks);
@@ -209,14 +178,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // This package is `examples/`: its data beside it, scratch files in the workspace's target/.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let edges = here.join("data/graph/edges.txt");
-    let n = processes()?;
+    let n = processes::processes("pagerank")?;
     // Processes of a cluster share the directory (each cluster writes below it, in a
     // sub-directory named by its session).
     let checkpoints = here.join("../target/rddflow-checkpoints").join(match n {
         1 => format!("pagerank-{}", std::process::id()),
         _ => "pagerank-cluster".to_string(),
     });
-    let tasks = Arc::new(MapTasks::default());
+    let tasks = Arc::new(processes::MapTasks::default());
     let ctx = context(n, &checkpoints, tasks.clone())?;
 
     let start = Instant::now();
@@ -289,15 +258,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     if ctx.process_count() > 1 {
-        println!(
-            "process {} of {} computed {} map partitions; sent {} bytes to the other \
-             processes, peak RSS {:.1} MB",
-            ctx.process_index(),
-            ctx.process_count(),
-            tasks.0.load(std::sync::atomic::Ordering::Relaxed),
-            ctx.cluster_bytes_sent(),
-            peak_rss_mb()
-        );
+        processes::report(&ctx, &tasks, elapsed);
         // `clean_checkpoints(true)` removes this cluster's files with the last handle.
         return Ok(());
     }
@@ -306,16 +267,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The shared parent goes too when no other run is using it.
     let _ = std::fs::remove_dir(here.join("../target/rddflow-checkpoints"));
     Ok(())
-}
-
-/// This process's peak resident set size (`VmHWM`), in MB; 0 where `/proc` is missing.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kb / 1024.0)
-        })
-        .unwrap_or(0.0)
 }

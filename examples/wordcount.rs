@@ -35,6 +35,11 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rddflow::listener::JobSummary;
 use rddflow::prelude::*;
+
+#[path = "support/processes.rs"]
+// Without the feature only the flag is read here.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+mod processes;
 use rustc_hash::FxHashMap;
 
 /// Timed repetitions of each variant (after one warm-up run).
@@ -134,24 +139,6 @@ fn list(times: &[Duration]) -> String {
     times.iter().map(|&t| ms(t)).collect::<Vec<_>>().join(", ")
 }
 
-/// Counts the map tasks this process ran (each partition of a shuffle's input once, in the
-/// process that owns it).
-#[cfg(feature = "cluster")]
-#[derive(Default)]
-struct MapTasks(std::sync::atomic::AtomicUsize);
-
-#[cfg(feature = "cluster")]
-impl rddflow::listener::Listener for MapTasks {
-    fn on_event(&self, event: &rddflow::listener::Event) {
-        if let rddflow::listener::Event::TaskEnd(t) = event
-            && t.kind == rddflow::listener::StageKind::ShuffleMap
-            && matches!(t.outcome, rddflow::listener::TaskOutcome::Success)
-        {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-}
-
 /// The top 20 words, the total and the distinct count: what both modes print.
 fn print_counts(mut counts: Vec<(String, u64)>) -> u64 {
     counts.sort_by(|(wa, ca), (wb, cb)| cb.cmp(ca).then_with(|| wa.cmp(wb)));
@@ -172,7 +159,7 @@ fn run_on_processes(
     corpus: &Path,
     here: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let tasks = Arc::new(MapTasks::default());
+    let tasks = Arc::new(processes::MapTasks::default());
     // One base directory: each cluster writes under a sub-directory named by its session.
     let checkpoints = here.join("../target/rddflow-checkpoints/wordcount-cluster");
     let ctx = Context::builder()
@@ -191,29 +178,9 @@ fn run_on_processes(
         println!("{} processes", ctx.process_count());
         print_counts(counts);
     }
-    println!(
-        "process {} computed {} of the {parts} map partitions; job {:.1} ms, sent {} bytes to \
-         the other processes, peak RSS {:.1} MB",
-        ctx.process_index(),
-        tasks.0.load(std::sync::atomic::Ordering::Relaxed),
-        job.as_secs_f64() * 1e3,
-        ctx.cluster_bytes_sent(),
-        peak_rss_mb()
-    );
+    println!("{parts} map partitions");
+    processes::report(&ctx, &tasks, job);
     Ok(())
-}
-
-/// This process's peak resident set size (`VmHWM`), in MB; 0 where `/proc` is missing.
-#[cfg(feature = "cluster")]
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kb / 1024.0)
-        })
-        .unwrap_or(0.0)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -221,21 +188,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         print!("{}", WordCount::graph().to_dot());
         return Ok(());
     }
-    if let Some(i) = std::env::args().position(|a| a == "--processes") {
-        let n: usize = std::env::args()
-            .nth(i + 1)
-            .and_then(|v| v.parse().ok())
-            .ok_or("--processes needs a process count")?;
+    if std::env::args().any(|a| a == "--processes") {
+        let n = processes::processes("wordcount")?;
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
         #[cfg(feature = "cluster")]
         return run_on_processes(n, &here.join("data/corpus"), here);
         #[cfg(not(feature = "cluster"))]
-        return Err(format!(
-            "--processes {n} needs the cargo feature `cluster`: \
-             cargo run --release --features cluster --example wordcount -- --processes {n} ({})",
-            here.display()
-        )
-        .into());
+        return Err(format!("--processes {n}: {}", here.display()).into());
     }
     // This package is `examples/`: its data beside it, scratch files in the workspace's target/.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));

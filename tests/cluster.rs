@@ -122,6 +122,10 @@ rddflow::pipeline! {
         shuffled_coalesced: (u64, u64) = shuffled.coalesce(2);
         shuffled_unioned: (u64, u64) = more_pairs.union(shuffled);
         shuffled_product: (u64, (u64, u64)) = small.cartesian(shuffled);
+        // Kept where each partition was computed (its owner), read there by later jobs.
+        #[checkpoint(local)]
+        local_ckpt: (u64, u64) = shuffled.map_values(|v| v + 1);
+        local_ckpt_sums: (u64, u64) = local_ckpt.reduce_by_key(|a, b| a + b, 3);
     }
 
     /// Records that only move (no combining): what a shuffle sends is what it holds.
@@ -200,6 +204,19 @@ rddflow::pipeline! {
     struct Scaled(factor: u64) {
         nums: u64 = range(0..100, 6);
         scaled: u64 = nums.map(|x| x * factor);
+    }
+
+    /// A job whose tasks always panic in one process: retries cannot save it.
+    struct Cursed(victim: usize) {
+        nums: u64 = range(0..60, 6);
+        cursed: u64 = nums.map(|x| {
+            if PROCESS.load(Ordering::SeqCst) == victim {
+                panic!("this process's tasks always fail");
+            }
+            x
+        });
+        pairs: (u64, u64) = cursed.map(|x| (x % 5, x));
+        sums: (u64, u64) = pairs.reduce_by_key(|a, b| a + b);
     }
 
     /// A job that a process of the cluster dies in.
@@ -385,6 +402,16 @@ fn cases() -> Vec<Case> {
         }),
         ("cartesian", |c, _| {
             Ok(format!("{:?}", more(c)?.product.collect()?))
+        }),
+        ("checkpoint(local)", |c, _| {
+            let m = more(c)?;
+            let first = m.local_ckpt.collect()?;
+            let checkpointed = m.local_ckpt.is_checkpointed();
+            Ok(format!(
+                "{first:?} {checkpointed} {:?} {:?}",
+                m.local_ckpt.collect()?,
+                m.local_ckpt_sums.collect()?
+            ))
         }),
         ("coalesce over a shuffle", |c, _| {
             Ok(format!("{:?}", more(c)?.shuffled_coalesced.collect()?))
@@ -819,6 +846,20 @@ fn child(role: &str) -> rddflow::Result<()> {
             println!("RESULT calls {}", RANK_CALLS.load(Ordering::SeqCst));
             println!("RESULT resumed {}", step.ranks_next.checkpoint_resumed());
         }
+        "cursed" => {
+            let ctx = child_context(false, Duration::from_secs(20))?;
+            let r = Cursed::new(&ctx, 1)?
+                .sums
+                .collect()
+                .map(|v| format!("{v:?}"));
+            report("cursed", r);
+            println!("ELAPSED {}", started.elapsed().as_millis());
+            // The cluster goes on after a failed job: the next one works in every process.
+            report(
+                "after",
+                Scaled::new(&ctx, 2)?.scaled.count().map(|n| n.to_string()),
+            );
+        }
         "spawner" | "spawner_panic" => {
             // A plain program using `processes(3)`: every copy prints its pid.
             let ctx = Context::builder()
@@ -1112,6 +1153,38 @@ fn missing_peer(data: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Process 1's tasks panic on every attempt: it fails with its own error, the others with
+/// `Error::Cluster` naming it, within 30 s; every process goes on to the next job.
+fn panicking_tasks(data: &Path) -> Result<(), String> {
+    let outs = run_cluster("cursed", &[0, 1, 2], data);
+    for (p, o) in outs.iter().enumerate() {
+        let e = o
+            .get("ERROR", "cursed")
+            .ok_or(format!("process {p}: no error: {:?}", o.lines))?;
+        let named = if p == 1 {
+            !e.starts_with("cluster:") && e.contains("always fail")
+        } else {
+            e.starts_with("cluster:1 ") && e.contains("always fail")
+        };
+        if !named {
+            return Err(format!("process {p}: {e}"));
+        }
+        let elapsed: u64 = o
+            .lines
+            .iter()
+            .find_map(|l| l.strip_prefix("ELAPSED "))
+            .and_then(|s| s.parse().ok())
+            .ok_or(format!("process {p}: no elapsed time"))?;
+        if elapsed > 30_000 {
+            return Err(format!("process {p}: took {elapsed} ms to fail"));
+        }
+        if o.get("RESULT", "after") != Some("100") || !o.success {
+            return Err(format!("process {p}: the next job: {:?}", o.lines));
+        }
+    }
+    Ok(())
+}
+
 /// Process 2 is SIGKILLed mid-job: the others fail naming it, within 30 s.
 fn killed_peer(data: &Path) -> Result<(), String> {
     let outs = run_cluster("kill", &[0, 1, 2], data);
@@ -1313,6 +1386,10 @@ fn main() {
         ("mismatched_params_fail_at_the_first_job", mismatched_params),
         ("accumulators_are_refused_on_a_cluster", accumulator_refused),
         ("missing_peer_fails_after_the_timeout", missing_peer),
+        (
+            "tasks_failing_in_one_process_name_it_everywhere",
+            panicking_tasks,
+        ),
         ("killed_peer_is_named_within_30s", killed_peer),
         (
             "resume_after_a_kill_reads_the_checkpoints",

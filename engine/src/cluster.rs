@@ -228,16 +228,19 @@ fn import_all(ctx: &Context, statuses: &[&dyn ShuffleStatus], all: Vec<Vec<Block
 }
 
 /// Whether partition `i` of `node` reads only partition `i` of `parent` (so a task runs in
-/// the process that owns the parent's partition too): not so for `union`, `coalesce`,
-/// `cartesian` or any operator whose partition count differs from its parent's.
+/// the process that owns the parent's partition too): so whenever both have as many
+/// partitions (a `union` of co-partitioned inputs, a `coalesce` to the same count, a
+/// `cartesian` with a one-partition side); not so for a plain `union`, a `coalesce` to fewer
+/// partitions or a `cartesian`'s side with fewer partitions, which read partitions under other
+/// indices.
 fn keeps_index(node: &dyn NodeDyn, parent: &dyn NodeDyn) -> bool {
-    let (n, p) = (node.info(), parent.info());
-    n.partitions == p.partitions && !matches!(n.op, "union" | "coalesce" | "cartesian")
+    node.info().partitions == parent.info().partitions
 }
 
 /// The shuffles a stage rooted at `roots` reads in processes other than the owners of the
-/// buckets: those below a node that reads its parent's partitions under other indices.
-fn scattered_reads(roots: &[Arc<dyn NodeDyn>]) -> Vec<ShuffleDep> {
+/// buckets: those below a node that reads its parent's partitions under other indices. With
+/// `whole_job`, also those read so by the map stages still to run below them.
+fn scattered_reads(roots: &[Arc<dyn NodeDyn>], whole_job: bool) -> Vec<ShuffleDep> {
     let mut out: Vec<ShuffleDep> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut stack: Vec<(Arc<dyn NodeDyn>, bool)> =
@@ -252,12 +255,16 @@ fn scattered_reads(roots: &[Arc<dyn NodeDyn>]) -> Vec<ShuffleDep> {
                     let moved = moved || !keeps_index(&*n, &*p);
                     stack.push((p, moved));
                 }
-                Dependency::Shuffle(s) if moved => {
-                    if !out.iter().any(|o| o.status.id() == s.status.id()) {
+                Dependency::Shuffle(s) => {
+                    // Its map tasks run in the owners of the parent's partitions.
+                    if whole_job && !s.status.is_complete() {
+                        stack.push((s.parent.clone(), false));
+                    }
+                    if moved && !out.iter().any(|o| o.status.id() == s.status.id()) {
                         out.push(s);
                     }
                 }
-                Dependency::Shuffle(_) | Dependency::Checkpoint(_) => {}
+                Dependency::Checkpoint(_) => {}
             }
         }
     }
@@ -268,7 +275,7 @@ fn scattered_reads(roots: &[Arc<dyn NodeDyn>]) -> Vec<ShuffleDep> {
 /// every process sends the whole map outputs it made of those shuffles to all, once per
 /// shuffle (until its outputs are dropped).
 fn spread(ctx: &Context, roots: &[Arc<dyn NodeDyn>]) -> Result<()> {
-    let deps: Vec<ShuffleDep> = scattered_reads(roots)
+    let deps: Vec<ShuffleDep> = scattered_reads(roots, false)
         .into_iter()
         .filter(|d| !d.status.is_spread())
         .collect();
@@ -334,6 +341,12 @@ impl Backend for Cluster {
     fn run_map_stages(&self, ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
         let me = ctx.process_index();
         let processes = ctx.process_count();
+        // Shuffles this job will read outside their buckets' owners: sent whole to every
+        // process by their map stage, rather than routed and then spread.
+        let whole: Vec<usize> = scattered_reads(std::slice::from_ref(root), true)
+            .iter()
+            .map(|d| d.status.id())
+            .collect();
         run_missing_shuffles(job, root, &|wave, infos, tasks| {
             // The map tasks read the shuffles below their parents.
             let parents: Vec<Arc<dyn NodeDyn>> = wave.iter().map(|d| d.parent.clone()).collect();
@@ -348,8 +361,9 @@ impl Backend for Cluster {
                 (0..processes).map(|_| Mutex::new(Vec::new())).collect();
             let ran = run_wave(ctx, wave, infos, &mine, |cx, i, p| {
                 let buckets = wave[i].status.export(cx, p)?;
+                let everywhere = whole.contains(&wave[i].status.id());
                 for (q, blocks) in routed.iter().enumerate() {
-                    let body = encode_buckets(&buckets, |r| owner(ctx, r) == q);
+                    let body = encode_buckets(&buckets, |r| everywhere || owner(ctx, r) == q);
                     let mut blocks = lock(blocks);
                     // A retried task exports once per successful attempt: one is enough.
                     if !blocks.iter().any(|b| (b.0, b.1) == (i as u64, p as u64)) {
@@ -374,7 +388,15 @@ impl Backend for Cluster {
             });
             let all = exchange(ctx, h.digest(), "a shuffle map stage", outgoing)?;
             let statuses: Vec<&dyn ShuffleStatus> = wave.iter().map(|d| &*d.status).collect();
-            import_all(ctx, &statuses, all)
+            import_all(ctx, &statuses, all)?;
+            // Spread when every output of the shuffle was made and sent whole just now.
+            for (i, d) in wave.iter().enumerate() {
+                let made = tasks.iter().filter(|t| t.0 == i).count();
+                if whole.contains(&d.status.id()) && made == d.parent.info().partitions {
+                    d.status.mark_spread();
+                }
+            }
+            Ok(())
         })?;
         // The stage after these reads the shuffles below `root`.
         spread(ctx, std::slice::from_ref(root))

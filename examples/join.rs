@@ -115,6 +115,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let b = Context::builder().listener(tasks.clone());
     #[cfg(feature = "cluster")]
     let b = if n > 1 { b.processes(n) } else { b };
+    // Without the feature `processes` accepted no count but 1.
+    #[cfg(not(feature = "cluster"))]
+    let _ = n;
     let ctx = b.build()?;
     let start = Instant::now();
     let sales = Sales::new(&ctx, orders, customers)?;

@@ -81,7 +81,7 @@ pub struct Rayon;
 
 impl Backend for Rayon {
     fn run_map_stages(&self, ctx: &Context, job: usize, root: &Arc<dyn NodeDyn>) -> Result<()> {
-        run_missing_shuffles(job, root, &|wave, infos, tasks| {
+        run_missing_shuffles(ctx, job, root, &|wave, infos, tasks| {
             run_wave(ctx, wave, infos, tasks, |_, _, _| Ok(()))
         })
     }
@@ -112,6 +112,29 @@ impl Backend for Rayon {
 pub(crate) fn of(ctx: &Context) -> &'static dyn Backend {
     let _ = ctx;
     &Rayon
+}
+
+/// Ids of the shuffles read by tasks of stages rooted at `nodes` (reachable through narrow
+/// edges), complete or not.
+fn shuffles_read_by(nodes: &[Arc<dyn NodeDyn>]) -> FxHashSet<usize> {
+    let mut out = FxHashSet::default();
+    let mut seen = FxHashSet::default();
+    let mut stack: Vec<Arc<dyn NodeDyn>> = nodes.to_vec();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.info().id) {
+            continue;
+        }
+        for d in n.dependencies() {
+            match d {
+                Dependency::Narrow(p) => stack.push(p),
+                Dependency::Shuffle(s) => {
+                    out.insert(s.status.id());
+                }
+                Dependency::Checkpoint(_) => {}
+            }
+        }
+    }
+    out
 }
 
 /// Shuffle dependencies reachable from `node` through narrow edges whose outputs are missing.
@@ -172,7 +195,15 @@ pub(crate) type WaveRunner<'a> =
 /// Runs every missing shuffle map stage under `root`, in waves: each wave runs, as one set of
 /// parallel tasks, all stages whose own inputs are ready. The order of waves and of stages in
 /// a wave depends only on the graph, so every process of a cluster walks the same.
+///
+/// A shuffle this job made and no later stage of the job reads is kept for later jobs (as
+/// Spark keeps its shuffle files), but on disk: its in-memory outputs move to a file of the
+/// spill directory as soon as the wave after it ends
+/// ([`ShuffleStatus::move_to_disk`](crate::shuffle::ShuffleStatus::move_to_disk)), so a long
+/// lineage computed in one job (an iterative algorithm without checkpoints) holds about two
+/// shuffles in memory, not all of them.
 pub(crate) fn run_missing_shuffles(
+    ctx: &Context,
     job: usize,
     root: &Arc<dyn NodeDyn>,
     run: &WaveRunner<'_>,
@@ -194,6 +225,8 @@ pub(crate) fn run_missing_shuffles(
         todo.extend(pre);
         stages.insert(k, Stage { dep, needs });
     }
+    // Shuffles made by this job that a later stage of it still reads.
+    let mut made: Vec<ShuffleDep> = Vec::new();
     while !stages.is_empty() {
         let mut ready: Vec<(usize, usize)> = stages
             .iter()
@@ -225,6 +258,26 @@ pub(crate) fn run_missing_shuffles(
             .collect();
         let deps: Vec<ShuffleDep> = wave.into_iter().map(|s| s.dep).collect();
         run(&deps, &infos, &tasks)?;
+        made.extend(deps);
+        let pending: Vec<Arc<dyn NodeDyn>> = stages
+            .values()
+            .map(|s| s.dep.parent.clone())
+            .chain([root.clone()])
+            .collect();
+        let read = shuffles_read_by(&pending);
+        made.retain(|d| {
+            if read.contains(&d.status.id()) {
+                return true;
+            }
+            if let Err(e) = d.status.move_to_disk(ctx) {
+                // Kept in memory then: moving is what bounds memory, not what makes results.
+                tracing::warn!(
+                    shuffle = d.status.id(),
+                    "cannot move shuffle outputs to disk: {e}"
+                );
+            }
+            false
+        });
     }
     Ok(())
 }

@@ -347,7 +347,7 @@ impl Backend for Cluster {
             .iter()
             .map(|d| d.status.id())
             .collect();
-        run_missing_shuffles(job, root, &|wave, infos, tasks| {
+        run_missing_shuffles(ctx, job, root, &|wave, infos, tasks| {
             // The map tasks read the shuffles below their parents.
             let parents: Vec<Arc<dyn NodeDyn>> = wave.iter().map(|d| d.parent.clone()).collect();
             spread(ctx, &parents)?;

@@ -58,6 +58,13 @@ pub trait ShuffleStatus: Send + Sync {
     }
     /// Cluster mode: records that every process now holds every bucket.
     fn mark_spread(&self) {}
+    /// Moves the in-memory map outputs to a file of the spill directory (kept as they are
+    /// when the records have no codec): the shuffle is kept for later jobs, which read it
+    /// from there in the same order.
+    fn move_to_disk(&self, ctx: &Context) -> Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
 }
 
 /// One bucket of a map output, encoded: its record count and the records' encodings.
@@ -162,6 +169,52 @@ pub enum StoredBucket<R> {
         /// Its records.
         records: u64,
     },
+}
+
+impl<R> StoredBucket<R> {
+    /// A second handle on an on-disk bucket (`None` for one in memory).
+    fn disk_clone(&self) -> Option<Self> {
+        match self {
+            StoredBucket::Disk {
+                file,
+                offset,
+                len,
+                records,
+            } => Some(StoredBucket::Disk {
+                file: file.clone(),
+                offset: *offset,
+                len: *len,
+                records: *records,
+            }),
+            StoredBucket::Memory(_) => None,
+        }
+    }
+}
+
+/// `len` bytes at `offset` of `file`.
+fn read_segment(file: &tempfile::TempPath, offset: u64, len: u64) -> Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _};
+    let io = |e| Error::io("read spill file", file.to_path_buf(), e);
+    let mut f = std::fs::File::open(file).map_err(io)?;
+    f.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
+    let mut bytes = vec![0u8; len as usize];
+    f.read_exact(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// The encoding of `records` (a bucket of shuffle `id`) with `codec`.
+fn encode_bucket<R>(codec: &Codec<R>, records: &[R], id: usize) -> Result<EncodedBucket> {
+    let mut bucket = EncodedBucket {
+        records: 0,
+        bytes: Vec::new(),
+    };
+    for x in records {
+        codec.encode(x, &mut bucket.bytes).map_err(|e| {
+            Error::InvalidArgument(format!("shuffle {id}: cannot encode a record: {e}"))
+        })?;
+        bucket.records += 1;
+    }
+    Ok(bucket)
 }
 
 impl<R> MapOutput<R> {
@@ -297,9 +350,10 @@ impl<R: Data> ShuffleSlot<R> {
                             let mut one: Vec<_> = (0..b.len()).map(|_| None).collect();
                             one[site.part] = Some(StoredBucket::Memory(v));
                             memory.push((map, Arc::new(MapOutput::Stored(one))));
-                            // Read as spilled records are: merged by key (as locally, where
-                            // every output under a memory limit is in runs).
-                            from_disk = true;
+                            // Under a memory limit, read as spilled records are: merged by
+                            // key (as locally, where every output is then in runs). Without
+                            // one, in map order as in memory.
+                            from_disk |= site.cx.context().memory_limit().is_some();
                         }
                         Err(e) => site.cx.fail(e),
                     },
@@ -407,12 +461,7 @@ impl<R: Data> ShuffleSlot<R> {
         len: u64,
         records: u64,
     ) -> Result<Vec<R>> {
-        use std::io::{Read as _, Seek as _};
-        let io = |e| Error::io("read spill file", file.to_path_buf(), e);
-        let mut f = std::fs::File::open(file).map_err(io)?;
-        f.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
-        let mut bytes = vec![0u8; len as usize];
-        f.read_exact(&mut bytes).map_err(io)?;
+        let bytes = read_segment(file, offset, len)?;
         let codec = self.codec.as_ref().ok_or_else(|| {
             Error::Internal(format!(
                 "shuffle {}: a stored bucket without a codec",
@@ -462,44 +511,33 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             Error::Internal(format!("shuffle {}: map output {part} missing", self.id))
         })?;
         let n = self.partitioner.num_partitions();
-        let mut out = Vec::with_capacity(n);
-        for r in 0..n {
-            let mut bucket = EncodedBucket {
-                records: 0,
-                bytes: Vec::new(),
-            };
-            let mut failed = None;
-            let mut push = |x: &R| {
-                if failed.is_none() {
-                    match codec.encode(x, &mut bucket.bytes) {
-                        Ok(()) => bucket.records += 1,
-                        Err(e) => failed = Some(e),
-                    }
-                }
-            };
-            match &*output {
-                MapOutput::Memory(b) => b[r].iter().for_each(&mut push),
+        (0..n)
+            .map(|r| match &*output {
+                MapOutput::Memory(b) => encode_bucket(codec, &b[r], self.id),
                 MapOutput::Spilled(_) => {
                     let site = Site::new(cx, "shuffle export", r);
-                    self.read_outputs(&site, vec![output.clone()])
-                        .for_each(|x| push(&x));
+                    let records: Vec<R> = self.read_outputs(&site, vec![output.clone()]).collect();
+                    encode_bucket(codec, &records, self.id)
                 }
-                MapOutput::Stored(_) => {
-                    return Err(Error::Internal(format!(
-                        "shuffle {}: map output {part} came from another process",
+                MapOutput::Stored(b) => match b.get(r) {
+                    Some(Some(StoredBucket::Memory(v))) => encode_bucket(codec, v, self.id),
+                    // Already encoded, as this codec wrote it.
+                    Some(Some(StoredBucket::Disk {
+                        file,
+                        offset,
+                        len,
+                        records,
+                    })) => Ok(EncodedBucket {
+                        records: *records,
+                        bytes: read_segment(file, *offset, *len)?,
+                    }),
+                    _ => Err(Error::Internal(format!(
+                        "shuffle {}: bucket {r} of map output {part} is held by another process",
                         self.id
-                    )));
-                }
-            }
-            if let Some(e) = failed {
-                return Err(Error::InvalidArgument(format!(
-                    "shuffle {}: cannot encode a record: {e}",
-                    self.id
-                )));
-            }
-            out.push(bucket);
-        }
-        Ok(out)
+                    ))),
+                },
+            })
+            .collect()
     }
 
     fn import(&self, ctx: &Context, part: usize, buckets: Vec<Option<(u64, &[u8])>>) -> Result<()> {
@@ -544,6 +582,67 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
 
     fn mark_spread(&self) {
         self.spread.store(true, Ordering::Relaxed);
+    }
+
+    fn move_to_disk(&self, ctx: &Context) -> Result<()> {
+        let Some(codec) = &self.codec else {
+            return Ok(());
+        };
+        let outputs: Vec<(usize, Arc<MapOutput<R>>)> = lock(&self.outputs)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.clone().map(|o| (i, o)))
+            .collect();
+        for (part, output) in outputs {
+            // Each bucket: encoded here (in memory), or kept as it is (on disk, elsewhere).
+            let buckets: Vec<Option<std::result::Result<EncodedBucket, StoredBucket<R>>>> =
+                match &*output {
+                    MapOutput::Memory(b) if !b.is_empty() => b
+                        .iter()
+                        .map(|v| encode_bucket(codec, v, self.id).map(|e| Some(Ok(e))))
+                        .collect::<Result<_>>()?,
+                    MapOutput::Stored(b)
+                        if b.iter().any(|x| matches!(x, Some(StoredBucket::Memory(_)))) =>
+                    {
+                        b.iter()
+                            .map(|x| match x {
+                                Some(StoredBucket::Memory(v)) => {
+                                    encode_bucket(codec, v, self.id).map(|e| Some(Ok(e)))
+                                }
+                                Some(d @ StoredBucket::Disk { .. }) => Ok(d.disk_clone().map(Err)),
+                                None => Ok(None),
+                            })
+                            .collect::<Result<_>>()?
+                    }
+                    _ => continue,
+                };
+            let encoded: Vec<Option<(u64, &[u8])>> = buckets
+                .iter()
+                .map(|b| match b {
+                    Some(Ok(e)) => Some((e.records, e.bytes.as_slice())),
+                    _ => None,
+                })
+                .collect();
+            let written = self.store_on_disk(ctx, &encoded)?;
+            let stored: Vec<Option<StoredBucket<R>>> = buckets
+                .into_iter()
+                .zip(written)
+                .map(|(b, w)| match b {
+                    Some(Ok(_)) => w,
+                    Some(Err(kept)) => Some(kept),
+                    None => None,
+                })
+                .collect();
+            let mut o = lock(&self.outputs);
+            // Unless the output was dropped or replaced meanwhile.
+            if o[part]
+                .as_ref()
+                .is_some_and(|cur| Arc::ptr_eq(cur, &output))
+            {
+                o[part] = Some(Arc::new(MapOutput::Stored(stored)));
+            }
+        }
+        Ok(())
     }
 
     fn map_output_size(&self, part: usize) -> (u64, u64) {

@@ -8,8 +8,6 @@
 //! its first record, so its reader seeks there and reports absolute line numbers. A `.gz` or
 //! `.zst` file is one split, read from its start.
 
-use std::fs::File;
-use std::io::{Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +15,7 @@ use std::sync::Arc;
 use csv::{Position, StringRecord};
 use serde::de::DeserializeOwned;
 
-use super::csv_splits::{self, Cutter, Scan};
+use super::csv_splits::{self, Cuts, Scan};
 use super::input_files::{Codec, Input, fingerprint_files, open_input, sized_inputs};
 use super::{Source, SourceNode};
 use crate::checkpoint::fingerprint::Fingerprinter;
@@ -61,7 +59,7 @@ impl<T: Data + DeserializeOwned> CsvFileSource<T> {
         let (sized, split_size) = sized_inputs(ctx, path.as_ref(), min_partitions)?;
         let mut splits = Vec::new();
         for (path, len) in sized {
-            plan_file(&path, len, split_size, &mut splits)?;
+            plan_file(ctx, &path, len, split_size, &mut splits)?;
         }
         Ok(CsvFileSource {
             splits,
@@ -78,7 +76,13 @@ fn reader_builder() -> csv::ReaderBuilder {
 }
 
 /// Reads `path`'s header and appends its splits.
-fn plan_file(path: &Path, len: u64, split_size: u64, splits: &mut Vec<CsvSplit>) -> Result<()> {
+fn plan_file(
+    ctx: &Context,
+    path: &Path,
+    len: u64,
+    split_size: u64,
+    splits: &mut Vec<CsvSplit>,
+) -> Result<()> {
     let file = open_input(path).map_err(|e| Error::io("read", path, e))?;
     let mut rdr = reader_builder().from_reader(file);
     let mut headers = StringRecord::new();
@@ -98,26 +102,19 @@ fn plan_file(path: &Path, len: u64, split_size: u64, splits: &mut Vec<CsvSplit>)
         });
         return Ok(());
     }
-    let mut cutter = Cutter::new(first.byte(), len, split_size);
-    if cutter.wants_more() {
-        let mut file = File::open(path).map_err(|e| Error::io("read", path, e))?;
-        file.seek(SeekFrom::Start(first.byte()))
+    let mut cuts = Cuts::new(first.byte(), len, split_size);
+    if cuts.wants_more() {
+        let scanned = csv_splits::scan(ctx, path, &first, &mut cuts)
             .map_err(|e| Error::io("read", path, e))?;
-        let scanned =
-            csv_splits::scan(file, &first, &mut cutter).map_err(|e| Error::io("read", path, e))?;
         if let Scan::Quirky(at) = scanned {
-            // The crate reads this quote unlike the model: its own parse finds the rest of the
-            // cuts, from the last right one on.
+            // The crate reads this quote unlike the model: its own parse cuts the file.
             tracing::debug!(path = %path.display(), at, "csv_file: quirky quote, exact split pass");
-            if let Some(last) = cutter.last_cut() {
-                rdr.seek(last.clone())
-                    .map_err(|e| csv_error(path, e, None))?;
-            }
-            csv_splits::parse(&mut rdr, &mut cutter).map_err(|e| csv_error(path, e, None))?;
+            cuts = Cuts::new(first.byte(), len, split_size);
+            csv_splits::parse(&mut rdr, &mut cuts).map_err(|e| csv_error(path, e, None))?;
         }
     }
     let mut start = first;
-    for cut in cutter.into_cuts() {
+    for cut in cuts.into_cuts() {
         splits.push(CsvSplit {
             input: input.clone(),
             start: std::mem::replace(&mut start, cut.clone()),

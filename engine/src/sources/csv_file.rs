@@ -1,12 +1,14 @@
 //! `csv_file(path)`: CSV files with a header row, each record deserialized into the node's
 //! element type by the `csv` crate, columns matched to fields by header name in any order.
 //!
-//! Splits never cut a record, quoted newlines included: a byte offset says nothing about
-//! whether it lies inside quotes, so `new` parses each file that needs more than one split once
-//! from its start with the `csv` crate (raw records, no deserialization) and cuts at the
-//! positions where records start. Each split keeps the `csv::Position` (byte, line, record) of
-//! its first record, so its reader seeks there and reports absolute line numbers. A `.gz` or
-//! `.zst` file is one split, read from its start.
+//! Splits never cut a record, quoted newlines included. `new` reads each header, then, for a
+//! file that needs more than one split, finds where records end with a parallel `memchr` scan
+//! that tracks the quote state (`csv_splits.rs`); a file whose quotes the scan cannot follow
+//! as the `csv` crate does (a quote inside an unquoted field, text after a closing quote) is
+//! cut by the crate's own parse instead. Split `k` starts after the first record end at or
+//! after `k` split sizes past the header, and keeps the `csv::Position` (byte, line, record)
+//! the crate would have there, so its reader seeks there and reports absolute line numbers. A
+//! `.gz` or `.zst` file is one split, read from its start.
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};

@@ -222,3 +222,33 @@ fn a_literal_quote_in_an_unquoted_field_does_not_misplace_the_splits() -> rddflo
     }
     Ok(())
 }
+
+/// The same in a file of several megabytes, which the scan cuts into pieces scanned in
+/// parallel: the quirky quote lies in a later piece, and the crate's own pass takes over.
+#[test]
+fn a_quirky_quote_deep_in_a_multi_megabyte_file_does_not_misplace_the_splits() -> rddflow::Result<()>
+{
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("deep.csv");
+    let mut text = String::from(HEADER);
+    let mut i = 0u64;
+    while text.len() < 3 << 20 {
+        let note = if i == 70_000 { "ab\"c" } else { "n" };
+        text.push_str(&format!("{i},\"multi\nline, {i}\",{note},{i}\r\n"));
+        i += 1;
+    }
+    assert!(i > 70_000);
+    std::fs::write(&f, text).unwrap();
+    let want = csv_crate_records(&f);
+    assert_eq!(want[70_000].note, "ab\"c");
+    let ctx = ctx();
+    for min in [1, 3, 17] {
+        let r = ReadCsv::new(&ctx, f.clone(), min)?;
+        assert!(r.rows.num_partitions() >= min, "{min} partitions asked");
+        assert!(
+            r.rows.collect()? == want,
+            "{min} partitions: records differ"
+        );
+    }
+    Ok(())
+}

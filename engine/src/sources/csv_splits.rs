@@ -145,7 +145,7 @@ struct Run {
     last: u8,
     /// Record ends so far.
     records: u64,
-    /// The first target at or after the next record end.
+    /// The first target no record end of the run has reached.
     next: usize,
     /// The piece's first record end (it reaches the targets earlier pieces did not).
     first_end: Option<End>,
@@ -266,7 +266,7 @@ struct Piece {
     inside: Option<Run>,
 }
 
-/// Scans `[start, end)` of `file` with a run from each of `states`, stopping early (once every
+/// Scans `[start, end)` of `path` with a run from each of `states`, stopping early (once every
 /// target is reached) only if `stop`.
 fn scan_piece(
     path: &Path,

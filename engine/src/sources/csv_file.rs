@@ -1,21 +1,24 @@
 //! `csv_file(path)`: CSV files with a header row, each record deserialized into the node's
 //! element type by the `csv` crate, columns matched to fields by header name in any order.
 //!
-//! Splits never cut a record, quoted newlines included: a byte offset says nothing about
-//! whether it lies inside quotes, so `new` parses each file that needs more than one split once
-//! from its start with the `csv` crate (raw records, no deserialization) and cuts at the
-//! positions where records start. Each split keeps the `csv::Position` (byte, line, record) of
-//! its first record, so its reader seeks there and reports absolute line numbers. A `.gz` or
-//! `.zst` file is one split, read from its start.
+//! Splits never cut a record, quoted newlines included. `new` reads each header, then, for a
+//! file that needs more than one split, finds where records end with a parallel `memchr` scan
+//! that tracks the quote state (`csv_splits.rs`); a file whose quotes the scan cannot follow
+//! as the `csv` crate does (a quote inside an unquoted field, text after a closing quote) is
+//! cut by the crate's own parse instead. Split `k` starts after the first record end at or
+//! after `k` split sizes past the header, and keeps the `csv::Position` (byte, line, record)
+//! the crate would have there, so its reader seeks there and reports absolute line numbers. A
+//! `.gz` or `.zst` file is one split, read from its start.
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use csv::{ByteRecord, Position, StringRecord};
+use csv::{Position, StringRecord};
 use serde::de::DeserializeOwned;
 
-use super::input_files::{Codec, Input, SPLIT_SLOP, fingerprint_files, open_input, sized_inputs};
+use super::csv_splits::{self, Cuts, Scan};
+use super::input_files::{Codec, Input, fingerprint_files, open_input, sized_inputs};
 use super::{Source, SourceNode};
 use crate::checkpoint::fingerprint::Fingerprinter;
 use crate::context::Context;
@@ -58,7 +61,7 @@ impl<T: Data + DeserializeOwned> CsvFileSource<T> {
         let (sized, split_size) = sized_inputs(ctx, path.as_ref(), min_partitions)?;
         let mut splits = Vec::new();
         for (path, len) in sized {
-            plan_file(&path, len, split_size, &mut splits)?;
+            plan_file(ctx, &path, len, split_size, &mut splits)?;
         }
         Ok(CsvFileSource {
             splits,
@@ -75,7 +78,13 @@ fn reader_builder() -> csv::ReaderBuilder {
 }
 
 /// Reads `path`'s header and appends its splits.
-fn plan_file(path: &Path, len: u64, split_size: u64, splits: &mut Vec<CsvSplit>) -> Result<()> {
+fn plan_file(
+    ctx: &Context,
+    path: &Path,
+    len: u64,
+    split_size: u64,
+    splits: &mut Vec<CsvSplit>,
+) -> Result<()> {
     let file = open_input(path).map_err(|e| Error::io("read", path, e))?;
     let mut rdr = reader_builder().from_reader(file);
     let mut headers = StringRecord::new();
@@ -86,24 +95,28 @@ fn plan_file(path: &Path, len: u64, split_size: u64, splits: &mut Vec<CsvSplit>)
         headers,
         compressed: Codec::of(path) != Codec::Plain,
     });
-    let mut start = rdr.position().clone();
-    let mut record = ByteRecord::new();
-    let len = if input.compressed { u64::MAX } else { len };
-    while !input.compressed && (len - start.byte()) as f64 / split_size as f64 > SPLIT_SLOP {
-        // Parse up to the first record that starts a split size or more after `start`.
-        let cut = loop {
-            let at = rdr.position().clone();
-            if at.byte() - start.byte() >= split_size {
-                break Some(at);
-            }
-            if !rdr
-                .read_byte_record(&mut record)
-                .map_err(|e| csv_error(path, e, None))?
-            {
-                break None;
-            }
-        };
-        let Some(cut) = cut else { break };
+    let first = rdr.position().clone();
+    if input.compressed {
+        splits.push(CsvSplit {
+            input,
+            start: first,
+            end: u64::MAX,
+        });
+        return Ok(());
+    }
+    let mut cuts = Cuts::new(first.byte(), len, split_size);
+    if cuts.wants_more() {
+        let scanned = csv_splits::scan(ctx, path, &first, &mut cuts)
+            .map_err(|e| Error::io("read", path, e))?;
+        if let Scan::Quirky(at) = scanned {
+            // The crate reads this quote unlike the model: its own parse cuts the file.
+            tracing::debug!(path = %path.display(), at, "csv_file: quirky quote, exact split pass");
+            cuts = Cuts::new(first.byte(), len, split_size);
+            csv_splits::parse(&mut rdr, &mut cuts).map_err(|e| csv_error(path, e, None))?;
+        }
+    }
+    let mut start = first;
+    for cut in cuts.into_cuts() {
         splits.push(CsvSplit {
             input: input.clone(),
             start: std::mem::replace(&mut start, cut.clone()),
@@ -183,29 +196,43 @@ impl<T: DeserializeOwned> Iterator for CsvReader<T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        let rdr = self.rdr.as_mut()?;
+        match self.read() {
+            Ok(v) => v,
+            Err(e) => self.fail(e),
+        }
+    }
+}
+
+impl<T: DeserializeOwned> CsvReader<T> {
+    /// The next record of the split. The input is borrowed, not cloned, per record: the tasks
+    /// of one file share its `Arc`, and its count would bounce between their cores.
+    fn read(&mut self) -> Result<Option<T>> {
+        let Some(rdr) = self.rdr.as_mut() else {
+            return Ok(None);
+        };
         if rdr.position().byte() >= self.split.end {
-            return None;
+            return Ok(None);
         }
-        let input = self.split.input.clone();
-        match rdr.read_record(&mut self.record) {
-            Ok(true) => {}
-            Ok(false) => return None,
-            Err(e) => return self.fail(csv_error(&input.path, e, None)),
+        let input = &*self.split.input;
+        if !rdr
+            .read_record(&mut self.record)
+            .map_err(|e| csv_error(&input.path, e, None))?
+        {
+            return Ok(None);
         }
-        let pos = self
-            .record
-            .position()
-            .cloned()
-            .unwrap_or_else(Position::new);
         if self.record.len() != input.headers.len() {
+            let pos = self
+                .record
+                .position()
+                .cloned()
+                .unwrap_or_else(Position::new);
             let reason = format!(
                 "line {}: the record has {} field(s), the header {}",
                 pos.line(),
                 self.record.len(),
                 input.headers.len()
             );
-            return self.fail(Error::InvalidInput {
+            return Err(Error::InvalidInput {
                 path: input.path.clone(),
                 offset: pos.byte(),
                 reason,
@@ -214,10 +241,9 @@ impl<T: DeserializeOwned> Iterator for CsvReader<T> {
         let scope = PanicScope::enter(self.site.node);
         let parsed = self.record.deserialize::<T>(Some(&input.headers));
         scope.exit();
-        match parsed {
-            Ok(v) => Some(v),
-            Err(e) => self.fail(csv_error(&input.path, e, Some(&input.headers))),
-        }
+        parsed
+            .map(Some)
+            .map_err(|e| csv_error(&input.path, e, Some(&input.headers)))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Sources: the leaves of a lineage graph. Each says its partitions and reads one of them.
 
 pub mod csv_file;
+mod csv_splits;
 mod input_files;
 pub mod json_lines;
 pub mod parallelize;

@@ -1,7 +1,7 @@
 //! Shuffles kept for later jobs move to disk once the job that made them no longer reads
-//! them (issue 16, bounded memory for iterative jobs): a chain of shuffles computed in one job
-//! holds the one its next stage reads in memory, not all of them, and a later job reads a
-//! moved shuffle back in the same order.
+//! them and they pass `kept_shuffle_memory` (issue 16, bounded memory for iterative jobs): a
+//! chain of shuffles computed in one job holds the one its next stage reads in memory, not
+//! all of them, and a later job reads a moved shuffle back in the same order.
 
 use rddflow::prelude::*;
 
@@ -47,12 +47,14 @@ fn sorted(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     v
 }
 
-/// A context spilling into its own directory (removed with the returned guard).
+/// A context spilling into its own directory (removed with the returned guard), keeping no
+/// finished shuffle in memory.
 fn ctx() -> (tempfile::TempDir, Context) {
     let dir = tempfile::tempdir().unwrap();
     let ctx = Context::builder()
         .threads(2)
         .spill_dir(dir.path())
+        .kept_shuffle_memory(0)
         .build()
         .unwrap();
     (dir, ctx)
@@ -91,6 +93,23 @@ fn ctx_with_one_job() -> Vec<(u64, u64)> {
         "the shuffle a job's result stage reads stays"
     );
     v
+}
+
+#[test]
+fn finished_shuffles_within_the_budget_stay_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default budget (32 MiB) holds these small shuffles.
+    let ctx = Context::builder()
+        .threads(2)
+        .spill_dir(dir.path())
+        .build()
+        .unwrap();
+    let chain = Chain::new(&ctx, N).unwrap();
+    assert_eq!(
+        sorted(chain.s3.collect().unwrap()),
+        sums(|x| x % 97 % 31 % 7)
+    );
+    assert_eq!(ctx.spilled_bytes(), 0);
 }
 
 #[test]

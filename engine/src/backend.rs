@@ -197,11 +197,12 @@ pub(crate) type WaveRunner<'a> =
 /// a wave depends only on the graph, so every process of a cluster walks the same.
 ///
 /// A shuffle this job made and no later stage of the job reads is kept for later jobs (as
-/// Spark keeps its shuffle files), but on disk: its in-memory outputs move to a file of the
-/// spill directory as soon as the wave after it ends
-/// ([`ShuffleStatus::move_to_disk`](crate::shuffle::ShuffleStatus::move_to_disk)), so a long
-/// lineage computed in one job (an iterative algorithm without checkpoints) holds about two
-/// shuffles in memory, not all of them.
+/// Spark keeps its shuffle files): in memory while such shuffles take at most
+/// `Context::kept_shuffle_memory` bytes (the newest first), on disk beyond, its in-memory
+/// outputs moved to files of the spill directory after the wave that stopped reading them
+/// ([`ShuffleStatus::move_to_disk`](crate::shuffle::ShuffleStatus::move_to_disk)). A long
+/// lineage computed in one job (an iterative algorithm without checkpoints) then holds the
+/// shuffles it reads and writes plus that budget, not every iteration's.
 pub(crate) fn run_missing_shuffles(
     ctx: &Context,
     job: usize,
@@ -265,9 +266,13 @@ pub(crate) fn run_missing_shuffles(
             .chain([root.clone()])
             .collect();
         let read = shuffles_read_by(&pending);
-        made.retain(|d| {
-            if read.contains(&d.status.id()) {
-                return true;
+        // The newest unread shuffles stay in memory up to the budget; older ones move.
+        let mut kept = 0u64;
+        let mut moved = FxHashSet::default();
+        for d in made.iter().rev().filter(|d| !read.contains(&d.status.id())) {
+            kept += d.status.memory_bytes();
+            if kept <= ctx.kept_shuffle_memory() {
+                continue;
             }
             if let Err(e) = d.status.move_to_disk(ctx) {
                 // Kept in memory then: moving is what bounds memory, not what makes results.
@@ -276,8 +281,9 @@ pub(crate) fn run_missing_shuffles(
                     "cannot move shuffle outputs to disk: {e}"
                 );
             }
-            false
-        });
+            moved.insert(d.status.id());
+        }
+        made.retain(|d| !moved.contains(&d.status.id()));
     }
     Ok(())
 }

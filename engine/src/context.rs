@@ -40,6 +40,7 @@ struct Inner {
     clean_checkpoints: bool,
     resume: bool,
     memory_limit: Option<u64>,
+    kept_shuffle_memory: u64,
     blocks: Arc<BlockStore>,
     /// Registered listeners, then the progress bars when shown.
     listeners: Vec<Arc<dyn Listener>>,
@@ -79,6 +80,9 @@ impl std::fmt::Debug for Context {
 }
 
 /// Builder of a [`Context`]; see [`Context::builder`].
+/// Default of [`ContextBuilder::kept_shuffle_memory`].
+const DEFAULT_KEPT_SHUFFLE_MEMORY: u64 = 32 << 20;
+
 #[derive(Clone, Default)]
 pub struct ContextBuilder {
     threads: Option<usize>,
@@ -87,6 +91,7 @@ pub struct ContextBuilder {
     checkpoint_all_marked_ancestors: bool,
     task_max_failures: Option<u32>,
     memory_limit: Option<u64>,
+    kept_shuffle_memory: Option<u64>,
     spill_dir: Option<PathBuf>,
     checkpoint_compression: bool,
     clean_checkpoints: bool,
@@ -216,6 +221,25 @@ impl ContextBuilder {
         self
     }
 
+    /// Bytes of shuffle outputs a job keeps in memory for later jobs beyond those its own
+    /// later stages read (estimated as records times their size): past it, the oldest move to
+    /// files of the spill directory, from which later jobs read them in the same order (as
+    /// Spark keeps shuffle outputs in files). Applies to records with a serde codec; the
+    /// others stay in memory. Default: 32 MiB. With `memory_limit`, map outputs are in files
+    /// already.
+    ///
+    /// ```
+    /// # use rddflow::prelude::*;
+    /// // Keep no finished shuffle in memory: an iterative job holds only what it reads.
+    /// let ctx = Context::builder().kept_shuffle_memory(0).build()?;
+    /// assert_eq!(ctx.kept_shuffle_memory(), 0);
+    /// # Ok::<(), rddflow::Error>(())
+    /// ```
+    pub fn kept_shuffle_memory(mut self, bytes: u64) -> Self {
+        self.kept_shuffle_memory = Some(bytes);
+        self
+    }
+
     /// Directory under which spill files are written, in a fresh temporary sub-directory per
     /// context that is removed when the context is dropped (default: the system's temporary
     /// directory).
@@ -317,6 +341,9 @@ impl ContextBuilder {
                 clean_checkpoints: self.clean_checkpoints,
                 resume: self.resume,
                 memory_limit: self.memory_limit,
+                kept_shuffle_memory: self
+                    .kept_shuffle_memory
+                    .unwrap_or(DEFAULT_KEPT_SHUFFLE_MEMORY),
                 blocks: Arc::new(BlockStore::new(self.memory_limit)),
                 listeners,
                 run_dir: OnceLock::new(),
@@ -516,6 +543,12 @@ impl Context {
                     node: node.to_string(),
                 })?;
         Ok(base.join("resumable"))
+    }
+
+    /// Bytes of finished shuffle outputs a job keeps in memory (see
+    /// [`ContextBuilder::kept_shuffle_memory`]).
+    pub fn kept_shuffle_memory(&self) -> u64 {
+        self.inner.kept_shuffle_memory
     }
 
     /// The memory limit, if one was set.

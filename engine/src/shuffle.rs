@@ -58,6 +58,10 @@ pub trait ShuffleStatus: Send + Sync {
     }
     /// Cluster mode: records that every process now holds every bucket.
     fn mark_spread(&self) {}
+    /// Estimated bytes of the map outputs held in memory (records times their size).
+    fn memory_bytes(&self) -> u64 {
+        0
+    }
     /// Moves the in-memory map outputs to a file of the spill directory (kept as they are
     /// when the records have no codec): the shuffle is kept for later jobs, which read it
     /// from there in the same order.
@@ -453,6 +457,64 @@ impl<R: Data> ShuffleSlot<R> {
             .collect())
     }
 
+    /// Moves map output `part` (`output`, unless it changed meanwhile) to a file.
+    fn move_output(
+        &self,
+        ctx: &Context,
+        codec: &Codec<R>,
+        part: usize,
+        output: Arc<MapOutput<R>>,
+    ) -> Result<()> {
+        // Each bucket: encoded here (in memory), or kept as it is (on disk, elsewhere).
+        let buckets: Vec<Option<std::result::Result<EncodedBucket, StoredBucket<R>>>> =
+            match &*output {
+                MapOutput::Memory(b) if !b.is_empty() => b
+                    .iter()
+                    .map(|v| encode_bucket(codec, v, self.id).map(|e| Some(Ok(e))))
+                    .collect::<Result<_>>()?,
+                MapOutput::Stored(b)
+                    if b.iter().any(|x| matches!(x, Some(StoredBucket::Memory(_)))) =>
+                {
+                    b.iter()
+                        .map(|x| match x {
+                            Some(StoredBucket::Memory(v)) => {
+                                encode_bucket(codec, v, self.id).map(|e| Some(Ok(e)))
+                            }
+                            Some(d @ StoredBucket::Disk { .. }) => Ok(d.disk_clone().map(Err)),
+                            None => Ok(None),
+                        })
+                        .collect::<Result<_>>()?
+                }
+                _ => return Ok(()),
+            };
+        let encoded: Vec<Option<(u64, &[u8])>> = buckets
+            .iter()
+            .map(|b| match b {
+                Some(Ok(e)) => Some((e.records, e.bytes.as_slice())),
+                _ => None,
+            })
+            .collect();
+        let written = self.store_on_disk(ctx, &encoded)?;
+        let stored: Vec<Option<StoredBucket<R>>> = buckets
+            .into_iter()
+            .zip(written)
+            .map(|(b, w)| match b {
+                Some(Ok(_)) => w,
+                Some(Err(kept)) => Some(kept),
+                None => None,
+            })
+            .collect();
+        let mut o = lock(&self.outputs);
+        // Unless the output was dropped or replaced meanwhile.
+        if o[part]
+            .as_ref()
+            .is_some_and(|cur| Arc::ptr_eq(cur, &output))
+        {
+            o[part] = Some(Arc::new(MapOutput::Stored(stored)));
+        }
+        Ok(())
+    }
+
     /// Decodes a bucket kept in a file by [`ShuffleSlot::store_on_disk`].
     fn load(
         &self,
@@ -584,6 +646,25 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
         self.spread.store(true, Ordering::Relaxed);
     }
 
+    fn memory_bytes(&self) -> u64 {
+        let records: usize = lock(&self.outputs)
+            .iter()
+            .flatten()
+            .map(|o| match &**o {
+                MapOutput::Memory(b) => b.iter().map(Vec::len).sum(),
+                MapOutput::Stored(b) => b
+                    .iter()
+                    .map(|x| match x {
+                        Some(StoredBucket::Memory(v)) => v.len(),
+                        _ => 0,
+                    })
+                    .sum(),
+                MapOutput::Spilled(_) => 0,
+            })
+            .sum();
+        (records * std::mem::size_of::<R>()) as u64
+    }
+
     fn move_to_disk(&self, ctx: &Context) -> Result<()> {
         let Some(codec) = &self.codec else {
             return Ok(());
@@ -593,56 +674,13 @@ impl<R: Data> ShuffleStatus for ShuffleSlot<R> {
             .enumerate()
             .filter_map(|(i, o)| o.clone().map(|o| (i, o)))
             .collect();
-        for (part, output) in outputs {
-            // Each bucket: encoded here (in memory), or kept as it is (on disk, elsewhere).
-            let buckets: Vec<Option<std::result::Result<EncodedBucket, StoredBucket<R>>>> =
-                match &*output {
-                    MapOutput::Memory(b) if !b.is_empty() => b
-                        .iter()
-                        .map(|v| encode_bucket(codec, v, self.id).map(|e| Some(Ok(e))))
-                        .collect::<Result<_>>()?,
-                    MapOutput::Stored(b)
-                        if b.iter().any(|x| matches!(x, Some(StoredBucket::Memory(_)))) =>
-                    {
-                        b.iter()
-                            .map(|x| match x {
-                                Some(StoredBucket::Memory(v)) => {
-                                    encode_bucket(codec, v, self.id).map(|e| Some(Ok(e)))
-                                }
-                                Some(d @ StoredBucket::Disk { .. }) => Ok(d.disk_clone().map(Err)),
-                                None => Ok(None),
-                            })
-                            .collect::<Result<_>>()?
-                    }
-                    _ => continue,
-                };
-            let encoded: Vec<Option<(u64, &[u8])>> = buckets
-                .iter()
-                .map(|b| match b {
-                    Some(Ok(e)) => Some((e.records, e.bytes.as_slice())),
-                    _ => None,
-                })
-                .collect();
-            let written = self.store_on_disk(ctx, &encoded)?;
-            let stored: Vec<Option<StoredBucket<R>>> = buckets
-                .into_iter()
-                .zip(written)
-                .map(|(b, w)| match b {
-                    Some(Ok(_)) => w,
-                    Some(Err(kept)) => Some(kept),
-                    None => None,
-                })
-                .collect();
-            let mut o = lock(&self.outputs);
-            // Unless the output was dropped or replaced meanwhile.
-            if o[part]
-                .as_ref()
-                .is_some_and(|cur| Arc::ptr_eq(cur, &output))
-            {
-                o[part] = Some(Arc::new(MapOutput::Stored(stored)));
-            }
-        }
-        Ok(())
+        // One file per map output, encoded in parallel on the context's pool.
+        ctx.install(|| {
+            use rayon::prelude::*;
+            outputs
+                .into_par_iter()
+                .try_for_each(|(part, output)| self.move_output(ctx, codec, part, output))
+        })
     }
 
     fn map_output_size(&self, part: usize) -> (u64, u64) {

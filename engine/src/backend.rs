@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::checkpoint::CheckpointStatus;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::listener::{StageInfo, StageKind};
@@ -114,6 +115,33 @@ pub(crate) fn of(ctx: &Context) -> &'static dyn Backend {
     &Rayon
 }
 
+/// Ids of the shuffles below a node marked for checkpointing under `root`: the job that
+/// writes the checkpoint truncates their lineage, so they go with it rather than to disk.
+fn below_checkpoints(root: &Arc<dyn NodeDyn>) -> FxHashSet<usize> {
+    let mut out = FxHashSet::default();
+    let mut seen = FxHashSet::default();
+    let mut stack = vec![(root.clone(), false)];
+    while let Some((n, below)) = stack.pop() {
+        let below = below || matches!(n.checkpoint_status(), CheckpointStatus::Marked(_));
+        if !seen.insert((n.info().id, below)) {
+            continue;
+        }
+        for d in n.dependencies() {
+            match d {
+                Dependency::Narrow(p) => stack.push((p, below)),
+                Dependency::Shuffle(s) => {
+                    if below {
+                        out.insert(s.status.id());
+                    }
+                    stack.push((s.parent, below));
+                }
+                Dependency::Checkpoint(_) => {}
+            }
+        }
+    }
+    out
+}
+
 /// Ids of the shuffles read by tasks of stages rooted at `nodes` (reachable through narrow
 /// edges), complete or not.
 fn shuffles_read_by(nodes: &[Arc<dyn NodeDyn>]) -> FxHashSet<usize> {
@@ -202,7 +230,8 @@ pub(crate) type WaveRunner<'a> =
 /// outputs moved to files of the spill directory after the wave that stopped reading them
 /// ([`ShuffleStatus::move_to_disk`](crate::shuffle::ShuffleStatus::move_to_disk)). A long
 /// lineage computed in one job (an iterative algorithm without checkpoints) then holds the
-/// shuffles it reads and writes plus that budget, not every iteration's.
+/// shuffles it reads and writes plus that budget, not every iteration's. Shuffles below a node
+/// this job checkpoints stay: the checkpoint truncates their lineage at the end of the job.
 pub(crate) fn run_missing_shuffles(
     ctx: &Context,
     job: usize,
@@ -226,8 +255,9 @@ pub(crate) fn run_missing_shuffles(
         todo.extend(pre);
         stages.insert(k, Stage { dep, needs });
     }
-    // Shuffles made by this job that a later stage of it still reads.
+    // Shuffles made by this job and still in memory.
     let mut made: Vec<ShuffleDep> = Vec::new();
+    let transient = below_checkpoints(root);
     while !stages.is_empty() {
         let mut ready: Vec<(usize, usize)> = stages
             .iter()
@@ -269,7 +299,11 @@ pub(crate) fn run_missing_shuffles(
         // The newest unread shuffles stay in memory up to the budget; older ones move.
         let mut kept = 0u64;
         let mut moved = FxHashSet::default();
-        for d in made.iter().rev().filter(|d| !read.contains(&d.status.id())) {
+        let unread = |d: &&ShuffleDep| {
+            let id = d.status.id();
+            !read.contains(&id) && !transient.contains(&id)
+        };
+        for d in made.iter().rev().filter(unread) {
             kept += d.status.memory_bytes();
             if kept <= ctx.kept_shuffle_memory() {
                 continue;

@@ -79,10 +79,10 @@ impl std::fmt::Debug for Context {
     }
 }
 
-/// Builder of a [`Context`]; see [`Context::builder`].
 /// Default of [`ContextBuilder::kept_shuffle_memory`].
 const DEFAULT_KEPT_SHUFFLE_MEMORY: u64 = 32 << 20;
 
+/// Builder of a [`Context`]; see [`Context::builder`].
 #[derive(Clone, Default)]
 pub struct ContextBuilder {
     threads: Option<usize>,

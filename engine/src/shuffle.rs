@@ -208,9 +208,10 @@ fn read_segment(file: &tempfile::TempPath, offset: u64, len: u64) -> Result<Vec<
 
 /// The encoding of `records` (a bucket of shuffle `id`) with `codec`.
 fn encode_bucket<R>(codec: &Codec<R>, records: &[R], id: usize) -> Result<EncodedBucket> {
+    // Grown once: a record's encoding is rarely longer than its in-memory size.
     let mut bucket = EncodedBucket {
         records: 0,
-        bytes: Vec::new(),
+        bytes: Vec::with_capacity(std::mem::size_of_val(records)),
     };
     for x in records {
         codec.encode(x, &mut bucket.bytes).map_err(|e| {

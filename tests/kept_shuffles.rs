@@ -21,6 +21,18 @@ rddflow::pipeline! {
         s3: (u64, u64) = c.reduce_by_key(|x, y| x + y, 2);
     }
 
+    /// The same chain, its end checkpointed.
+    struct CheckpointedChain(n: u64) {
+        nums: u64 = range(0..n, 4);
+        a: (u64, u64) = nums.map(|x| (x % 97, x));
+        s1: (u64, u64) = a.reduce_by_key(|x, y| x + y, 3);
+        b: (u64, u64) = s1.map(|(k, v)| (k % 31, v));
+        s2: (u64, u64) = b.reduce_by_key(|x, y| x + y, 5);
+        c: (u64, u64) = s2.map(|(k, v)| (k % 7, v));
+        #[checkpoint]
+        s3: (u64, u64) = c.reduce_by_key(|x, y| x + y, 2);
+    }
+
     /// The same chain over values without a codec.
     struct OpaqueChain(n: u64) {
         nums: u64 = range(0..n, 4);
@@ -110,6 +122,27 @@ fn finished_shuffles_within_the_budget_stay_in_memory() {
         sums(|x| x % 97 % 31 % 7)
     );
     assert_eq!(ctx.spilled_bytes(), 0);
+}
+
+#[test]
+fn shuffles_below_a_checkpoint_written_by_the_job_are_not_moved() {
+    let (dir, ctx) = ctx();
+    let ckpt = Context::builder()
+        .threads(2)
+        .spill_dir(dir.path())
+        .checkpoint_dir(dir.path().join("checkpoints"))
+        .kept_shuffle_memory(0)
+        .build()
+        .unwrap();
+    drop(ctx);
+    let chain = CheckpointedChain::new(&ckpt, N).unwrap();
+    assert_eq!(
+        sorted(chain.s3.collect().unwrap()),
+        sums(|x| x % 97 % 31 % 7)
+    );
+    assert!(chain.s3.is_checkpointed());
+    // The checkpoint truncated their lineage: writing them to disk would have been wasted.
+    assert_eq!(ckpt.spilled_bytes(), 0);
 }
 
 #[test]

@@ -229,11 +229,11 @@ impl ContextBuilder {
     /// already.
     ///
     /// ```
-    /// # use rddflow::prelude::*;
+    /// # use rddflow_engine::Context;
     /// // Keep no finished shuffle in memory: an iterative job holds only what it reads.
     /// let ctx = Context::builder().kept_shuffle_memory(0).build()?;
     /// assert_eq!(ctx.kept_shuffle_memory(), 0);
-    /// # Ok::<(), rddflow::Error>(())
+    /// # Ok::<(), rddflow_engine::Error>(())
     /// ```
     pub fn kept_shuffle_memory(mut self, bytes: u64) -> Self {
         self.kept_shuffle_memory = Some(bytes);

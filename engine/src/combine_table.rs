@@ -6,13 +6,19 @@
 //!   chance costs a `u64` comparison, not a key comparison. This matters on the reduce side:
 //!   the keys of one output partition share the hash bits that chose the partition, which are
 //!   also the bits the table takes its tags from (with 64 partitions, 6 of the 7).
+//!
+//! Tables are sized from the lengths that earlier tasks of the same node reached
+//! ([`expected_len`]), rather than grown from empty in every task.
 
 use std::hash::Hash;
+use std::sync::{LazyLock, Mutex};
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry as Slot;
+use rustc_hash::FxHashMap;
 
 use crate::partitioner::key_hash;
+use crate::sync::lock;
 
 /// Combiners per key; see the module documentation.
 pub(crate) struct CombineTable<K, C> {
@@ -31,6 +37,13 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
     pub(crate) fn new() -> Self {
         CombineTable {
             table: HashTable::new(),
+        }
+    }
+
+    /// An empty table with room for `n` keys.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        CombineTable {
+            table: HashTable::with_capacity(n),
         }
     }
 
@@ -69,6 +82,48 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
     pub(crate) fn into_entries(self) -> impl Iterator<Item = Entry<K, C>> {
         self.table.into_iter()
     }
+}
+
+/// A hash table that a node's tasks build, for the size hints of [`expected_len`] and
+/// [`learn_len`]: each task of a node holds about as many keys as the node's previous task did
+/// (the same job's earlier map task, or the previous job's task of the same node: an iterative
+/// job builds its pipeline again under the same labels), so sizing the table from that count
+/// saves growing it from empty, which rehashes every entry at each doubling.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Table {
+    /// The map side's combiners per key (`shuffle::combine_values`).
+    Combine,
+    /// The reduce side's combiners per key (`shuffle::merge_combiners`).
+    Merge,
+    /// The hash join's keys of the right input.
+    JoinKeys,
+    /// The hash join's values of the right input.
+    JoinValues,
+    /// The records a map-side combine samples before deciding to combine.
+    Sample,
+}
+
+/// Lengths seen per node label and table. Process-wide, as node labels are: a hint only sizes
+/// a table, it never changes what the table holds.
+static SEEN: LazyLock<Mutex<FxHashMap<(&'static str, Table), usize>>> =
+    LazyLock::new(Default::default);
+
+/// Entries to reserve for `node`'s `table`: the length the node's tasks reached, an eighth
+/// more (so a task slightly larger than the last does not rehash everything as it ends), at
+/// most `bound` (the input's records, when known); 0 before any task of the node finished.
+pub(crate) fn expected_len(node: &'static str, table: Table, bound: Option<usize>) -> usize {
+    let seen = lock(&SEEN).get(&(node, table)).copied().unwrap_or(0);
+    let want = seen.saturating_add(seen / 8);
+    bound.map_or(want, |b| want.min(b))
+}
+
+/// Records that a task of `node` ended with `len` entries in `table`. The hint keeps the
+/// largest length, halved each time a task holds fewer, so that it follows a node whose
+/// inputs shrink within a few tasks while a skewed partition does not pull it down at once.
+pub(crate) fn learn_len(node: &'static str, table: Table, len: usize) {
+    let mut seen = lock(&SEEN);
+    let e = seen.entry((node, table)).or_insert(0);
+    *e = len.max(*e / 2);
 }
 
 #[cfg(test)]
@@ -123,6 +178,40 @@ mod tests {
         got.sort();
         let want: Vec<(u32, u64)> = (0..100).map(|i| (i, if i < 10 { 11 } else { 1 })).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn hints_follow_the_lengths_a_nodes_tasks_reached() {
+        const NODE: &str = "combine_table.test.hints";
+        assert_eq!(expected_len(NODE, Table::Combine, None), 0);
+        learn_len(NODE, Table::Combine, 800);
+        // An eighth to spare, at most the bound; other tables of the node are apart.
+        assert_eq!(expected_len(NODE, Table::Combine, None), 900);
+        assert_eq!(expected_len(NODE, Table::Combine, Some(850)), 850);
+        assert_eq!(expected_len(NODE, Table::Merge, None), 0);
+        // A larger task raises the hint at once; smaller ones halve it per task.
+        learn_len(NODE, Table::Combine, 1600);
+        assert_eq!(expected_len(NODE, Table::Combine, None), 1800);
+        learn_len(NODE, Table::Combine, 100);
+        assert_eq!(expected_len(NODE, Table::Combine, None), 900);
+        learn_len(NODE, Table::Combine, 100);
+        learn_len(NODE, Table::Combine, 100);
+        assert_eq!(expected_len(NODE, Table::Combine, None), 225);
+    }
+
+    #[test]
+    fn a_table_sized_from_the_hint_does_not_grow() {
+        const NODE: &str = "combine_table.test.sized";
+        learn_len(NODE, Table::Combine, 5000);
+        let mut t = CombineTable::with_capacity(expected_len(NODE, Table::Combine, None));
+        let room = t.table.capacity();
+        // A task an eighth larger than the last one still fits.
+        for k in 0..5000u64 + 5000 / 8 {
+            t.add(k, 1u64, |c, v| c.unwrap_or(0) + v);
+        }
+        assert_eq!(t.table.capacity(), room);
+        assert_eq!(t.len(), 5625);
+        assert!(t.into_entries().all(|e| e.comb == Some(1)));
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::combine_table::{Table as Hint, expected_len, learn_len};
 use crate::data::{Key, Pair};
 
 /// No next value in a key's chain.
@@ -51,15 +52,32 @@ impl<K: Key, W> Table<K, W> {
         }
     }
 
-    fn build<R: Pair<Key = K, Value = W>>(right: impl Iterator<Item = R>) -> Self {
-        let (lower, _) = right.size_hint();
-        let mut t = Table {
-            keys: FxHashMap::default(),
-            values: Vec::with_capacity(lower),
-        };
-        t.keys.reserve(lower);
+    /// The table of `right`, sized from what `node`'s earlier tasks held (or, before any, from
+    /// the records `right` says it has at least), so that it is not grown by doubling.
+    fn build<R: Pair<Key = K, Value = W>>(
+        node: &'static str,
+        right: impl Iterator<Item = R>,
+    ) -> Self {
+        let mut t = Self::with_room(node, right.size_hint());
         right.for_each(|kw| t.push(kw.into_parts()));
+        learn_len(node, Hint::JoinKeys, t.keys.len());
+        learn_len(node, Hint::JoinValues, t.values.len());
         t
+    }
+
+    /// An empty table with room for what `node`'s earlier tables held, for a right side of
+    /// `(lower, upper)` records.
+    fn with_room(node: &'static str, (lower, upper): (usize, Option<usize>)) -> Self {
+        let keys = expected_len(node, Hint::JoinKeys, upper);
+        let values = expected_len(node, Hint::JoinValues, upper).max(lower);
+        Table {
+            // Without a hint, one key per record (the right side's keys are unknown).
+            keys: FxHashMap::with_capacity_and_hasher(
+                if keys == 0 { lower } else { keys },
+                Default::default(),
+            ),
+            values: Vec::with_capacity(values),
+        }
     }
 
     fn push(&mut self, (k, w): (K, W)) {
@@ -116,8 +134,10 @@ impl<I, K: Key, V: Clone, W: Clone> HashJoin<I, K, V, W> {
         Joined::Both(k, v, w)
     }
 
-    /// Builds the table from `right` (read to its end now) and streams `left`.
+    /// Builds the table from `right` (read to its end now) and streams `left`; `node` is the
+    /// join's label, under which the table's size is remembered for its next tasks.
     pub(crate) fn new<P, R>(
+        node: &'static str,
         left: I,
         right: impl Iterator<Item = R>,
         keep_left: bool,
@@ -130,7 +150,7 @@ impl<I, K: Key, V: Clone, W: Clone> HashJoin<I, K, V, W> {
     {
         HashJoin {
             left,
-            table: Table::build(right),
+            table: Table::build(node, right),
             keep_left,
             keep_right,
             cur: None,
@@ -296,7 +316,13 @@ mod tests {
     ) -> HashJoin<std::vec::IntoIter<(u8, char)>, u8, char, i32> {
         let left = vec![(1, 'a'), (2, 'b'), (1, 'c'), (4, 'd')];
         let right = vec![(3, 30), (1, 10), (1, 11), (5, 50), (2, 20), (5, 51)];
-        HashJoin::new(left.into_iter(), right.into_iter(), keep_left, keep_right)
+        HashJoin::new(
+            "test.join",
+            left.into_iter(),
+            right.into_iter(),
+            keep_left,
+            keep_right,
+        )
     }
 
     fn show(r: Rec) -> (u8, Option<char>, Option<i32>) {
@@ -323,6 +349,35 @@ mod tests {
             out.push(show(r));
             out
         })
+    }
+
+    #[test]
+    fn a_table_has_room_for_what_the_nodes_last_table_held() {
+        const NODE: &str = "hash_join.test.room";
+        // A right side that hides its length, as a flattened chain does.
+        let right = || {
+            let mut pairs = (0..1000u64).map(|i| (i % 100, i));
+            std::iter::from_fn(move || pairs.next())
+        };
+        let first = Table::<u64, u64>::with_room(NODE, right().size_hint());
+        assert_eq!((first.keys.capacity(), first.values.capacity()), (0, 0));
+        let built = Table::build(NODE, right());
+        assert_eq!((built.keys.len(), built.values.len()), (100, 1000));
+        let next = Table::<u64, u64>::with_room(NODE, right().size_hint());
+        assert!(
+            next.keys.capacity() >= 100 + 100 / 8,
+            "{}",
+            next.keys.capacity()
+        );
+        assert!(
+            next.values.capacity() >= 1000 + 1000 / 8,
+            "{}",
+            next.values.capacity()
+        );
+        // Never more than a right side that knows its length can hold.
+        let small = Table::<u64, u64>::with_room(NODE, (10, Some(10)));
+        assert_eq!(small.values.capacity(), 10);
+        assert!(small.keys.capacity() < 100, "{}", small.keys.capacity());
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //!   the keys of one output partition share the hash bits that chose the partition, which are
 //!   also the bits the table takes its tags from (with 64 partitions, 6 of the 7).
 //!
-//! Tables are sized from the lengths that earlier tasks of the same node reached
-//! ([`expected_len`]), rather than grown from empty in every task.
+//! Buffers whose capacity cannot change an output's order are sized from the lengths that
+//! earlier tasks of the same node reached ([`expected_len`]). This table is not: it iterates
+//! in an order that depends on its capacity, and outputs are the same, in the same order, in
+//! every run of the same pipeline, so it still grows from empty.
 
 use std::hash::Hash;
 use std::sync::{LazyLock, Mutex};
@@ -37,13 +39,6 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
     pub(crate) fn new() -> Self {
         CombineTable {
             table: HashTable::new(),
-        }
-    }
-
-    /// An empty table with room for `n` keys.
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        CombineTable {
-            table: HashTable::with_capacity(n),
         }
     }
 
@@ -84,23 +79,20 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
     }
 }
 
-/// A hash table that a node's tasks build, for the size hints of [`expected_len`] and
-/// [`learn_len`]: each task of a node holds about as many keys as the node's previous task did
-/// (the same job's earlier map task, or the previous job's task of the same node: an iterative
-/// job builds its pipeline again under the same labels), so sizing the table from that count
-/// saves growing it from empty, which rehashes every entry at each doubling.
+/// A buffer that a node's tasks fill, for the size hints of [`expected_len`] and
+/// [`learn_len`]: each task of a node holds about as many entries as the node's previous task
+/// did (the same job's earlier task, or the previous job's task of the same node: an
+/// iterative program builds its pipeline again under the same labels), so sizing the buffer
+/// from that count saves growing it from empty, which copies or rehashes every entry at each
+/// doubling. Only buffers whose capacity cannot change the order of an output: hash tables
+/// whose entries are given out in their iteration order are not sized this way.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum Table {
-    /// The map side's combiners per key (`shuffle::combine_values`).
-    Combine,
-    /// The reduce side's combiners per key (`shuffle::merge_combiners`).
-    Merge,
-    /// The hash join's keys of the right input.
-    JoinKeys,
-    /// The hash join's values of the right input.
-    JoinValues,
-    /// The records a map-side combine samples before deciding to combine.
+    /// The records a map-side combine samples, and the set of their key hashes (only counted).
     Sample,
+    /// The values that a hash join's right side or a grouping chains per key, in arrival
+    /// order.
+    Values,
 }
 
 /// Lengths seen per node label and table. Process-wide, as node labels are: a hint only sizes
@@ -183,35 +175,20 @@ mod tests {
     #[test]
     fn hints_follow_the_lengths_a_nodes_tasks_reached() {
         const NODE: &str = "combine_table.test.hints";
-        assert_eq!(expected_len(NODE, Table::Combine, None), 0);
-        learn_len(NODE, Table::Combine, 800);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 0);
+        learn_len(NODE, Table::Sample, 800);
         // An eighth to spare, at most the bound; other tables of the node are apart.
-        assert_eq!(expected_len(NODE, Table::Combine, None), 900);
-        assert_eq!(expected_len(NODE, Table::Combine, Some(850)), 850);
-        assert_eq!(expected_len(NODE, Table::Merge, None), 0);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 900);
+        assert_eq!(expected_len(NODE, Table::Sample, Some(850)), 850);
+        assert_eq!(expected_len(NODE, Table::Values, None), 0);
         // A larger task raises the hint at once; smaller ones halve it per task.
-        learn_len(NODE, Table::Combine, 1600);
-        assert_eq!(expected_len(NODE, Table::Combine, None), 1800);
-        learn_len(NODE, Table::Combine, 100);
-        assert_eq!(expected_len(NODE, Table::Combine, None), 900);
-        learn_len(NODE, Table::Combine, 100);
-        learn_len(NODE, Table::Combine, 100);
-        assert_eq!(expected_len(NODE, Table::Combine, None), 225);
-    }
-
-    #[test]
-    fn a_table_sized_from_the_hint_does_not_grow() {
-        const NODE: &str = "combine_table.test.sized";
-        learn_len(NODE, Table::Combine, 5000);
-        let mut t = CombineTable::with_capacity(expected_len(NODE, Table::Combine, None));
-        let room = t.table.capacity();
-        // A task an eighth larger than the last one still fits.
-        for k in 0..5000u64 + 5000 / 8 {
-            t.add(k, 1u64, |c, v| c.unwrap_or(0) + v);
-        }
-        assert_eq!(t.table.capacity(), room);
-        assert_eq!(t.len(), 5625);
-        assert!(t.into_entries().all(|e| e.comb == Some(1)));
+        learn_len(NODE, Table::Sample, 1600);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 1800);
+        learn_len(NODE, Table::Sample, 100);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 900);
+        learn_len(NODE, Table::Sample, 100);
+        learn_len(NODE, Table::Sample, 100);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 225);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use either::Either;
 
-use crate::combine_table::{CombineTable, Entry, Table, expected_len, learn_len};
+use crate::combine_table::{CombineTable, Entry};
 use crate::context::Context;
 use crate::data::{Data, Key};
 use crate::error::{Error, Result};
@@ -785,19 +785,16 @@ pub fn combine_values<K: Key, V, C: Data>(
     out: MapWriter<(K, C)>,
     mut step: impl FnMut(Option<C>, V) -> C,
 ) -> MapOutput<(K, C)> {
+    let mut table: CombineTable<K, C> = CombineTable::new();
     let partitioner = out.partitioner.clone();
     let Some(sink) = out.sink else {
-        // No memory limit: the plain loop, without the accounting's per-record checks, in a
-        // table sized from the node's earlier tasks.
-        let hint = expected_len(node, Table::Combine, input.size_hint().1);
-        let mut table: CombineTable<K, C> = CombineTable::with_capacity(hint);
+        // No memory limit: the plain loop, without the accounting's per-record checks.
         input.for_each(|(k, v)| {
             // The key's `Hash` and `Eq` are user code too.
             let g = PanicScope::enter(node);
             table.add(k, v, &mut step);
             g.exit();
         });
-        learn_len(node, Table::Combine, table.len());
         let n = partitioner.num_partitions();
         // Sized for an even spread with a quarter to spare, so that most buckets never grow
         // (and none is allocated when there are fewer keys than partitions).
@@ -810,8 +807,6 @@ pub fn combine_values<K: Key, V, C: Data>(
         return MapOutput::Memory(buckets);
     };
     let mut sink = sink;
-    // Grown from empty: the accounting below charges a grown table's slots as they fill.
-    let mut table: CombineTable<K, C> = CombineTable::new();
     let per_task = sink.budget().per_task;
     // A hash-table slot and control byte, twice (a table grown by doubling is at least half
     // empty right after it grows), plus what spilling it needs: the entry's slot in the
@@ -880,7 +875,7 @@ pub fn merge_combiners<K: Key, C: Data>(
         let sorted = input.merged(|(k, _)| key_hash(k));
         Either::Right(HashGroups::new(sorted, |c| c, merge))
     } else {
-        Either::Left(merge_in_memory(node, input, merge))
+        Either::Left(merge_in_memory(input, merge))
     }
 }
 
@@ -894,22 +889,17 @@ fn guard_merge<C>(node: &'static str, mut merge: impl FnMut(C, C) -> C) -> impl 
     }
 }
 
-/// The partition's combiners merged per key, in a table sized from `node`'s earlier reduce
-/// tasks (at most one slot per record read).
 fn merge_in_memory<K: Key, C>(
-    node: &'static str,
     input: impl Iterator<Item = (K, C)>,
     mut merge: impl FnMut(C, C) -> C,
 ) -> impl Iterator<Item = (K, C)> {
-    let hint = expected_len(node, Table::Merge, input.size_hint().1);
-    let mut table: CombineTable<K, C> = CombineTable::with_capacity(hint);
+    let mut table: CombineTable<K, C> = CombineTable::new();
     input.for_each(|(k, c)| {
         table.add(k, c, |old, c| match old {
             Some(old) => merge(old, c),
             None => c,
         });
     });
-    learn_len(node, Table::Merge, table.len());
     table
         .into_entries()
         .map(|e| (e.key, e.comb.expect("combiner present")))

@@ -1,5 +1,6 @@
 //! The reduce side shared by the four joins when neither input spilled: a hash table of the
-//! right side's values by key, probed by the left side as it streams past.
+//! right side's values by key, probed by the left side as it streams past. The same table
+//! groups `group_by_key`'s values ([`grouped`]).
 //!
 //! Grouping both sides into `(Vec<V>, Vec<W>)` per key (what `cogroup` must do) costs two
 //! vectors and a hash insert per key of either side, and holds the left side in memory too. A

@@ -88,8 +88,10 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
 /// whose entries are given out in their iteration order are not sized this way.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum Table {
-    /// The records a map-side combine samples, and the set of their key hashes (only counted).
+    /// The records a map-side combine samples.
     Sample,
+    /// The set of the sampled records' key hashes (only counted).
+    SampleKeys,
     /// The values that a hash join's right side or a grouping chains per key, in arrival
     /// order.
     Values,

@@ -44,7 +44,8 @@ pub(crate) fn combine<K: Key, V, C: Data>(
     let mut sample: Vec<(K, V)> = Vec::with_capacity(room);
     // The distinct key hashes, each its own table hash (it is a finished hash already, the one
     // the combine table uses), so none is hashed twice.
-    let mut keys: HashTable<u64> = HashTable::with_capacity(room);
+    let mut keys: HashTable<u64> =
+        HashTable::with_capacity(expected_len(node, Table::SampleKeys, Some(SAMPLE)));
     // `next`, not `fold`: only a prefix is taken, and the rest is folded below.
     for kv in input.by_ref().take(SAMPLE) {
         let h = key_hash(&kv.0);
@@ -52,6 +53,7 @@ pub(crate) fn combine<K: Key, V, C: Data>(
         sample.push(kv);
     }
     learn_len(node, Table::Sample, sample.len());
+    learn_len(node, Table::SampleKeys, keys.len());
     let combines = sample.len() < SAMPLE || keys.len() <= SAMPLE / 2;
     drop(keys);
     let input = sample.into_iter().chain(input);

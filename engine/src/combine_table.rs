@@ -6,13 +6,21 @@
 //!   chance costs a `u64` comparison, not a key comparison. This matters on the reduce side:
 //!   the keys of one output partition share the hash bits that chose the partition, which are
 //!   also the bits the table takes its tags from (with 64 partitions, 6 of the 7).
+//!
+//! Buffers whose capacity cannot change an output's order are sized from the lengths that
+//! earlier tasks of the same node reached ([`expected_len`]). This table is not: it iterates
+//! in an order that depends on its capacity, and outputs are the same, in the same order, in
+//! every run of the same pipeline, so it still grows from empty.
 
 use std::hash::Hash;
+use std::sync::{LazyLock, Mutex};
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry as Slot;
+use rustc_hash::FxHashMap;
 
 use crate::partitioner::key_hash;
+use crate::sync::lock;
 
 /// Combiners per key; see the module documentation.
 pub(crate) struct CombineTable<K, C> {
@@ -71,6 +79,47 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
     }
 }
 
+/// A buffer that a node's tasks fill, for the size hints of [`expected_len`] and
+/// [`learn_len`]: each task of a node holds about as many entries as the node's previous task
+/// did (the same job's earlier task, or the previous job's task of the same node: an
+/// iterative program builds its pipeline again under the same labels), so sizing the buffer
+/// from that count saves growing it from empty, which copies or rehashes every entry at each
+/// doubling. Only buffers whose capacity cannot change the order of an output: hash tables
+/// whose entries are given out in their iteration order are not sized this way.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Table {
+    /// The records a map-side combine samples.
+    Sample,
+    /// The set of the sampled records' key hashes (only counted).
+    SampleKeys,
+    /// The values that a hash join's right side or a grouping chains per key, in arrival
+    /// order.
+    Values,
+}
+
+/// Lengths seen per node label and table. Process-wide, as node labels are: a hint only sizes
+/// a table, it never changes what the table holds.
+static SEEN: LazyLock<Mutex<FxHashMap<(&'static str, Table), usize>>> =
+    LazyLock::new(Default::default);
+
+/// Entries to reserve for `node`'s `table`: the length the node's tasks reached, an eighth
+/// more (so a task slightly larger than the last does not rehash everything as it ends), at
+/// most `bound` (the input's records, when known); 0 before any task of the node finished.
+pub(crate) fn expected_len(node: &'static str, table: Table, bound: Option<usize>) -> usize {
+    let seen = lock(&SEEN).get(&(node, table)).copied().unwrap_or(0);
+    let want = seen.saturating_add(seen / 8);
+    bound.map_or(want, |b| want.min(b))
+}
+
+/// Records that a task of `node` ended with `len` entries in `table`. The hint keeps the
+/// largest length, halved each time a task holds fewer, so that it follows a node whose
+/// inputs shrink within a few tasks while a skewed partition does not pull it down at once.
+pub(crate) fn learn_len(node: &'static str, table: Table, len: usize) {
+    let mut seen = lock(&SEEN);
+    let e = seen.entry((node, table)).or_insert(0);
+    *e = len.max(*e / 2);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +172,25 @@ mod tests {
         got.sort();
         let want: Vec<(u32, u64)> = (0..100).map(|i| (i, if i < 10 { 11 } else { 1 })).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn hints_follow_the_lengths_a_nodes_tasks_reached() {
+        const NODE: &str = "combine_table.test.hints";
+        assert_eq!(expected_len(NODE, Table::Sample, None), 0);
+        learn_len(NODE, Table::Sample, 800);
+        // An eighth to spare, at most the bound; other tables of the node are apart.
+        assert_eq!(expected_len(NODE, Table::Sample, None), 900);
+        assert_eq!(expected_len(NODE, Table::Sample, Some(850)), 850);
+        assert_eq!(expected_len(NODE, Table::Values, None), 0);
+        // A larger task raises the hint at once; smaller ones halve it per task.
+        learn_len(NODE, Table::Sample, 1600);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 1800);
+        learn_len(NODE, Table::Sample, 100);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 900);
+        learn_len(NODE, Table::Sample, 100);
+        learn_len(NODE, Table::Sample, 100);
+        assert_eq!(expected_len(NODE, Table::Sample, None), 225);
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! the data (Spark does the same).
 
 use either::Either;
-use rustc_hash::FxHashMap;
 
 use crate::data::{Key, Pair};
 use crate::partitioner::key_hash;
@@ -42,16 +41,14 @@ where
     /// Groups the values of one output partition by key, in arrival order: in a hash map, or,
     /// when the shuffle spilled, streaming over the runs merged by key hash.
     pub fn reduce_side(
-        _site: Site,
+        site: Site,
         read: ShuffleRead<Record<In, Out>>,
     ) -> impl Iterator<Item = Out> {
         let groups = if read.is_spilled() {
             let sorted = read.merged(|(k, _)| key_hash(k));
             Either::Right(HashGroups::new(sorted, |v| vec![v], push))
         } else {
-            let mut groups: FxHashMap<In::Key, Vec<In::Value>> = FxHashMap::default();
-            read.for_each(|(k, v)| groups.entry(k).or_default().push(v));
-            Either::Left(groups.into_iter())
+            Either::Left(super::hash_join::grouped(site.node, read))
         };
         groups.map(|(k, vs)| Out::from_parts(k, vs))
     }

@@ -1,5 +1,6 @@
 //! The reduce side shared by the four joins when neither input spilled: a hash table of the
-//! right side's values by key, probed by the left side as it streams past.
+//! right side's values by key, probed by the left side as it streams past. The same table
+//! groups `group_by_key`'s values ([`grouped`]).
 //!
 //! Grouping both sides into `(Vec<V>, Vec<W>)` per key (what `cogroup` must do) costs two
 //! vectors and a hash insert per key of either side, and holds the left side in memory too. A
@@ -15,6 +16,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::combine_table::{Table as Hint, expected_len, learn_len};
 use crate::data::{Key, Pair};
 
 /// No next value in a key's chain.
@@ -34,6 +36,8 @@ pub(crate) enum Joined<K, V, W> {
 struct Chain {
     first: usize,
     last: usize,
+    /// Values in the chain.
+    len: usize,
     matched: bool,
 }
 
@@ -51,15 +55,27 @@ impl<K: Key, W> Table<K, W> {
         }
     }
 
-    fn build<R: Pair<Key = K, Value = W>>(right: impl Iterator<Item = R>) -> Self {
-        let (lower, _) = right.size_hint();
-        let mut t = Table {
-            keys: FxHashMap::default(),
-            values: Vec::with_capacity(lower),
-        };
-        t.keys.reserve(lower);
+    /// The table of `right`, sized from what `node`'s earlier tasks held (or, before any, from
+    /// the records `right` says it has at least), so that it is not grown by doubling.
+    fn build<R: Pair<Key = K, Value = W>>(
+        node: &'static str,
+        right: impl Iterator<Item = R>,
+    ) -> Self {
+        let mut t = Self::with_room(node, right.size_hint());
         right.for_each(|kw| t.push(kw.into_parts()));
+        learn_len(node, Hint::Values, t.values.len());
         t
+    }
+
+    /// An empty table for a right side of `(lower, upper)` records: room for the values that
+    /// `node`'s earlier tables held (or `lower`), and for `lower` keys. The keys' capacity is
+    /// the input's, never a hint: the unmatched keys are given in the map's order, which
+    /// depends on its capacity, and a join gives the same order in every run.
+    fn with_room(node: &'static str, (lower, upper): (usize, Option<usize>)) -> Self {
+        Table {
+            keys: FxHashMap::with_capacity_and_hasher(lower, Default::default()),
+            values: Vec::with_capacity(expected_len(node, Hint::Values, upper).max(lower)),
+        }
     }
 
     fn push(&mut self, (k, w): (K, W)) {
@@ -69,11 +85,13 @@ impl<K: Key, W> Table<K, W> {
                 let c = e.into_mut();
                 self.values[c.last].1 = i;
                 c.last = i;
+                c.len += 1;
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(Chain {
                     first: i,
                     last: i,
+                    len: 1,
                     matched: false,
                 });
             }
@@ -88,6 +106,36 @@ impl<K: Key, W> Table<K, W> {
         c.matched = true;
         Some(c.first)
     }
+}
+
+/// `records` grouped by key, each key's values in arrival order in a vector of exactly their
+/// number (`group_by_key`'s reduce side). The values are chained per key in one vector first:
+/// pushing them into a vector per key as they arrive would reallocate each vector at every
+/// doubling, most of the work of grouping many short lists (PageRank's adjacency lists).
+pub(crate) fn grouped<K: Key, V>(
+    node: &'static str,
+    records: impl Iterator<Item = (K, V)>,
+) -> impl Iterator<Item = (K, Vec<V>)> {
+    let (lower, upper) = records.size_hint();
+    // The keys grown from empty, as the map of vectors this replaces did, so that the groups
+    // come in the same order (the map's, which depends on its capacity) in every run.
+    let mut t = Table {
+        keys: FxHashMap::default(),
+        values: Vec::with_capacity(expected_len(node, Hint::Values, upper).max(lower)),
+    };
+    records.for_each(|(k, v)| t.push((k, Some(v))));
+    learn_len(node, Hint::Values, t.values.len());
+    let Table { keys, mut values } = t;
+    keys.into_iter().map(move |(k, c)| {
+        let mut vs = Vec::with_capacity(c.len);
+        let mut i = c.first;
+        while i != END {
+            let (v, next) = &mut values[i];
+            vs.push(v.take().expect("each value is in one chain"));
+            i = *next;
+        }
+        (k, vs)
+    })
 }
 
 /// The joined records of one output partition (see the module's documentation for their
@@ -116,8 +164,10 @@ impl<I, K: Key, V: Clone, W: Clone> HashJoin<I, K, V, W> {
         Joined::Both(k, v, w)
     }
 
-    /// Builds the table from `right` (read to its end now) and streams `left`.
+    /// Builds the table from `right` (read to its end now) and streams `left`; `node` is the
+    /// join's label, under which the table's size is remembered for its next tasks.
     pub(crate) fn new<P, R>(
+        node: &'static str,
         left: I,
         right: impl Iterator<Item = R>,
         keep_left: bool,
@@ -130,7 +180,7 @@ impl<I, K: Key, V: Clone, W: Clone> HashJoin<I, K, V, W> {
     {
         HashJoin {
             left,
-            table: Table::build(right),
+            table: Table::build(node, right),
             keep_left,
             keep_right,
             cur: None,
@@ -296,7 +346,21 @@ mod tests {
     ) -> HashJoin<std::vec::IntoIter<(u8, char)>, u8, char, i32> {
         let left = vec![(1, 'a'), (2, 'b'), (1, 'c'), (4, 'd')];
         let right = vec![(3, 30), (1, 10), (1, 11), (5, 50), (2, 20), (5, 51)];
-        HashJoin::new(left.into_iter(), right.into_iter(), keep_left, keep_right)
+        HashJoin::new(
+            "test.join",
+            left.into_iter(),
+            right.into_iter(),
+            keep_left,
+            keep_right,
+        )
+    }
+
+    fn show_u32(r: Joined<u32, u32, u32>) -> (u32, Option<u32>, Option<u32>) {
+        match r {
+            Joined::Both(k, v, w) => (k, Some(v), Some(w)),
+            Joined::Left(k, v) => (k, Some(v), None),
+            Joined::Right(k, w) => (k, None, Some(w)),
+        }
     }
 
     fn show(r: Rec) -> (u8, Option<char>, Option<i32>) {
@@ -323,6 +387,63 @@ mod tests {
             out.push(show(r));
             out
         })
+    }
+
+    #[test]
+    fn a_table_has_room_for_the_values_the_nodes_last_table_held() {
+        const NODE: &str = "hash_join.test.room";
+        // A right side that hides its length, as a flattened chain does.
+        let right = || {
+            let mut pairs = (0..1000u64).map(|i| (i % 100, i));
+            std::iter::from_fn(move || pairs.next())
+        };
+        let first = Table::<u64, u64>::with_room(NODE, right().size_hint());
+        assert_eq!(first.values.capacity(), 0);
+        let built = Table::build(NODE, right());
+        assert_eq!((built.keys.len(), built.values.len()), (100, 1000));
+        let next = Table::<u64, u64>::with_room(NODE, right().size_hint());
+        assert!(
+            next.values.capacity() >= 1000 + 1000 / 8,
+            "{}",
+            next.values.capacity()
+        );
+        // The keys' room is the input's only (their order depends on it).
+        assert_eq!(next.keys.capacity(), 0);
+        // Never more than a right side that knows its length can hold.
+        let small = Table::<u64, u64>::with_room(NODE, (10, Some(10)));
+        assert_eq!(small.values.capacity(), 10);
+    }
+
+    #[test]
+    fn a_join_gives_the_same_order_after_its_tables_learnt_a_size() {
+        let run = || {
+            let left = (0..300u32).map(|i| (i % 50, i));
+            let right = (0..400u32).map(|i| (i % 80 + 25, i));
+            HashJoin::new("hash_join.test.order", left, right, true, true)
+                .map(show_u32)
+                .collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first.len(), 25 * 6 + 25 * 6 * 5 + 55 * 5);
+        assert_eq!(run(), first);
+    }
+
+    #[test]
+    fn grouped_values_in_arrival_order_in_vectors_of_their_exact_length() {
+        let records: Vec<(u32, u64)> = (0..5000u64).map(|i| ((i * 7 % 301) as u32, i)).collect();
+        let mut want: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+        for &(k, v) in &records {
+            want.entry(k).or_default().push(v);
+        }
+        // Twice: the second time with the tables sized from the first.
+        for _ in 0..2 {
+            let mut got = std::collections::BTreeMap::new();
+            for (k, vs) in grouped("hash_join.test.grouped", records.clone().into_iter()) {
+                assert_eq!(vs.capacity(), vs.len(), "key {k}");
+                assert!(got.insert(k, vs).is_none(), "key {k} given twice");
+            }
+            assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -81,7 +81,7 @@ where
     /// The joined pairs of one output partition: in the left input's order, each left value
     /// with its key's right values in theirs (then the unmatched right values, if kept).
     pub fn reduce_side<R>(
-        _site: Site,
+        site: Site,
         left: Side<impl Iterator<Item = In>, In>,
         right: Side<impl Iterator<Item = R>, R>,
     ) -> impl Iterator<Item = Out>
@@ -92,7 +92,7 @@ where
         if spilled(&left, &right) {
             Either::Right(Self::flatten::<R>(group(left, right)))
         } else {
-            let join = HashJoin::new(left, right, K::KEEP_LEFT, K::KEEP_RIGHT);
+            let join = HashJoin::new(site.node, left, right, K::KEEP_LEFT, K::KEEP_RIGHT);
             Either::Left(join.filter_map(from_joined::<Out, K, _, _>))
         }
     }

@@ -17,8 +17,9 @@
 //! others (the same long key list repeated) are shuffled uncombined, more records but the same
 //! results.
 
-use rustc_hash::FxHashSet;
+use hashbrown::HashTable;
 
+use crate::combine_table::{Table, expected_len, learn_len};
 use crate::data::{Data, Key};
 use crate::partitioner::key_hash;
 use crate::shuffle::{MapOutput, MapWriter, bucket, combine_values};
@@ -37,13 +38,22 @@ pub(crate) fn combine<K: Key, V, C: Data>(
     step: impl FnMut(Option<C>, V) -> C,
 ) -> MapOutput<(K, C)> {
     let mut input = input;
-    let mut sample: Vec<(K, V)> = Vec::with_capacity(SAMPLE.min(input.size_hint().0));
-    let mut keys: FxHashSet<u64> = FxHashSet::default();
+    // Sized from the node's earlier tasks (a flattened input rarely knows its length), so
+    // that neither the sample nor its set of hashes grows by doubling.
+    let room = expected_len(node, Table::Sample, Some(SAMPLE)).max(SAMPLE.min(input.size_hint().0));
+    let mut sample: Vec<(K, V)> = Vec::with_capacity(room);
+    // The distinct key hashes, each its own table hash (it is a finished hash already, the one
+    // the combine table uses), so none is hashed twice.
+    let mut keys: HashTable<u64> =
+        HashTable::with_capacity(expected_len(node, Table::SampleKeys, Some(SAMPLE)));
     // `next`, not `fold`: only a prefix is taken, and the rest is folded below.
     for kv in input.by_ref().take(SAMPLE) {
-        keys.insert(key_hash(&kv.0));
+        let h = key_hash(&kv.0);
+        keys.entry(h, |&x| x == h, |&x| x).or_insert(h);
         sample.push(kv);
     }
+    learn_len(node, Table::Sample, sample.len());
+    learn_len(node, Table::SampleKeys, keys.len());
     let combines = sample.len() < SAMPLE || keys.len() <= SAMPLE / 2;
     drop(keys);
     let input = sample.into_iter().chain(input);

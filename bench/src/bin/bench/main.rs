@@ -397,10 +397,10 @@ impl Bench {
                     &self.ctx, &i.edges, p, s.pr_iters, every,
                 )?);
             }
-            "pagerank" if side == "lower" => {
+            "pagerank" | "pagerank_ckpt" if side == "lower" => {
                 black_box(lower::pagerank(&i.edges, s.pr_iters)?);
             }
-            "pagerank" => {
+            "pagerank" | "pagerank_ckpt" => {
                 black_box(pagerank::rayon(&i.edges, s.pr_iters)?);
             }
             "join" => {

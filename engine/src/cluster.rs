@@ -362,7 +362,8 @@ impl Backend for Cluster {
             let ran = run_wave(ctx, wave, infos, &mine, |cx, i, p| {
                 let buckets = wave[i].status.export(cx, p)?;
                 let everywhere = whole.contains(&wave[i].status.id());
-                for (q, blocks) in routed.iter().enumerate() {
+                // This process keeps its own output whole: nothing to send itself.
+                for (q, blocks) in routed.iter().enumerate().filter(|&(q, _)| q != me) {
                     let body = encode_buckets(&buckets, |r| everywhere || owner(ctx, r) == q);
                     let mut blocks = lock(blocks);
                     // A retried task exports once per successful attempt: one is enough.

@@ -45,8 +45,17 @@ use rustc_hash::FxHashMap;
 /// Timed repetitions of each variant (after one warm-up run).
 const REPS: usize = 5;
 
-/// The words of a line: maximal runs of alphanumeric characters, lowercased.
-fn words_of(line: &str) -> impl Iterator<Item = String> + '_ {
+/// The words of a line: maximal runs of alphanumeric characters, lowercased. `Text` lines
+/// share the buffer they were read into and the words are inline (up to 23 bytes), so neither
+/// allocates; the iterator owns the line, so `flat_map` takes it without collecting.
+fn words_of(line: Text) -> impl Iterator<Item = Text> {
+    line.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+}
+
+/// The same words of a borrowed line, for the hand-written baseline.
+fn str_words(line: &str) -> impl Iterator<Item = String> + '_ {
     line.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
@@ -55,20 +64,28 @@ fn words_of(line: &str) -> impl Iterator<Item = String> + '_ {
 rddflow::pipeline! {
     /// Word frequencies of a text corpus; `pairs` is checkpointed by the first job.
     pub struct WordCount(path: PathBuf) {
-        lines: String = text_file(path);
-        words: String = lines.flat_map(|l| words_of(&l).collect::<Vec<_>>());
+        lines: Text = text_file(path);
+        words: Text = lines.flat_map(words_of);
         #[checkpoint]
-        pairs: (String, u64) = words.map(|w| (w, 1));
-        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b);
+        pairs: (Text, u64) = words.map(|w| (w, 1));
+        counts: (Text, u64) = pairs.reduce_by_key(|a, b| a + b);
     }
 
     /// The same pipeline without the checkpoint, for the timing comparison.
     pub struct WordCountPlain(path: PathBuf) {
-        lines: String = text_file(path);
-        words: String = lines.flat_map(|l| words_of(&l).collect::<Vec<_>>());
-        pairs: (String, u64) = words.map(|w| (w, 1));
-        counts: (String, u64) = pairs.reduce_by_key(|a, b| a + b);
+        lines: Text = text_file(path);
+        words: Text = lines.flat_map(words_of);
+        pairs: (Text, u64) = words.map(|w| (w, 1));
+        counts: (Text, u64) = pairs.reduce_by_key(|a, b| a + b);
     }
+}
+
+/// Counts with `String` keys, to compare with the baseline's.
+fn owned(counts: impl IntoIterator<Item = (Text, u64)>) -> Vec<(String, u64)> {
+    counts
+        .into_iter()
+        .map(|(w, c)| (w.into_string(), c))
+        .collect()
 }
 
 /// The hand-written baseline: read every file, split the lines into chunks, count them into
@@ -87,7 +104,7 @@ fn rayon_wordcount(dir: &Path) -> std::io::Result<FxHashMap<String, u64>> {
         .par_chunks(chunk)
         .fold(FxHashMap::default, |mut m, chunk| {
             for line in chunk {
-                for w in words_of(line) {
+                for w in str_words(line) {
                     *m.entry(w).or_insert(0) += 1;
                 }
             }
@@ -176,7 +193,7 @@ fn run_on_processes(
     // Every process has the same counts; process 0 prints them.
     if ctx.process_index() == 0 {
         println!("{} processes", ctx.process_count());
-        print_counts(counts);
+        print_counts(owned(counts));
     }
     println!("{parts} map partitions");
     processes::report(&ctx, &tasks, job);
@@ -222,7 +239,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Timings without checkpoint.
-    let (rdd_times, rdd_counts) = bench(|| -> rddflow::Result<HashMap<String, u64>> {
+    let (rdd_times, rdd_counts) = bench(|| -> rddflow::Result<HashMap<Text, u64>> {
         let wc = WordCountPlain::new(&ctx, corpus.clone())?;
         wc.counts.collect_map()
     });
@@ -231,7 +248,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The checkpointed run: the first job computes `counts` and writes `pairs` on the way.
     let t = Instant::now();
     let wc = WordCount::new(&ctx, corpus.clone())?;
-    let counts = wc.counts.collect()?;
+    let counts = owned(wc.counts.collect()?);
     let first_report = summary.last().expect("a job report");
     let first_job = t.elapsed();
     assert!(
@@ -255,7 +272,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(by_word.len(), counts.len(), "one record per word");
     assert_eq!(pairs_read, total, "the checkpoint holds one pair per word");
 
-    let rdd_counts = rdd_counts?;
+    let rdd_counts: HashMap<String, u64> = owned(rdd_counts?).into_iter().collect();
     let rayon_counts: HashMap<String, u64> = rayon_counts?.into_iter().collect();
     assert_eq!(
         rdd_counts, by_word,

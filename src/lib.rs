@@ -44,6 +44,8 @@ pub use rddflow_engine::{
     Pair, PairMap, Param, Partitioner, PipelineGraph, Rdd, RddNode, Result, StatCounter,
     StorageLevel, StorageState,
 };
+// Strings that share the buffer they were read into (zero-copy lines and words).
+pub use rddflow_engine::{AsciiWhitespace, Pieces, Separator, Text, Whitespace};
 // Shared variables: accumulators and broadcasts, passed to pipelines as params.
 pub use rddflow_engine::{Accumulator, AccumulatorValue, Broadcast};
 // User-defined partitioners and the default-partitioner rule (issue 14).

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 #[allow(unused_imports)]
 use rddflow::{Accumulator, AccumulatorValue, Broadcast};
 #[allow(unused_imports)]
+use rddflow::{AsciiWhitespace, Pieces, Separator, Text, Whitespace};
+#[allow(unused_imports)]
 use rddflow::{
     CheckpointKind, CheckpointStatus, Checkpointable, Context, ContextBuilder, Data, Dataset,
     DiskStorable, Error, GraphNode, Key, Node, NodeInfo, NodeKind, Pair, PairMap, Param,
@@ -20,6 +22,7 @@ use rddflow::{
 const USER_FACING: &[&str] = &[
     "Accumulator",
     "AccumulatorValue",
+    "AsciiWhitespace",
     "Broadcast",
     "Buckets",
     "CheckpointKind",
@@ -43,6 +46,7 @@ const USER_FACING: &[&str] = &[
     "Pair",
     "PairMap",
     "Param",
+    "Pieces",
     "Partitioner",
     "PipelineGraph",
     "RangePartitioner",
@@ -50,10 +54,13 @@ const USER_FACING: &[&str] = &[
     "RddNode",
     "Result",
     "SaveOptions",
+    "Separator",
     "StatCounter",
     "StorageLevel",
     "StorageState",
+    "Text",
     "UserPartitioner",
+    "Whitespace",
     "default_partitioner",
     "dsl",
     "listener",

@@ -35,7 +35,7 @@ pub(crate) struct Entry<K, C> {
     pub(crate) comb: Option<C>,
 }
 
-impl<K: Hash + Eq, C> CombineTable<K, C> {
+impl<K: Hash + Eq + 'static, C> CombineTable<K, C> {
     pub(crate) fn new() -> Self {
         CombineTable {
             table: HashTable::new(),
@@ -62,6 +62,10 @@ impl<K: Hash + Eq, C> CombineTable<K, C> {
                 None
             }
             Slot::Vacant(slot) => {
+                // The table and the map output it becomes outlive the record: a key sharing
+                // a read buffer keeps only itself (`text::settle`).
+                let mut key = key;
+                crate::text::settle(&mut key);
                 let comb = Some(step(None, v));
                 Some(slot.insert(Entry { hash, key, comb }).into_mut())
             }
@@ -135,7 +139,7 @@ mod tests {
         }
     }
 
-    fn count<K: Hash + Eq>(keys: impl IntoIterator<Item = K>) -> Vec<(K, u64, u64)> {
+    fn count<K: Hash + Eq + 'static>(keys: impl IntoIterator<Item = K>) -> Vec<(K, u64, u64)> {
         let mut t = CombineTable::new();
         for k in keys {
             t.add(k, 1u64, |c, v| c.unwrap_or(0) + v);

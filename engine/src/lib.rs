@@ -68,6 +68,7 @@ mod stats;
 mod storage;
 mod sync;
 mod task;
+mod text;
 
 pub use accumulator::{Accumulator, AccumulatorValue};
 pub use broadcast::Broadcast;
@@ -88,6 +89,7 @@ pub use rdd::{Dataset, Rdd};
 pub use save::{Compression, SaveOptions};
 pub use stats::{Buckets, Numeric, StatCounter};
 pub use storage::StorageState;
+pub use text::{AsciiWhitespace, Pieces, Separator, Text, Whitespace};
 
 /// What only generated code (and hand-written nodes) needs: the operators, the execution
 /// protocol, the shuffle, the node internals. Not part of the API a program calls; re-exported
@@ -140,5 +142,5 @@ pub mod __private {
 
 /// What a program using the engine needs in scope.
 pub mod prelude {
-    pub use crate::{Context, Dataset, Error, Node, Rdd, Result, StorageLevel};
+    pub use crate::{Context, Dataset, Error, Node, Rdd, Result, StorageLevel, Text};
 }

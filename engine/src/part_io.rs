@@ -36,7 +36,10 @@ where
     F: FnOnce(Arc<Vec<T>>) -> Result<()> + Send + 'static,
 {
     fn push(&mut self, item: &T) {
-        self.items.push(item.clone());
+        let mut item = item.clone();
+        // A block outlives the task: a line sharing its read buffer keeps only itself.
+        crate::text::settle(&mut item);
+        self.items.push(item);
     }
 
     fn finish(self: Box<Self>, _cx: &TaskContext) -> Result<Commit> {

@@ -864,7 +864,9 @@ pub fn bucket<T: 'static, S: Ord>(
         let n = partitioner.num_partitions();
         let reserve = reserve.max(input.size_hint().0 / n);
         let mut buckets: Vec<Vec<T>> = (0..n).map(|_| Vec::with_capacity(reserve)).collect();
-        input.for_each(|x| {
+        input.for_each(|mut x| {
+            // Map outputs outlive the task (kept for later jobs): see `text::settle`.
+            crate::text::settle(&mut x);
             let p = partition_of(&x);
             buckets[p].push(x);
         });

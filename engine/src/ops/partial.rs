@@ -72,14 +72,16 @@ pub(crate) fn combine<K: Key, V, C: Data>(
 
 /// `(k, v)` to `(k, step(None, v))`, as user code of `node`. Made here, not in [`combine`], so
 /// its type does not name the input iterator's.
-fn alone<K, V, C>(
+fn alone<K: 'static, V, C>(
     node: &'static str,
     mut step: impl FnMut(Option<C>, V) -> C,
 ) -> impl FnMut((K, V)) -> (K, C) {
-    move |(k, v)| {
+    move |(mut k, v)| {
         let g = PanicScope::enter(node);
         let c = step(None, v);
         g.exit();
+        // The key goes into a map output, which outlives the record (`text::settle`).
+        crate::text::settle(&mut k);
         (k, c)
     }
 }

@@ -3,6 +3,8 @@
 //! its first byte, so none is lost or read twice).
 
 use std::io::{Read, Seek, SeekFrom};
+use std::marker::PhantomData;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,6 +15,33 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::task::{Site, TaskContext};
+use crate::text::Text;
+
+/// What `text_file` reads a line as: `String` (a copy per line) or [`Text`] (the line shares
+/// the chunk it was read in: no allocation per line).
+#[diagnostic::on_unimplemented(
+    message = "`text_file` cannot read lines as `{Self}`",
+    label = "`text_file` reads lines as `String` or `rddflow::Text`",
+    note = "declare the node as `lines: String = text_file(..)` (or `rddflow::Text`), then `map` the lines"
+)]
+pub trait Line: crate::data::Data {
+    /// The line at `range` of `chunk` (a range on char boundaries, without its newline).
+    fn line(chunk: &Text, range: Range<usize>) -> Self;
+}
+
+impl Line for String {
+    #[inline]
+    fn line(chunk: &Text, range: Range<usize>) -> String {
+        chunk[range].to_owned()
+    }
+}
+
+impl Line for Text {
+    #[inline]
+    fn line(chunk: &Text, range: Range<usize>) -> Text {
+        chunk.share(range)
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Split {
@@ -21,12 +50,13 @@ struct Split {
     end: u64,
 }
 
-/// The source behind `text_file(path, min_partitions)`.
-pub struct TextFileSource {
+/// The source behind `text_file(path, min_partitions)`, reading lines as `L`.
+pub struct TextFileSource<L = String> {
     splits: Vec<Split>,
+    line: PhantomData<fn() -> L>,
 }
 
-impl TextFileSource {
+impl<L: Line> TextFileSource<L> {
     /// Lists the input files and splits them into at least `min_partitions` byte ranges
     /// (default `min(default_parallelism, 2)`, as Spark).
     pub fn new(
@@ -38,18 +68,21 @@ impl TextFileSource {
             .into_iter()
             .map(|(path, start, end)| Split { path, start, end })
             .collect();
-        Ok(TextFileSource { splits })
+        Ok(TextFileSource {
+            splits,
+            line: PhantomData,
+        })
     }
 }
 
-impl Source for TextFileSource {
-    type Item = String;
+impl<L: Line> Source for TextFileSource<L> {
+    type Item = L;
 
     fn num_partitions(&self) -> usize {
         self.splits.len()
     }
 
-    fn compute(&self, site: Site) -> impl Iterator<Item = String> + use<> {
+    fn compute(&self, site: Site) -> impl Iterator<Item = L> + use<L> {
         LineReader::open(self.splits[site.part].clone(), site.cx)
     }
 
@@ -65,14 +98,14 @@ const CHUNK: usize = 1 << 18;
 
 /// Reads the lines whose first byte lies in a split. The file is read in chunks; the complete
 /// lines of a chunk are checked as UTF-8 in one pass (much cheaper than one check per line)
-/// and kept as one `String`, which the lines are copied out of.
-struct LineReader {
+/// and kept as one [`Text`], which the lines are copied out of or share ([`Line`]).
+struct LineReader<L> {
     split: Split,
     file: Option<Input>,
     /// File offset of the next line's first byte (the first byte of `text[at..]`).
     pos: u64,
     /// Complete lines of the current chunk.
-    text: String,
+    text: Text,
     /// Start of the next line in `text`.
     at: usize,
     /// Bytes read after `text`'s last newline: the start of an unfinished line.
@@ -84,9 +117,10 @@ struct LineReader {
     invalid_at: Option<u64>,
     eof: bool,
     cx: TaskContext,
+    line: PhantomData<fn() -> L>,
 }
 
-impl LineReader {
+impl<L: Line> LineReader<L> {
     fn open(split: Split, cx: TaskContext) -> Self {
         // The line that straddles the split start belongs to the previous split: read from
         // `start - 1` and skip through the first newline.
@@ -96,12 +130,13 @@ impl LineReader {
             skip_first: split.start > 0,
             split,
             file: None,
-            text: String::new(),
+            text: Text::new(),
             at: 0,
             pending: Vec::new(),
             invalid_at: None,
             eof: false,
             cx,
+            line: PhantomData,
         };
         if r.split.start >= r.split.end && r.split.start > 0 {
             return r;
@@ -168,7 +203,7 @@ impl LineReader {
             let rest = self.pending.split_off(cut);
             let mut lines = std::mem::replace(&mut self.pending, rest);
             self.at = 0;
-            self.text = match String::from_utf8(lines) {
+            self.text = Text::from(match String::from_utf8(lines) {
                 Ok(text) => text,
                 Err(e) => {
                     // Keep the valid complete lines before the invalid byte; the line holding
@@ -180,16 +215,16 @@ impl LineReader {
                     lines.truncate(keep);
                     String::from_utf8(lines).expect("a valid prefix")
                 }
-            };
+            });
             return Ok(!self.text.is_empty() || self.invalid_at.is_none() && !self.eof);
         }
     }
 }
 
-impl Iterator for LineReader {
-    type Item = String;
+impl<L: Line> Iterator for LineReader<L> {
+    type Item = L;
 
-    fn next(&mut self) -> Option<String> {
+    fn next(&mut self) -> Option<L> {
         // A line starting at `end` belongs to the next split (for the last split, `end` is the
         // file length, so this also stops at end of file).
         if self.pos >= self.split.end || self.file.is_none() {
@@ -225,12 +260,12 @@ impl Iterator for LineReader {
         if self.pos >= self.split.end {
             return None;
         }
-        let rest = &self.text[self.at..];
-        let (line, n) = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(i) => (rest[..i].strip_suffix('\r').unwrap_or(&rest[..i]), i + 1),
-            None => (rest, rest.len()),
+        let rest = &self.text.as_bytes()[self.at..];
+        let (len, n) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (i - usize::from(i > 0 && rest[i - 1] == b'\r'), i + 1),
+            None => (rest.len(), rest.len()),
         };
-        let line = line.to_owned();
+        let line = L::line(&self.text, self.at..self.at + len);
         self.at += n;
         self.pos += n as u64;
         Some(line)
@@ -238,7 +273,7 @@ impl Iterator for LineReader {
 
     /// The complete lines of each chunk in one `memchr` pass, rather than a search and the
     /// checks of `next` per line; `next` refills and reads a last line without a newline.
-    fn fold<B, F: FnMut(B, String) -> B>(mut self, init: B, mut f: F) -> B {
+    fn fold<B, F: FnMut(B, L) -> B>(mut self, init: B, mut f: F) -> B {
         let mut acc = init;
         loop {
             if self.pos >= self.split.end || self.file.is_none() {
@@ -251,8 +286,8 @@ impl Iterator for LineReader {
                     break;
                 }
                 let nl = self.at + i;
-                let line = &self.text[at..nl];
-                acc = f(acc, line.strip_suffix('\r').unwrap_or(line).to_owned());
+                let cr = nl > at && self.text.as_bytes()[nl - 1] == b'\r';
+                acc = f(acc, L::line(&self.text, at..nl - usize::from(cr)));
                 pos += (nl + 1 - at) as u64;
                 at = nl + 1;
             }
@@ -266,7 +301,7 @@ impl Iterator for LineReader {
     }
 }
 
-/// A hand-built `text_file` node.
+/// A hand-built `text_file` node (lines as `String`).
 pub fn text_file(
     ctx: &Context,
     label: &'static str,

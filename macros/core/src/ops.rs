@@ -324,7 +324,7 @@ pub(crate) const SOURCES: &[SourceSpec] = &[
     SourceSpec {
         name: "text_file",
         ty: "text_file::TextFileSource",
-        generic: false,
+        generic: true,
         arg: "path",
     },
     SourceSpec {

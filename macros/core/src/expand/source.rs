@@ -22,7 +22,9 @@ pub(crate) fn parts(c: &Checked, i: usize, s: &SourceSpec) -> Parts {
     let clones = super::clone_params(p, &quote!(__params), &args.iter().collect::<Vec<_>>());
     Parts {
         fields: quote!(__source: #ty,),
-        compute: quote! {
+        // Spanned at the element type: a type the source cannot read (`text_file` into a
+        // `u64`) is reported there.
+        compute: quote_spanned! {n.ty.span()=>
             ::rddflow::__private::sources::read(
                 &self.__source,
                 ::rddflow::__private::Site::new(__cx, #lbl, __part),

@@ -453,6 +453,17 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Order and equality are `str`'s, inline or not (sorts by a `Text` key order as by
+        /// the `String` key).
+        #[test]
+        fn orders_as_str(a in "[a-c\u{e9}]{0,30}", b in "[a-c\u{e9}]{0,30}") {
+            let (ta, tb) = (Text::from(a.as_str()), Text::from(b.as_str()));
+            prop_assert_eq!(ta.cmp(&tb), a.cmp(&b));
+            prop_assert_eq!(ta == tb, a == b);
+        }
+    }
+
     #[test]
     fn pieces_never_share_the_buffer_they_come_from() {
         let long = "x".repeat(40);

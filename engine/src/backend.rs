@@ -142,34 +142,12 @@ fn below_checkpoints(root: &Arc<dyn NodeDyn>) -> FxHashSet<usize> {
     out
 }
 
-/// Ids of the shuffles read by tasks of stages rooted at `nodes` (reachable through narrow
-/// edges), complete or not.
-fn shuffles_read_by(nodes: &[Arc<dyn NodeDyn>]) -> FxHashSet<usize> {
-    let mut out = FxHashSet::default();
-    let mut seen = FxHashSet::default();
-    let mut stack: Vec<Arc<dyn NodeDyn>> = nodes.to_vec();
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n.info().id) {
-            continue;
-        }
-        for d in n.dependencies() {
-            match d {
-                Dependency::Narrow(p) => stack.push(p),
-                Dependency::Shuffle(s) => {
-                    out.insert(s.status.id());
-                }
-                Dependency::Checkpoint(_) => {}
-            }
-        }
-    }
-    out
-}
-
-/// Shuffle dependencies reachable from `node` through narrow edges whose outputs are missing.
-fn direct_missing_shuffles(node: &Arc<dyn NodeDyn>) -> Vec<ShuffleDep> {
+/// The shuffle dependencies of the stages rooted at `nodes`: reachable through narrow edges,
+/// complete or not, each once.
+fn stage_shuffles(nodes: &[Arc<dyn NodeDyn>]) -> Vec<ShuffleDep> {
     let mut out = Vec::new();
     let mut seen = FxHashSet::default();
-    let mut stack = vec![node.clone()];
+    let mut stack: Vec<Arc<dyn NodeDyn>> = nodes.to_vec();
     // Iterative: lineage may be long when nothing was checkpointed yet.
     while let Some(n) = stack.pop() {
         if !seen.insert(n.info().id) {
@@ -178,12 +156,27 @@ fn direct_missing_shuffles(node: &Arc<dyn NodeDyn>) -> Vec<ShuffleDep> {
         for d in n.dependencies() {
             match d {
                 Dependency::Narrow(p) => stack.push(p),
-                Dependency::Shuffle(s) if !s.status.is_complete() => out.push(s),
-                Dependency::Shuffle(_) | Dependency::Checkpoint(_) => {}
+                Dependency::Shuffle(s) => out.push(s),
+                Dependency::Checkpoint(_) => {}
             }
         }
     }
     out
+}
+
+/// Ids of the shuffles read by tasks of stages rooted at `nodes`, complete or not.
+fn shuffles_read_by(nodes: &[Arc<dyn NodeDyn>]) -> FxHashSet<usize> {
+    stage_shuffles(nodes)
+        .iter()
+        .map(|s| s.status.id())
+        .collect()
+}
+
+/// Shuffle dependencies reachable from `node` through narrow edges whose outputs are missing.
+fn direct_missing_shuffles(node: &Arc<dyn NodeDyn>) -> Vec<ShuffleDep> {
+    let mut deps = stage_shuffles(std::slice::from_ref(node));
+    deps.retain(|s| !s.status.is_complete());
+    deps
 }
 
 /// Runs one wave of map stages: tasks `(i, p)` (map partition `p` of `wave[i]`), each

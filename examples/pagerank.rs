@@ -6,11 +6,14 @@
 //! cargo run --release --example pagerank
 //! ```
 //!
-//! `Graph` reads the edges once and checkpoints the adjacency lists; `Step` is one iteration,
-//! composed through `Rdd<T>` params: each iteration is a new `Step` instance fed the previous
-//! iteration's ranks. There is no `join` operator yet, so a step tags the links and the ranks
-//! with a common value type, `union`s them and groups by key. Every `CHECKPOINT_EVERY`
-//! iterations the ranks are checkpointed, which keeps the lineage bounded.
+//! Written as Spark's `SparkPageRank` is: `Graph` reads the edges once, groups them into
+//! adjacency lists and keeps them (`#[cache]`, and `#[checkpoint]` so that a lost block is read
+//! back rather than recomputed); `Step` is one iteration, a new instance per iteration fed the
+//! previous iteration's ranks through an `Rdd<T>` param: `links.join(ranks)`, each page's
+//! contributions along its links, `reduce_by_key`. The links and the ranks are hash-partitioned
+//! into the same `PARTS` partitions, so the join reads both in place: neither is shuffled, and
+//! the cached lists are shared (`Arc<[u64]>`), not copied, by every iteration's join. Every
+//! `CHECKPOINT_EVERY` iterations the ranks are checkpointed, which keeps the lineage bounded.
 //!
 //! `--dot graph` and `--dot step` print the pipelines' Graphviz DOT instead (the pictures in
 //! the README are made from them).
@@ -43,24 +46,16 @@ mod processes;
 const ITERS: usize = 20;
 /// Ranks are checkpointed every this many iterations.
 const CHECKPOINT_EVERY: usize = 5;
-/// Partitions of every shuffle (without a count, `group_by_key` after `union` would take the
-/// union's partition count, which grows every iteration).
+/// Partitions of the links and of every iteration's ranks: the same partitioner on both sides
+/// of the join is what lets it read them without a shuffle.
 const PARTS: usize = 4;
 /// Largest accepted difference from the reference implementation.
 const TOLERANCE: f64 = 1e-9;
 
-/// A page and the pages it links to.
-pub type Links = (u64, Vec<u64>);
-
-/// A value of the grouped input of a step: a page's out-links or its current rank.
-/// Serializable so that cluster mode can send it between processes.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub enum Msg {
-    /// The pages a page links to.
-    Links(Vec<u64>),
-    /// The page's rank.
-    Rank(f64),
-}
+/// A page and the pages it links to. The list is shared: every iteration's join hands the
+/// cached list to `contributions` by reference count, where a `Vec<u64>` would be copied out of
+/// the cache each time.
+pub type Links = (u64, Arc<[u64]>);
 
 /// `src dst` to `(src, dst)`; blank lines and `#` comments are skipped.
 fn parse_edge(line: &str) -> Option<(u64, u64)> {
@@ -75,24 +70,10 @@ fn parse_edge(line: &str) -> Option<(u64, u64)> {
     }
 }
 
-/// What a page sends along its out-links: `rank / out_degree` to each, when it has both links
-/// and a rank (the inner join of Spark's `links.join(ranks)`).
-fn contributions(msgs: Vec<Msg>) -> Vec<(u64, f64)> {
-    let mut links = None;
-    let mut rank = None;
-    for m in msgs {
-        match m {
-            Msg::Links(l) => links = Some(l),
-            Msg::Rank(r) => rank = Some(r),
-        }
-    }
-    match (links, rank) {
-        (Some(links), Some(rank)) => {
-            let share = rank / links.len() as f64;
-            links.into_iter().map(|d| (d, share)).collect()
-        }
-        _ => Vec::new(),
-    }
+/// What a page sends along its out-links: `rank / out_degree` to each.
+fn contributions((_, (links, rank)): (u64, (Arc<[u64]>, f64))) -> impl Iterator<Item = (u64, f64)> {
+    let share = rank / links.len() as f64;
+    (0..links.len()).map(move |i| (links[i], share))
 }
 
 rddflow::pipeline! {
@@ -100,19 +81,19 @@ rddflow::pipeline! {
     pub struct Graph(path: PathBuf, parts: usize) {
         lines: String = text_file(path);
         edges: (u64, u64) = lines.filter_map(|l| parse_edge(&l));
-        /// Read once, then every iteration reads the checkpoint.
+        grouped: (u64, Vec<u64>) = edges.group_by_key(parts);
+        /// Kept in memory for every iteration's join, and checkpointed: a block evicted or lost
+        /// is read back from the checkpoint instead of grouping the edges again.
         #[checkpoint]
-        links: Links = edges.group_by_key(parts);
+        #[cache]
+        links: Links = grouped.map_values(Arc::from);
         ranks: (u64, f64) = links.map_values(|_| 1.0);
     }
 
     /// One PageRank iteration: `ranks` in, `next` out.
     pub struct Step(links: Rdd<Links>, ranks: Rdd<(u64, f64)>, parts: usize) {
-        tagged_links: (u64, Msg) = links.map_values(Msg::Links);
-        tagged_ranks: (u64, Msg) = ranks.map_values(Msg::Rank);
-        both: (u64, Msg) = tagged_links.union(tagged_ranks);
-        grouped: (u64, Vec<Msg>) = both.group_by_key(parts);
-        contribs: (u64, f64) = grouped.flat_map(|(_, msgs)| contributions(msgs));
+        joined: (u64, (Arc<[u64]>, f64)) = links.join(ranks, parts);
+        contribs: (u64, f64) = joined.flat_map(contributions);
         sums: (u64, f64) = contribs.reduce_by_key(|a, b| a + b, parts);
         next: (u64, f64) = sums.map_values(|s| 0.15 + 0.85 * s);
     }

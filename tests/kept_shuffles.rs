@@ -110,7 +110,7 @@ fn ctx_with_one_job() -> Vec<(u64, u64)> {
 #[test]
 fn finished_shuffles_within_the_budget_stay_in_memory() {
     let dir = tempfile::tempdir().unwrap();
-    // The default budget (32 MiB) holds these small shuffles.
+    // The default budget (16 MiB) holds these small shuffles.
     let ctx = Context::builder()
         .threads(2)
         .spill_dir(dir.path())

@@ -80,7 +80,7 @@ impl std::fmt::Debug for Context {
 }
 
 /// Default of [`ContextBuilder::kept_shuffle_memory`].
-const DEFAULT_KEPT_SHUFFLE_MEMORY: u64 = 32 << 20;
+const DEFAULT_KEPT_SHUFFLE_MEMORY: u64 = 16 << 20;
 
 /// Builder of a [`Context`]; see [`Context::builder`].
 #[derive(Clone, Default)]
@@ -225,7 +225,7 @@ impl ContextBuilder {
     /// later stages read (estimated as records times their size): past it, the oldest move to
     /// files of the spill directory, from which later jobs read them in the same order (as
     /// Spark keeps shuffle outputs in files). Applies to records with a serde codec; the
-    /// others stay in memory. Default: 32 MiB. With `memory_limit`, map outputs are in files
+    /// others stay in memory. Default: 16 MiB. With `memory_limit`, map outputs are in files
     /// already.
     ///
     /// ```

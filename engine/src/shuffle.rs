@@ -942,7 +942,7 @@ pub fn combine_values<K: Key, V, C: Data>(
         let mut buckets: Vec<Vec<(K, C)>> = (0..n).map(|_| Vec::with_capacity(each)).collect();
         for e in table.into_entries() {
             let p = partitioner.place(&e.key, || e.hash);
-            buckets[p].push((e.key, e.comb.expect("combiner present")));
+            buckets[p].push((e.key, e.comb));
         }
         return MapOutput::Memory(buckets);
     };
@@ -967,9 +967,7 @@ pub fn combine_values<K: Key, V, C: Data>(
         let added = table.add(k, v, &mut step);
         g.exit();
         if let Some(e) = added {
-            used += sink.estimate(slot, || {
-                Some((e.key.clone(), e.comb.clone().expect("combiner present")))
-            });
+            used += sink.estimate(slot, || Some((e.key.clone(), e.comb.clone())));
         }
         if used > per_task {
             done = spill_table(&mut table, &mut sink, &partitioner);
@@ -997,7 +995,7 @@ fn spill_table<K: Key, C: Data>(
         .into_entries()
         .map(|e| {
             let p = partitioner.place(&e.key, || e.hash);
-            (p, (e.key, e.comb.expect("combiner present")))
+            (p, (e.key, e.comb))
         })
         .collect();
     sink.spill(&mut buf, |(k, _)| key_hash(k))
@@ -1040,7 +1038,5 @@ fn merge_in_memory<K: Key, C>(
             None => c,
         });
     });
-    table
-        .into_entries()
-        .map(|e| (e.key, e.comb.expect("combiner present")))
+    table.into_entries().map(|e| (e.key, e.comb))
 }

@@ -464,6 +464,26 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Equality is byte equality at every length, for one byte changed anywhere, inline
+        /// and shared texts alike.
+        #[test]
+        fn equal_exactly_when_every_byte_is(a in "[a-c]{0,40}", at in any::<usize>()) {
+            let ta = Text::from(a.as_str());
+            let chunk = Text::from(format!("{a}\n"));
+            let shared = chunk.share(0..a.len());
+            prop_assert_eq!(&ta, &shared);
+            if !a.is_empty() {
+                let mut b = a.clone().into_bytes();
+                let i = at % b.len();
+                b[i] = if b[i] == b'a' { b'b' } else { b'a' };
+                let b = String::from_utf8(b).unwrap_or_default();
+                let tb = Text::from(b.as_str());
+                prop_assert!(ta != tb && tb != shared, "{:?} {:?}", a, b);
+            }
+        }
+    }
+
     #[test]
     fn pieces_never_share_the_buffer_they_come_from() {
         let long = "x".repeat(40);

@@ -67,6 +67,7 @@ const WORKLOADS: [&str; 7] = [
 const HELP: &str = "\
 usage: bench [--size full|small|smoke] [--reps N] [--threads N] [--only W1,W2]
              [--data DIR] [--no-rss] [--write-data] [--spark-results FILE]
+             [--save-ratios FILE] [--other-allocator FILE]
 
   --size        workload sizes: full (the issue's), small (1/10), smoke (1/1000); default full
   --reps        timed repetitions per side after one warm-up (median reported); default 5
@@ -80,7 +81,15 @@ usage: bench [--size full|small|smoke] [--reps N] [--threads N] [--only W1,W2]
                 and the sizes
   --spark-results FILE
                 Spark's medians (lines `ENGINE WORKLOAD MEDIAN_MS ...`, as bench/spark/run.sh
-                writes them), printed beside rddflow's, with the pagerank_ckpt target";
+                writes them), printed beside rddflow's, with the pagerank_ckpt target
+  --save-ratios FILE
+                writes this run's ratios (one `workload<TAB>baseline<TAB>ratio<TAB>allocator`
+                line per row), for --other-allocator
+  --other-allocator FILE
+                ratios saved by a run of the harness built with the other allocator (with or
+                without --features mimalloc): each ratio of this run is divided by the same
+                ratio there, with the target (the system allocator's ratio within 1.15x of
+                mimalloc's)";
 
 /// Parsed command line.
 struct Opts {
@@ -92,6 +101,10 @@ struct Opts {
     rss: bool,
     write_data: bool,
     spark: Option<PathBuf>,
+    /// `--save-ratios`: where this run's ratios go.
+    save_ratios: Option<PathBuf>,
+    /// `--other-allocator`: ratios of a run with the other allocator.
+    other_allocator: Option<PathBuf>,
     /// `--child WORKLOAD SIDE`: run one side once, for its peak memory.
     child: Option<(String, String)>,
 }
@@ -102,6 +115,7 @@ fn parse_args() -> Res<Opts> {
     let (mut reps, mut threads) = (5, 2);
     let (mut only, mut data, mut rss, mut write_data, mut child, mut spark) =
         (Vec::new(), None, true, false, None, None);
+    let (mut save_ratios, mut other_allocator) = (None, None);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
@@ -113,6 +127,8 @@ fn parse_args() -> Res<Opts> {
             "--no-rss" => rss = false,
             "--write-data" => write_data = true,
             "--spark-results" => spark = Some(PathBuf::from(value()?)),
+            "--save-ratios" => save_ratios = Some(PathBuf::from(value()?)),
+            "--other-allocator" => other_allocator = Some(PathBuf::from(value()?)),
             "--child" => {
                 let w = value()?;
                 child = Some((w, value()?));
@@ -143,6 +159,8 @@ fn parse_args() -> Res<Opts> {
         rss: rss && !write_data,
         write_data,
         spark,
+        save_ratios,
+        other_allocator,
         child,
     })
 }
@@ -323,6 +341,23 @@ impl Bench {
         }
         if let Some(path) = &self.opts.spark {
             spark_table(&rows, &std::fs::read_to_string(path)?);
+        }
+        if let Some(path) = &self.opts.save_ratios {
+            let lines: String = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}\t{}\t{}\t{ALLOCATOR}\n",
+                        r.name,
+                        r.baseline_name,
+                        r.ratio()
+                    )
+                })
+                .collect();
+            std::fs::write(path, lines)?;
+        }
+        if let Some(path) = &self.opts.other_allocator {
+            allocator_table(&rows, &std::fs::read_to_string(path)?)?;
         }
         println!("load average at the end: {}", load_average());
         println!("every rddflow result equals its baseline's (checked above)");
@@ -767,6 +802,54 @@ impl Bench {
             rss_target: false,
         })
     }
+}
+
+/// Each ratio of this run beside the same ratio of a run with the other allocator (saved by
+/// `--save-ratios`), and issue 16's target: the system allocator's ratio within 1.15x of
+/// mimalloc's.
+fn allocator_table(rows: &[Row], saved: &str) -> Res<()> {
+    let mut other = None;
+    let mut ratios = HashMap::new();
+    for l in saved.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let [name, base, ratio, alloc] = f[..] else {
+            return Err(format!("--other-allocator: not a saved ratio: {l:?}").into());
+        };
+        ratios.insert((name, base), ratio.parse::<f64>()?);
+        other = Some(alloc);
+    }
+    let other = other.ok_or("--other-allocator: no ratios in the file")?;
+    if other == ALLOCATOR {
+        return Err(
+            format!("--other-allocator: those ratios are of the {other} allocator too").into(),
+        );
+    }
+    println!(
+        "\n{:<20} {:>22} {:>12} {:>12} {:>16}  target",
+        "workload",
+        "baseline",
+        format!("{ALLOCATOR} ratio"),
+        format!("{other} ratio"),
+        "system / mimalloc"
+    );
+    for r in rows {
+        let Some(&o) = ratios.get(&(r.name, r.baseline_name)) else {
+            continue;
+        };
+        let here = r.ratio();
+        let (system, mimalloc) = if ALLOCATOR == "system" {
+            (here, o)
+        } else {
+            (o, here)
+        };
+        let q = system / mimalloc;
+        let verdict = if q <= 1.15 { "met" } else { "MISSED" };
+        println!(
+            "{:<20} {:>22} {:>12.2} {:>12.2} {:>16.2}  <= 1.15 {verdict}",
+            r.name, r.baseline_name, here, o, q
+        );
+    }
+    Ok(())
 }
 
 /// Spark's medians beside rddflow's, and the targets against Spark's Java API (wordcount at
